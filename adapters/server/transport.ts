@@ -1,0 +1,56 @@
+// The seam between the embedded WSE server's protocol logic (bench/server/) and the WebSocket
+// server it runs on: uWebSockets.js, Bun.serve, or the core's own server role.
+
+export interface ServerRequest {
+  /** Path and query, e.g. '/wse?compression=false&protocol_version=1'. */
+  url: string;
+  /** Header names in lower case. */
+  headers: Record<string, string>;
+  remoteAddress: string;
+}
+
+export interface ServerSocket {
+  /** Queues one message; false when the transport is applying backpressure (still queued). */
+  send(data: string | Buffer, isBinary: boolean): boolean;
+  /** Close handshake with code and reason. */
+  end(code: number, reason: string): void;
+  /** Drops the TCP connection at once, nothing more is sent. */
+  terminate(): void;
+}
+
+export interface HttpReply {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+/** What a transport calls. S is the per-connection state the app keeps. */
+export interface ServerApp<S> {
+  /** After the 101 has been written. */
+  open(socket: ServerSocket, request: ServerRequest): S;
+  /** One whole message. `data` may be a view valid only during the call: copy what you keep. */
+  message(state: S, data: Buffer, isBinary: boolean): void;
+  /** Exactly once per opened connection. */
+  close(state: S, code: number, reason: string): void;
+  /** A plain HTTP request (not an upgrade), e.g. GET /stats. undefined → 404. */
+  http(method: string, url: string): HttpReply | undefined;
+}
+
+export interface ListenOptions {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  maxMessageSize: number;
+  /** Share the port with sibling worker processes (SO_REUSEPORT) where the transport can. */
+  reusePort: boolean;
+}
+
+export interface ListeningServer {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export interface ServerTransport {
+  readonly name: 'uws' | 'bun' | 'core';
+  listen<S>(options: ListenOptions, app: ServerApp<S>): Promise<ListeningServer>;
+}

@@ -1,0 +1,46 @@
+// The options of a benchmark run after parsing and defaults (bench/cli/ parses argv into this).
+import type { PayloadFormat, TestName, TransportName } from './results.js';
+
+export type OutputFormat = 'text' | 'json' | 'markdown';
+
+export interface BenchOptions {
+  /** Target server; undefined = start the embedded server. */
+  host: string | undefined;
+  port: number;
+  /** Path and query of the WSE endpoint. */
+  path: string;
+  secret: string;
+  issuer: string;
+  audience: string;
+  subject: string;
+  /** Send the JWT as the access_token cookie (default) or as Authorization: Bearer. */
+  authVia: 'cookie' | 'bearer';
+  tests: TestName[];
+  /** Connection counts, one tier each. */
+  tiers: number[];
+  /** Send phase of throughput (s); size-matrix and format-comparison use cellDuration. */
+  durationSec: number;
+  cellDurationSec: number;
+  batchSize: number;
+  /** Upper bound for connection-limit, and the cap passed to the embedded server. */
+  maxConnections: number;
+  pings: number;
+  holdSec: number;
+  /** Ping period during sustained-hold, s. */
+  holdPingIntervalSec: number;
+  transport: TransportName;
+  output: OutputFormat;
+  outFile: string | undefined;
+  progress: boolean;
+  connectTimeoutMs: number;
+  /** Payload sizes for size-matrix, bytes. */
+  sizes: number[];
+  formats: PayloadFormat[];
+  /** Embedded server settings (ignored with --host). */
+  serverMode: 'wse' | 'sink';
+  serverTransport: 'auto' | 'uws' | 'bun' | 'core';
+  serverWorkers: number;
+  rateLimit: 'off' | 'wse';
+  procs: number;
+  perWorker: boolean;
+}

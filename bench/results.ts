@@ -1,0 +1,194 @@
+// One typed results object per run. Every output format (text, markdown, JSON) is rendered from
+// it, the multi-process launcher merges it, and `merge` reads it back from JSON files.
+import type { ConnectFailureKind } from '../core/errors.js';
+import type { ServerCounters } from './server/stats.js';
+
+export const RESULTS_SCHEMA_VERSION = 1;
+
+export type TestName =
+  | 'connection-storm'
+  | 'ping-latency'
+  | 'throughput'
+  | 'size-matrix'
+  | 'format-comparison'
+  | 'sustained-hold'
+  | 'connection-limit';
+
+export const TEST_NAMES: readonly TestName[] = [
+  'connection-storm',
+  'ping-latency',
+  'throughput',
+  'size-matrix',
+  'format-comparison',
+  'sustained-hold',
+  'connection-limit',
+];
+
+export type TransportName = 'core' | 'ws' | 'web';
+export type PayloadFormat = 'json' | 'msgpack' | 'zlib';
+
+/** A latency distribution in microseconds, with the HDR histogram itself so runs can be merged. */
+export interface LatencySummary {
+  count: number;
+  min: number;
+  mean: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  p999: number;
+  p9999: number;
+  max: number;
+  /** hdr-histogram-js compressed encoding (base64) of the histogram, µs, 3 significant digits. */
+  hdr: string;
+}
+
+/** What one client process spent during a tier. */
+export interface ProcessUsage {
+  /** Event-loop utilisation 0…1 over the tier (performance.eventLoopUtilization). */
+  eventLoopUtilization: number;
+  cpuUserMicros: number;
+  cpuSystemMicros: number;
+  /** CPU time ÷ wall time: 1.0 = one core fully busy. */
+  cpuCores: number;
+  rssBytes: number;
+  wallMicros: number;
+}
+
+export interface ConnectionCounts {
+  attempted: number;
+  established: number;
+  failed: number;
+  failedByKind: Partial<Record<ConnectFailureKind, number>>;
+}
+
+/** Messages sent in a sending test, counted as delivered only behind the PONG barrier. */
+export interface MessageCounts {
+  /** Messages handed to the transport during the send phase. */
+  sent: number;
+  /** Messages the server has provably read: sent on connections whose barrier PONG came back. */
+  delivered: number;
+  /** Bytes still queued in user space (bufferedAmount summed) when the send phase ended. */
+  queuedBytesAtSendEnd: number;
+  /** Wire bytes of one message's payload. */
+  payloadBytes: number;
+  /** First send → last barrier PONG, ms. */
+  windowMs: number;
+  /** Length of the send phase alone, ms. */
+  sendPhaseMs: number;
+  deliveredPerSec: number;
+  /** Payload megabytes (10^6 bytes) delivered per second. */
+  deliveredMBPerSec: number;
+  perConnectionPerSec: number;
+}
+
+export interface HoldCounts {
+  heldMs: number;
+  /** Connections still open at the end ÷ established at the start, %. */
+  survivalPct: number;
+  disconnects: number;
+  pingsSent: number;
+  pongsReceived: number;
+  /** p50 of each 5 s interval, µs: shows drift over the hold. */
+  p50ByInterval: number[];
+}
+
+export interface ServerSide {
+  /** What the server counted during this tier (difference of two readings). */
+  counters: ServerCounters;
+  cpuUserMicros: number;
+  cpuSystemMicros: number;
+  cpuCores: number;
+}
+
+export interface Consistency {
+  ok: boolean;
+  clientDelivered: number;
+  serverReceived: number;
+  message: string;
+}
+
+export type Saturated = 'client' | 'server' | 'neither' | 'unknown';
+
+export interface TierResult {
+  test: TestName;
+  /** Connections in this tier. */
+  connections: number;
+  /** Row label where a test has several rows per tier: '64 B', 'msgpack'… */
+  label?: string;
+  params: Record<string, string | number>;
+  connectionCounts: ConnectionCounts;
+  /** Established connections per second (connection-storm, connection-limit). */
+  connectRatePerSec?: number;
+  connectLatency?: LatencySummary;
+  messages?: MessageCounts;
+  /** Ping RTT (ping-latency, sustained-hold). */
+  latency?: LatencySummary;
+  hold?: HoldCounts;
+  /** Server `error` frames by code (RATE_LIMITED, …). */
+  serverErrors: Record<string, number>;
+  /** Closes the test did not ask for, by close code. */
+  unexpectedCloses: Record<string, number>;
+  client: ProcessUsage;
+  /** Per worker process, when --procs > 1. */
+  workers?: ProcessUsage[];
+  server?: ServerSide;
+  saturated: Saturated;
+  consistency?: Consistency;
+  /** Set when the tier ended early (server died, SIGINT…): why. Numbers cover what finished. */
+  partial?: string;
+  notes: string[];
+}
+
+export interface ConnectionLimitProbe {
+  phase: 'probe' | 'bisect';
+  target: number;
+  connected: number;
+  ok: boolean;
+}
+
+export interface TestResult {
+  test: TestName;
+  tiers: TierResult[];
+  /** connection-limit only. */
+  probes?: ConnectionLimitProbe[];
+  maxStableConnections?: number;
+  /** Why the limit search stopped: 'max-connections', 'fd-limit', 'failures'. */
+  stoppedBy?: string;
+}
+
+export interface Environment {
+  runtime: 'node' | 'bun';
+  runtimeVersion: string;
+  platform: string;
+  arch: string;
+  cpuModel: string;
+  cpus: number;
+  totalMemoryBytes: number;
+  hostname: string;
+  fdLimit?: number;
+}
+
+export interface ServerDescription {
+  embedded: boolean;
+  url: string;
+  transport?: string;
+  mode?: 'wse' | 'sink';
+  rateLimit?: 'off' | 'wse';
+  workers?: number;
+}
+
+export interface RunResult {
+  schemaVersion: typeof RESULTS_SCHEMA_VERSION;
+  tool: { name: string; version: string };
+  startedAt: string;
+  finishedAt: string;
+  environment: Environment;
+  transport: TransportName;
+  procs: number;
+  server: ServerDescription;
+  /** The options the run used, as given on the command line after defaults. */
+  options: Record<string, unknown>;
+  tests: TestResult[];
+  /** Set when the run was interrupted (SIGINT) or a worker died. */
+  partial?: string;
+}

@@ -1,0 +1,67 @@
+// Every failure the core reports is built here, with a fixed code string, so that callers,
+// reports and tests can count failures by kind without parsing messages.
+
+/** A frame-level violation. The connection is failed with `closeCode` (RFC 6455 §7.1.7). */
+export class WebSocketProtocolError extends Error {
+  override readonly name = 'WebSocketProtocolError';
+  constructor(
+    /** Fixed identifier, e.g. 'WS_ERR_INVALID_OPCODE'. */
+    readonly code: string,
+    /** The close code the connection is failed with: 1002, 1007 or 1009. */
+    readonly closeCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Why a connection could not be established: the benchmark counts failures by this. */
+export type ConnectFailureKind =
+  | 'refused' // ECONNREFUSED: nothing listens there
+  | 'timeout' // no TCP connect / upgrade / server_ready within the time allowed
+  | 'reset' // ECONNRESET / EPIPE during connect or handshake
+  | 'fd-limit' // EMFILE / ENFILE: the process ran out of file descriptors (ulimit -n)
+  | 'address-unavailable' // EADDRNOTAVAIL / EADDRINUSE: out of ephemeral ports for that source address
+  | 'dns' // ENOTFOUND / EAI_AGAIN
+  | 'handshake' // the HTTP upgrade failed: non-101 status, bad Sec-WebSocket-Accept, oversized headers
+  | 'auth' // WSE refused the token (AUTH_REQUIRED / AUTH_FAILED, close 4401)
+  | 'server-full' // closed right after the upgrade without server_ready (over max_connections)
+  | 'closed' // closed during the handshake for another reason
+  | 'protocol' // a framing violation during the handshake
+  | 'other';
+
+export class ConnectError extends Error {
+  override readonly name = 'ConnectError';
+  constructor(
+    readonly kind: ConnectFailureKind,
+    message: string,
+    /** The errno code where the failure came from the OS (ECONNREFUSED, EMFILE…). */
+    readonly errno?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Maps an OS error code from net.connect to the failure kind the benchmark reports. */
+export function connectFailureKindOf(errno: string | undefined): ConnectFailureKind {
+  switch (errno) {
+    case 'ECONNREFUSED':
+      return 'refused';
+    case 'ETIMEDOUT':
+      return 'timeout';
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return 'reset';
+    case 'EMFILE':
+    case 'ENFILE':
+      return 'fd-limit';
+    case 'EADDRNOTAVAIL':
+    case 'EADDRINUSE':
+      return 'address-unavailable';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'dns';
+    default:
+      return 'other';
+  }
+}

