@@ -33,6 +33,13 @@ export interface TestContext {
    * more connections than one source address has ephemeral ports for.
    */
   localAddresses: string[] | undefined;
+  /**
+   * Waits until every worker process has reached the same phase (--procs N); resolves at once in
+   * a single process. Tests call it at each phase boundary of a tier, with the same names in every
+   * worker: after connecting ('connected'), before measuring starts ('start'), after the send
+   * phase / before closing ('done'). Rates are then computed over a window common to all workers.
+   */
+  barrier(phase: string): Promise<void>;
 }
 
 export type TestRunner = (context: TestContext) => Promise<TestResult>;
