@@ -73,6 +73,12 @@ export interface MessageCounts {
   payloadBytes: number;
   /** First send → last barrier PONG, ms. */
   windowMs: number;
+  /**
+   * Absolute window, epoch ms with sub-ms precision (performance.timeOrigin + performance.now()),
+   * so the launcher can compute rates over the window common to all worker processes.
+   */
+  windowStartEpochMs: number;
+  windowEndEpochMs: number;
   /** Length of the send phase alone, ms. */
   sendPhaseMs: number;
   deliveredPerSec: number;
@@ -111,6 +117,9 @@ export type Saturated = 'client' | 'server' | 'neither' | 'unknown';
 
 export interface TierResult {
   test: TestName;
+  /** Epoch ms (sub-ms precision) when the tier's measured phase started and ended. */
+  startedAtEpochMs: number;
+  endedAtEpochMs: number;
   /** Connections in this tier. */
   connections: number;
   /** Row label where a test has several rows per tier: '64 B', 'msgpack'… */
