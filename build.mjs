@@ -42,7 +42,7 @@ if (process.argv.includes('--tests')) {
   await build({
     ...common,
     entryPoints: entries,
-    outdir: '.build/test',
+    outdir: process.env.WSE_TEST_OUTDIR ?? '.build/test',
     outExtension: { '.js': '.mjs' },
     packages: 'external',
     banner: { js: banner },

@@ -16,14 +16,20 @@ export interface BenchOptions {
   /** Send the JWT as the access_token cookie (default) or as Authorization: Bearer. */
   authVia: 'cookie' | 'bearer';
   tests: TestName[];
-  /** Connection counts, one tier each. */
+  /** Connection counts, one tier each (what --tiers gave; else the profile's, see tiersByTest). */
   tiers: number[];
+  /** Per-test tiers of the profile, used for tests without --tiers (the orchestrator sets tiers from it). */
+  tiersByTest?: Partial<Record<TestName, number[]>>;
   /** Send phase of throughput (s); size-matrix and format-comparison use cellDuration. */
   durationSec: number;
   cellDurationSec: number;
   batchSize: number;
   /** Upper bound for connection-limit, and the cap passed to the embedded server. */
   maxConnections: number;
+  /** connection-limit: first probe (default 1,000; small values for tests). */
+  limitStartConnections?: number;
+  /** connection-limit: how long each probe holds its connections, s (default 3). */
+  limitHoldSec?: number;
   pings: number;
   holdSec: number;
   /** Ping period during sustained-hold, s. */
@@ -42,5 +48,9 @@ export interface BenchOptions {
   serverWorkers: number;
   rateLimit: 'off' | 'wse';
   procs: number;
+  /** --procs as a list (1,2): each test runs once per count, and tables show scaling efficiency. */
+  procsSeries?: number[];
   perWorker: boolean;
+  /** --start-at: epoch ms at which the first tier's measured phase starts (aligns runs on several machines). */
+  startAtEpochMs?: number;
 }

@@ -46,6 +46,11 @@ export interface LatencySummary {
 export interface ProcessUsage {
   /** Event-loop utilisation 0…1 over the tier (performance.eventLoopUtilization). */
   eventLoopUtilization: number;
+  /**
+   * false when the runtime does not measure event-loop utilisation (Bun's returns zeros): then
+   * eventLoopUtilization is 0 and means nothing; show it as unknown.
+   */
+  eventLoopMeasured?: boolean;
   cpuUserMicros: number;
   cpuSystemMicros: number;
   /** CPU time ÷ wall time: 1.0 = one core fully busy. */

@@ -65,3 +65,29 @@ export function connectFailureKindOf(errno: string | undefined): ConnectFailureK
       return 'other';
   }
 }
+
+/**
+ * Every frame-level violation the decoder reports, with the close code it fails the connection
+ * with. The code strings follow the ones ws uses, so failures read the same in both clients.
+ */
+export const FRAME_ERROR_CLOSE_CODES = {
+  WS_ERR_UNEXPECTED_RSV_1: 1002,
+  WS_ERR_UNEXPECTED_RSV_2_3: 1002,
+  WS_ERR_INVALID_OPCODE: 1002,
+  WS_ERR_EXPECTED_FIN: 1002,
+  WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH: 1002,
+  WS_ERR_EXPECTED_MASK: 1002,
+  WS_ERR_UNEXPECTED_MASK: 1002,
+  WS_ERR_UNEXPECTED_CONTINUATION: 1002,
+  WS_ERR_EXPECTED_CONTINUATION: 1002,
+  WS_ERR_INVALID_CLOSE_CODE: 1002,
+  WS_ERR_INVALID_UTF8: 1007,
+  WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH: 1009,
+  WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: 1009,
+} as const;
+export type FrameErrorCode = keyof typeof FRAME_ERROR_CLOSE_CODES;
+
+/** Builds the protocol error for `code`, with its fixed close code. */
+export function frameError(code: FrameErrorCode, message: string): WebSocketProtocolError {
+  return new WebSocketProtocolError(code, FRAME_ERROR_CLOSE_CODES[code], message);
+}

@@ -25,15 +25,18 @@ if (!process.env.WSE_TEST_SKIP_TYPECHECK) {
   console.log('> tsc --noEmit');
   if (run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit']) !== 0) process.exit(1);
 }
-rmSync(join(root, '.build/test'), { recursive: true, force: true });
+// A directory of its own per run, so that concurrent runs do not delete each other's suites.
+const outdir = `.build/test-${process.pid}`;
+rmSync(join(root, outdir), { recursive: true, force: true });
+process.on('exit', () => rmSync(join(root, outdir), { recursive: true, force: true }));
 console.log('> node build.mjs --tests');
-if (run(process.execPath, ['build.mjs', '--tests', ...filters]) !== 0) process.exit(1);
+if (run(process.execPath, ['build.mjs', '--tests', ...filters], { env: { ...process.env, WSE_TEST_OUTDIR: outdir } }) !== 0) process.exit(1);
 
-const files = readdirSync(join(root, '.build/test'))
+const files = readdirSync(join(root, outdir))
   .filter((f) => f.endsWith('.test.mjs'))
   .filter((f) => filters.length === 0 || filters.some((flt) => f.includes(flt)))
   .sort()
-  .map((f) => join('.build/test', f));
+  .map((f) => join(outdir, f));
 
 mkdirSync(join(root, '.build/reports'), { recursive: true });
 let passed = 0;
@@ -53,7 +56,7 @@ for (const name of wanted) {
   console.log(`\n> ${name} ${version}: ${files.length} suites`);
   let counts;
   if (runtime.kind === 'node') {
-    const tap = join(root, `.build/reports/${name}.tap`);
+    const tap = join(root, `.build/reports/${name}-${process.pid}.tap`);
     const status = run(runtime.bin, [
       '--test', '--test-concurrency=1',
       '--test-reporter=spec', '--test-reporter-destination=stdout',

@@ -43,6 +43,8 @@ export interface ListenOptions {
   maxMessageSize: number;
   /** Share the port with sibling worker processes (SO_REUSEPORT) where the transport can. */
   reusePort: boolean;
+  /** Drop a connection whose HTTP upgrade has not completed by then (where the transport allows). Default 10 s. */
+  handshakeTimeoutMs?: number;
 }
 
 export interface ListeningServer {

@@ -1,0 +1,10 @@
+import { WebSocketServer } from 'ws';
+const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+await new Promise(r => wss.on('listening', r));
+wss.on('connection', (s, req) => { console.log('hdr', req.headers.cookie, req.headers.authorization); s.close(4401, 'bye'); });
+const ws = new globalThis.WebSocket(`ws://127.0.0.1:${wss.address().port}/x`, { headers: { Cookie: 'access_token=abc', Authorization: 'Bearer z' } });
+ws.onclose = (e) => { console.log('close', e.code, e.reason, e.wasClean); 
+ const w2 = new globalThis.WebSocket('ws://127.0.0.1:1/');
+ w2.onerror = (e) => console.log('err', e.constructor.name, e.message, e.error?.code, e.error?.cause?.code, String(e.error));
+ w2.onclose = (e) => { console.log('close2', e.code, e.reason); wss.close(); };
+};

@@ -1,0 +1,154 @@
+// ClientTransport over the npm `ws` client, configured like the reference TypeScript client.
+// sendRepeated is a loop of ws.send (ws has no batched write); onceDrained listens for 'drain'
+// on the TCP socket that the 'upgrade' response exposes, and polls where there is none
+// (Bun replaces `ws` with its own implementation when it is not bundled).
+import type { Socket } from 'node:net';
+import type { IncomingMessage } from 'node:http';
+import WebSocket from 'ws';
+import { ConnectError, connectFailureKindOf, type ConnectFailureKind } from '../../core/errors.js';
+import type { ClientTransport, DialOptions, MessageSocket, MessageSocketEvents } from '../../core/wse/transport.js';
+
+const DRAIN_POLL_MS = 1;
+/** With a TCP 'drain' to wait for, polling is only the fallback for bytes ws held itself. */
+const DRAIN_FALLBACK_POLL_MS = 10;
+
+class WsMessageSocket implements MessageSocket {
+  private drainWaiters: (() => void)[] = [];
+  private pollTimer: ReturnType<typeof setTimeout> | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly tcp: Socket | undefined,
+    events: MessageSocketEvents,
+  ) {
+    ws.on('message', (data, isBinary) => events.message(toBuffer(data), isBinary));
+    ws.on('error', (error) => events.error(error));
+    ws.once('close', (code, reason) => {
+      this.closed = true;
+      this.drainWaiters = [];
+      if (this.pollTimer !== undefined) clearTimeout(this.pollTimer);
+      events.close(code, reason.toString());
+    });
+    tcp?.on('drain', () => this.checkDrained());
+    // Bun's stand-in for `ws` may hand out a socket object that never emits 'drain'.
+  }
+
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  send(data: string | Buffer): void {
+    this.ws.send(data);
+  }
+
+  sendRepeated(data: string | Buffer, count: number): void {
+    for (let i = 0; i < count; i++) this.ws.send(data);
+  }
+
+  onceDrained(callback: () => void): void {
+    if (this.ws.bufferedAmount === 0) {
+      callback();
+      return;
+    }
+    this.drainWaiters.push(callback);
+    this.schedulePoll();
+  }
+
+  close(code?: number, reason?: string): void {
+    this.ws.close(code, reason);
+  }
+
+  terminate(): void {
+    this.ws.terminate();
+  }
+
+  private schedulePoll(): void {
+    if (this.pollTimer === undefined && !this.closed) {
+      this.pollTimer = setTimeout(() => {
+        this.pollTimer = undefined;
+        this.checkDrained();
+      }, this.tcp === undefined ? DRAIN_POLL_MS : DRAIN_FALLBACK_POLL_MS);
+    }
+  }
+
+  private checkDrained(): void {
+    if (this.drainWaiters.length === 0 || this.closed) return;
+    // ws may still hold bytes of its own after the socket drained: look again shortly.
+    if (this.ws.bufferedAmount !== 0) {
+      this.schedulePoll();
+      return;
+    }
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const waiter of waiters) waiter();
+  }
+}
+
+function toBuffer(data: WebSocket.RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}
+
+/** ws reports OS errors with their errno code and handshake problems by message only. */
+function failureOf(url: string, error: Error): ConnectError {
+  const errno = (error as NodeJS.ErrnoException).code;
+  let kind: ConnectFailureKind = connectFailureKindOf(errno);
+  if (kind === 'other' && errno === undefined) {
+    kind = /timed out/i.test(error.message) ? 'timeout' : 'handshake';
+  }
+  return new ConnectError(kind, `${url}: ${errno ?? 'error'} ${error.message}`, errno);
+}
+
+export const wsTransport: ClientTransport = {
+  name: 'ws',
+  supportsLocalAddress: true,
+  dial(url: string, options: DialOptions, events: MessageSocketEvents): Promise<MessageSocket> {
+    return new Promise<MessageSocket>((resolve, reject) => {
+      let ws: WebSocket;
+      try {
+        ws = new WebSocket(url, {
+          headers: options.headers,
+          perMessageDeflate: false,
+          maxPayload: options.maxMessageSize,
+          handshakeTimeout: options.timeoutMs,
+          ...(options.localAddress !== undefined ? { localAddress: options.localAddress } : {}),
+        });
+      } catch (error) {
+        reject(new ConnectError('other', `${url}: ${(error as Error).message}`));
+        return;
+      }
+      let tcp: Socket | undefined;
+      const onUpgrade = (response: IncomingMessage): void => {
+        tcp = response.socket;
+      };
+      const onOpen = (): void => {
+        cleanup();
+        resolve(new WsMessageSocket(ws, tcp, events));
+      };
+      const onError = (error: Error): void => {
+        cleanup();
+        // ws emits 'close' after this; a listener keeps late errors from going unhandled.
+        ws.on('error', ignore);
+        reject(failureOf(url, error));
+      };
+      const onClose = (code: number): void => {
+        cleanup();
+        reject(new ConnectError('closed', `${url}: closed with code ${code} during the handshake`));
+      };
+      const cleanup = (): void => {
+        ws.off('upgrade', onUpgrade);
+        ws.off('open', onOpen);
+        ws.off('error', onError);
+        ws.off('close', onClose);
+      };
+      ws.on('upgrade', onUpgrade);
+      ws.on('open', onOpen);
+      ws.on('error', onError);
+      ws.on('close', onClose);
+    });
+  },
+};
+
+function ignore(): void {}

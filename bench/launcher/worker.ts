@@ -1,0 +1,107 @@
+// `dist/bench.js worker`: one client process of a --procs N run. It runs the tests the launcher
+// sends, on its share of each tier's connections, meets the other workers at every phase barrier,
+// and sends back plain TestResults. It exits when the launcher says so, or at once when the
+// launcher is gone (IPC disconnect), so a dead launcher never leaves workers behind.
+import { loadClientTransport } from '../../adapters/client/index.js';
+import { msgpackCodec } from '../msgpack-codec.js';
+import type { TestName } from '../results.js';
+import type { ProgressSink, TestContext } from '../tests/context.js';
+import { TEST_RUNNERS } from '../tests/index.js';
+import { VERSION } from '../version.js';
+import { isMessage, type ParentToWorker, type WorkerToParent } from './ipc.js';
+
+const EXIT_ORPHANED = 3;
+
+export function runWorkerCommand(): Promise<number> {
+  const send = process.send?.bind(process);
+  if (send === undefined) {
+    process.stderr.write('wse-bench: `worker` is started by the launcher (--procs), not by hand\n');
+    return Promise.resolve(2);
+  }
+  const post = (message: WorkerToParent): void => {
+    if (process.connected) send(message);
+  };
+  // Ctrl-C reaches the whole process group; the launcher decides what stops, and tells us.
+  process.on('SIGINT', () => undefined);
+  process.on('disconnect', () => process.exit(EXIT_ORPHANED));
+
+  const controller = new AbortController();
+  const releases = new Map<number, () => void>();
+  let barrierSeq = 0;
+  let context: TestContext | undefined;
+  let queue = Promise.resolve();
+
+  const barrier = (phase: string): Promise<void> => {
+    const seq = ++barrierSeq;
+    return new Promise<void>((resolve) => {
+      releases.set(seq, resolve);
+      post({ type: 'arrive', seq, phase });
+    });
+  };
+
+  const runTest = async (test: TestName, tiers: number[]): Promise<void> => {
+    if (context === undefined) return;
+    barrierSeq = 0; // the launcher numbers each test's barriers from 1
+    try {
+      const result = await TEST_RUNNERS[test]({ ...context, options: { ...context.options, tiers } });
+      post({ type: 'result', test, result });
+    } catch (error) {
+      post({ type: 'failed', test, error: error instanceof Error ? error.message : String(error) });
+    }
+  };
+
+  process.on('message', (message: unknown) => {
+    if (!isMessage<ParentToWorker>(message)) return;
+    switch (message.type) {
+      case 'init':
+        context = {
+          options: message.options,
+          transport: loadClientTransport(message.options.transport),
+          url: message.url,
+          token: message.token,
+          msgpack: msgpackCodec,
+          clientVersion: VERSION,
+          // The launcher reads the server's counters itself at the barriers, for all workers at once.
+          readServerStats: () => Promise.resolve(undefined),
+          progress: forwardingProgress(message.index === 0, post),
+          signal: controller.signal,
+          localAddresses: message.localAddresses,
+          barrier,
+        };
+        break;
+      case 'test': {
+        const { test, tiers } = message;
+        queue = queue.then(() => runTest(test, tiers));
+        break;
+      }
+      case 'release': {
+        const resolve = releases.get(message.seq);
+        releases.delete(message.seq);
+        resolve?.();
+        break;
+      }
+      case 'stop':
+        controller.abort(new Error(message.reason));
+        break;
+      case 'finish':
+        void queue.then(() => process.exit(0));
+        break;
+    }
+  });
+  post({ type: 'ready' });
+  // The process ends through process.exit above; this promise never settles.
+  return new Promise<number>(() => undefined);
+}
+
+/** Worker 0 reports progress for all (they move in step); every worker forwards its warnings. */
+function forwardingProgress(reportsProgress: boolean, post: (message: WorkerToParent) => void): ProgressSink {
+  return {
+    phase: (test, text) => {
+      if (reportsProgress) post({ type: 'phase', test, text });
+    },
+    tick: (done, total, unit) => {
+      if (reportsProgress) post({ type: 'tick', done, total, unit });
+    },
+    warn: (text) => post({ type: 'warn', text }),
+  };
+}

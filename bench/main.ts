@@ -1,0 +1,70 @@
+// Entry point of dist/bench.js: a subcommand table; the default command runs the benchmark.
+import { helpText } from './cli/help.js';
+import { parseArgs } from './cli/parse-args.js';
+import { USAGE_HINT, UsageError } from './cli/usage-error.js';
+import { oneLine, runBenchmark } from './run.js';
+import { runServeCommand } from './server/serve-command.js';
+import { VERSION } from './version.js';
+
+const EXIT_USAGE = 2;
+
+/** Subcommands by name; `compare`, `merge` join here. Without one, argv is the benchmark's. */
+const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+  serve: runServeCommand,
+};
+
+async function runDefault(argv: string[]): Promise<number> {
+  const parsed = parseArgs(argv);
+  switch (parsed.kind) {
+    case 'help':
+      process.stdout.write(`${helpText()}\n`);
+      return 0;
+    case 'version':
+      process.stdout.write(`${VERSION}\n`);
+      return 0;
+    case 'run':
+      return runBenchmark(parsed.options);
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const first = argv[0];
+  const subcommand = first !== undefined ? SUBCOMMANDS[first] : undefined;
+  try {
+    return subcommand ? await subcommand(argv.slice(1)) : await runDefault(argv);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`wse-bench: ${error.message}\n${USAGE_HINT}\n`);
+      return EXIT_USAGE;
+    }
+    process.stderr.write(`wse-bench: ${oneLine(error)}\n`);
+    return 1;
+  }
+}
+
+// `wse-bench | head`: a closed stdout ends the run quietly instead of with an EPIPE stack.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+});
+
+// Last resort: a rejection nobody handled is a bug; say so in one line instead of a stack dump.
+process.on('unhandledRejection', (reason) => {
+  process.stderr.write(`wse-bench: internal error (unhandled rejection): ${oneLine(reason)}\n`);
+  process.exitCode = 1;
+});
+
+/** Exits once stdout and stderr are flushed, so a lingering handle cannot keep a finished run alive. */
+function exitAfterFlush(code: number): void {
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
+
+const argv = process.argv.slice(2);
+const ownsProcess = argv[0] === undefined || SUBCOMMANDS[argv[0]] === undefined;
+main(argv).then(
+  // Subcommands such as `serve` manage their own lifetime; the benchmark run ends the process.
+  (code) => (ownsProcess ? exitAfterFlush(code) : (process.exitCode = code)),
+  (error: unknown) => {
+    process.stderr.write(`wse-bench: ${oneLine(error)}\n`);
+    exitAfterFlush(1);
+  },
+);

@@ -1,0 +1,60 @@
+// Number formatting in the reference report's style: 116K, 7.0M, 1,087/s, 6.1 ms, 1,160 ms.
+
+const integerFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
+/** 1087 → '1,087'. */
+export function formatInteger(n: number): string {
+  return integerFormat.format(Math.round(n));
+}
+
+/** Message rates: 950 → '950', 116_400 → '116K', 7_020_000 → '7.0M'. */
+export function formatCompact(n: number): string {
+  if (!Number.isFinite(n)) return '-';
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)}M`;
+  if (n >= 1e3) return `${Math.round(n / 1e3)}K`;
+  return formatInteger(n);
+}
+
+/** Connection rates: '1,087/s'. */
+export function formatRate(n: number | undefined): string {
+  return n === undefined || !Number.isFinite(n) ? '-' : `${formatInteger(n)}/s`;
+}
+
+/** Latency from µs: 380 → '0.38 ms', 6_100 → '6.1 ms', 1_160_000 → '1,160 ms'. */
+export function formatLatency(micros: number | undefined): string {
+  if (micros === undefined || !Number.isFinite(micros)) return '-';
+  const ms = micros / 1000;
+  if (ms >= 1000) return `${formatInteger(ms)} ms`;
+  if (ms >= 1) return `${ms.toFixed(1)} ms`;
+  return `${ms.toFixed(2)} ms`;
+}
+
+/** Megabytes per second with one decimal: '20.3'. */
+export function formatMB(n: number): string {
+  return n >= 100 ? formatInteger(n) : n.toFixed(1);
+}
+
+/** Byte sizes: 64 → '64 B', 1024 → '1 KB', 1_500_000 → '1.4 MB', 2^33 → '8.0 GB'. */
+export function formatBytes(n: number): string {
+  if (n >= 1024 ** 3) return `${(n / 1024 ** 3).toFixed(1)} GB`;
+  if (n >= 1024 * 1024) return `${(n / (1024 * 1024)).toFixed(1)} MB`;
+  if (n >= 1024) return `${Number.isInteger(n / 1024) ? n / 1024 : (n / 1024).toFixed(1)} KB`;
+  return `${n} B`;
+}
+
+/** Ratio to a baseline as a signed percentage: '+1.0%', '-3.2%'. */
+export function formatRelative(value: number, baseline: number): string {
+  if (!(baseline > 0)) return '-';
+  const pct = (value / baseline - 1) * 100;
+  return `${pct >= 0 ? '+' : ''}${pct.toFixed(1)}%`;
+}
+
+/** 0.734 → '73%'. */
+export function formatPercent(fraction: number): string {
+  return `${Math.round(fraction * 100)}%`;
+}
+
+/** Tier sizes in column headers: 1000 → '1K', 500 → '500'. */
+export function formatTierHeader(n: number): string {
+  return n >= 1000 && n % 1000 === 0 ? `${n / 1000}K` : formatInteger(n);
+}

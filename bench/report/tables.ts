@@ -1,0 +1,233 @@
+// TestResult → tables in the reference report's layout, plus a load/errors table per test.
+// Text and markdown render the same tables; only the drawing differs.
+import type { RunResult, TestName, TestResult, TierResult } from '../results.js';
+import {
+  formatBytes,
+  formatCompact,
+  formatInteger,
+  formatLatency,
+  formatMB,
+  formatPercent,
+  formatRate,
+  formatRelative,
+  formatTierHeader,
+} from './format.js';
+
+export interface Table {
+  title: string;
+  headers: string[];
+  rows: string[][];
+  /** Lines shown under the table: ERROR, PARTIAL, notes. */
+  lines: string[];
+}
+
+export const TEST_TITLES: Record<TestName, string> = {
+  'connection-storm': 'Connection storm',
+  'ping-latency': 'Ping/pong latency under load',
+  throughput: 'Throughput (delivered, behind a PONG barrier)',
+  'size-matrix': 'Payload size × connections (msg/s)',
+  'format-comparison': 'Format comparison (msg/s)',
+  'sustained-hold': 'Sustained hold',
+  'connection-limit': 'Connection limit',
+};
+
+export function tablesForTest(result: TestResult): Table[] {
+  const main = mainTables(result);
+  main[0]!.lines.push(...tierLines(result.tiers));
+  if (result.tiers.length > 0) main.push(loadTable(result));
+  return main;
+}
+
+function mainTables(result: TestResult): Table[] {
+  const title = TEST_TITLES[result.test];
+  const tiers = result.tiers;
+  switch (result.test) {
+    case 'connection-storm':
+      return [{
+        title,
+        headers: ['Connections', 'Accept Rate', 'p50', 'p95', 'p99', 'Max', 'Failed'],
+        rows: tiers.map((t) => [
+          formatInteger(t.connections), formatRate(t.connectRatePerSec),
+          formatLatency(t.connectLatency?.p50), formatLatency(t.connectLatency?.p95),
+          formatLatency(t.connectLatency?.p99), formatLatency(t.connectLatency?.max),
+          formatInteger(t.connectionCounts.failed),
+        ]),
+        lines: [],
+      }];
+    case 'ping-latency':
+      return [{
+        title,
+        headers: ['Connections', 'Total Pings', 'p50', 'p95', 'p99', 'p99.9', 'Max'],
+        rows: tiers.map((t) => [
+          formatInteger(t.connections), formatInteger(t.latency?.count ?? 0),
+          formatLatency(t.latency?.p50), formatLatency(t.latency?.p95), formatLatency(t.latency?.p99),
+          formatLatency(t.latency?.p999), formatLatency(t.latency?.max),
+        ]),
+        lines: [],
+      }];
+    case 'throughput':
+      return [{
+        title,
+        headers: ['Connections', 'Msg/s', 'MB/s', 'Per-conn msg/s', 'Delivered', 'Queued at send end'],
+        rows: tiers.map((t) => {
+          const m = t.messages;
+          return [
+            formatInteger(t.connections), m ? formatCompact(m.deliveredPerSec) : '-', m ? formatMB(m.deliveredMBPerSec) : '-',
+            m ? formatInteger(m.perConnectionPerSec) : '-', m ? formatInteger(m.delivered) : '-',
+            m ? formatBytes(m.queuedBytesAtSendEnd) : '-',
+          ];
+        }),
+        lines: [],
+      }];
+    case 'size-matrix':
+      return sizeMatrixTables(title, tiers);
+    case 'format-comparison':
+      return [formatComparisonTable(title, tiers)];
+    case 'sustained-hold':
+      return [{
+        title,
+        headers: ['Connections', 'Survival', 'Disconnects', 'Total PINGs', 'p50', 'p95', 'p99'],
+        rows: tiers.map((t) => [
+          formatInteger(t.connections), t.hold ? `${t.hold.survivalPct.toFixed(t.hold.survivalPct === 100 ? 0 : 2)}%` : '-',
+          formatInteger(t.hold?.disconnects ?? 0), formatInteger(t.hold?.pingsSent ?? 0),
+          formatLatency(t.latency?.p50), formatLatency(t.latency?.p95), formatLatency(t.latency?.p99),
+        ]),
+        lines: tiers
+          .filter((t) => t.hold && t.hold.p50ByInterval.length > 1)
+          .map((t) => `p50 per interval at ${formatInteger(t.connections)}: ${t.hold!.p50ByInterval.map((us) => formatLatency(us)).join(', ')}`),
+      }];
+    case 'connection-limit': {
+      const lines: string[] = [];
+      if (result.maxStableConnections !== undefined) {
+        const why = result.stoppedBy ? ` (search stopped by ${result.stoppedBy})` : '';
+        lines.push(`Max stable connections: ${formatInteger(result.maxStableConnections)}${why}`);
+      }
+      return [{
+        title,
+        headers: ['Phase', 'Target', 'Connected', 'Result'],
+        rows: (result.probes ?? []).map((p) => [
+          p.phase === 'probe' ? 'Probe' : 'Bisect', formatInteger(p.target), formatInteger(p.connected), p.ok ? 'OK' : 'FAIL',
+        ]),
+        lines,
+      }];
+    }
+  }
+}
+
+function distinct<T>(values: T[]): T[] {
+  return [...new Set(values)];
+}
+
+function sizeMatrixTables(title: string, tiers: TierResult[]): Table[] {
+  const sizes = distinct(tiers.map((t) => t.label ?? String(t.params['sizeBytes'] ?? '?')));
+  const conns = distinct(tiers.map((t) => t.connections)).sort((a, b) => a - b);
+  const cell = (size: string, n: number) => tiers.find((t) => (t.label ?? String(t.params['sizeBytes'])) === size && t.connections === n);
+  const matrix: Table = {
+    title,
+    headers: ['Size \\ Conns', ...conns.map(formatTierHeader)],
+    rows: sizes.map((size) => [size, ...conns.map((n) => {
+      const m = cell(size, n)?.messages;
+      return m ? formatCompact(m.deliveredPerSec) : '-';
+    })]),
+    lines: [],
+  };
+  const first = conns[0];
+  const bandwidth: Table = {
+    title: `Bandwidth at ${formatInteger(first ?? 0)} connections`,
+    headers: ['Size', 'msg/s', 'Bandwidth'],
+    rows: sizes.map((size) => {
+      const m = first === undefined ? undefined : cell(size, first)?.messages;
+      return [size, m ? formatCompact(m.deliveredPerSec) : '-', m ? `${formatMB(m.deliveredMBPerSec)} MB/s` : '-'];
+    }),
+    lines: [],
+  };
+  return [matrix, bandwidth];
+}
+
+const FORMAT_COLUMNS: Record<string, string> = { json: 'JSON', msgpack: 'MsgPack', zlib: 'Compressed' };
+
+function formatComparisonTable(title: string, tiers: TierResult[]): Table {
+  const formats = distinct(tiers.map((t) => t.label ?? String(t.params['format'] ?? '?')));
+  const conns = distinct(tiers.map((t) => t.connections)).sort((a, b) => a - b);
+  const rate = (format: string, n: number) =>
+    tiers.find((t) => (t.label ?? t.params['format']) === format && t.connections === n)?.messages?.deliveredPerSec;
+  const headers = ['Connections'];
+  for (const f of formats) headers.push(FORMAT_COLUMNS[f] ?? f, ...(f === 'json' || !formats.includes('json') ? [] : ['vs JSON']));
+  const rows = conns.map((n) => {
+    const row = [formatInteger(n)];
+    const json = rate('json', n);
+    for (const f of formats) {
+      const r = rate(f, n);
+      row.push(r === undefined ? '-' : formatCompact(r));
+      if (f !== 'json' && formats.includes('json')) row.push(r === undefined || json === undefined ? '-' : formatRelative(r, json));
+    }
+    return row;
+  });
+  const params = tiers[0]?.params ?? {};
+  const sizes = formats
+    .filter((f) => typeof params[`${f}Bytes`] === 'number')
+    .map((f) => `${FORMAT_COLUMNS[f] ?? f} = ${params[`${f}Bytes`]} bytes`);
+  return { title, headers, rows, lines: sizes.length > 0 ? [`Wire sizes: ${sizes.join(', ')}`] : [] };
+}
+
+function tierName(t: TierResult): string {
+  return `${formatInteger(t.connections)}${t.label === undefined ? '' : ` ${t.label}`}`;
+}
+
+/** PARTIAL and ERROR lines, then each tier's notes (once). */
+function tierLines(tiers: TierResult[]): string[] {
+  const lines: string[] = [];
+  for (const t of tiers) {
+    if (t.partial) lines.push(`PARTIAL (${tierName(t)}): ${t.partial}`);
+    if (t.consistency && !t.consistency.ok) lines.push(`ERROR (${tierName(t)}): ${t.consistency.message}`);
+    for (const note of t.notes) {
+      if (t.consistency && note === `ERROR: ${t.consistency.message}`) continue;
+      lines.push(note.startsWith('ERROR') ? `ERROR (${tierName(t)}): ${note.replace(/^ERROR:\s*/, '')}` : `${tierName(t)}: ${note}`);
+    }
+  }
+  return lines;
+}
+
+/** '3 failed (timeout 2, refused 1); RATE_LIMITED 5; close 1006 ×2', or '0'. */
+export function errorSummary(t: TierResult): string {
+  const parts: string[] = [];
+  if (t.connectionCounts.failed > 0) {
+    const kinds = Object.entries(t.connectionCounts.failedByKind).map(([k, n]) => `${k} ${n}`).join(', ');
+    parts.push(`${formatInteger(t.connectionCounts.failed)} failed${kinds ? ` (${kinds})` : ''}`);
+  }
+  for (const [code, n] of Object.entries(t.serverErrors)) parts.push(`${code} ${formatInteger(n)}`);
+  for (const [code, n] of Object.entries(t.unexpectedCloses)) parts.push(`close ${code} ×${formatInteger(n)}`);
+  return parts.length === 0 ? '0' : parts.join('; ');
+}
+
+function loadTable(result: TestResult): Table {
+  return {
+    title: `${TEST_TITLES[result.test]}: load and errors`,
+    headers: ['Tier', 'Client ELU', 'Client CPU', 'Server CPU', 'Saturated', 'Errors'],
+    rows: result.tiers.map((t) => [
+      tierName(t),
+      t.client.eventLoopMeasured === false ? 'n/a' : formatPercent(t.client.eventLoopUtilization),
+      `${t.client.cpuCores.toFixed(2)} cores`,
+      t.server ? `${t.server.cpuCores.toFixed(2)} cores` : '-',
+      t.saturated,
+      errorSummary(t),
+    ]),
+    lines: [],
+  };
+}
+
+/** The run's header lines: tool, runtime, machine, transport, server. */
+export function runHeaderLines(run: RunResult): string[] {
+  const env = run.environment;
+  const server = run.server.embedded
+    ? `embedded ${run.server.transport ?? '?'} server, mode ${run.server.mode ?? '?'}, rate limit ${run.server.rateLimit ?? 'off'}, ${run.server.workers ?? 1} worker(s), ${run.server.url}`
+    : `external server ${run.server.url}`;
+  const lines = [
+    `${run.tool.name} ${run.tool.version} · ${env.runtime} ${env.runtimeVersion} · transport ${run.transport} · ${run.procs} process(es)`,
+    `${env.cpuModel}, ${env.cpus} cores, ${formatBytes(env.totalMemoryBytes)} RAM, ${env.platform}/${env.arch}${env.fdLimit === undefined ? '' : `, ulimit -n ${env.fdLimit}`}`,
+    `Server: ${server}`,
+    `Started ${run.startedAt}, finished ${run.finishedAt}`,
+  ];
+  if (run.partial) lines.push(`PARTIAL RUN: ${run.partial}`);
+  return lines;
+}

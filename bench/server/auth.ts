@@ -1,0 +1,68 @@
+// WSE authentication: an HS256 JWT from the `access_token` cookie, else `Authorization: Bearer`.
+import { SignJWT, jwtVerify } from 'jose';
+
+export interface AuthSettings {
+  secret: string;
+  issuer: string;
+  audience: string;
+}
+
+export type AuthOutcome = { ok: true; userId: string } | { ok: false; code: 'AUTH_REQUIRED' | 'AUTH_FAILED'; message: string };
+
+/** The token the request carries: the cookie wins over the Authorization header. */
+export function tokenFromHeaders(headers: Record<string, string>): string | undefined {
+  const cookie = headers['cookie'];
+  if (cookie !== undefined) {
+    for (const part of cookie.split(';')) {
+      const eq = part.indexOf('=');
+      if (eq > 0 && part.slice(0, eq).trim() === 'access_token') {
+        const value = part.slice(eq + 1).trim();
+        if (value !== '') return value;
+      }
+    }
+  }
+  const authorization = headers['authorization'];
+  if (authorization !== undefined) {
+    const match = /^\s*bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (match !== null) return match[1];
+  }
+  return undefined;
+}
+
+export class TokenVerifier {
+  private readonly key: Uint8Array;
+
+  constructor(private readonly settings: AuthSettings) {
+    this.key = new TextEncoder().encode(settings.secret);
+  }
+
+  async verify(token: string | undefined): Promise<AuthOutcome> {
+    if (token === undefined) return { ok: false, code: 'AUTH_REQUIRED', message: 'No JWT cookie or Authorization header' };
+    try {
+      const { payload } = await jwtVerify(token, this.key, {
+        algorithms: ['HS256'],
+        issuer: this.settings.issuer,
+        audience: this.settings.audience,
+        requiredClaims: ['exp', 'sub'],
+      });
+      if (typeof payload.sub !== 'string' || payload.sub === '') {
+        return { ok: false, code: 'AUTH_FAILED', message: 'Invalid token: no subject' };
+      }
+      return { ok: true, userId: payload.sub };
+    } catch (error) {
+      return { ok: false, code: 'AUTH_FAILED', message: `Invalid token: ${(error as Error).message}` };
+    }
+  }
+}
+
+/** A token the server accepts, for the banner and the tests. */
+export async function mintToken(settings: AuthSettings, subject: string, lifetimeSeconds: number): Promise<string> {
+  return new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(subject)
+    .setIssuer(settings.issuer)
+    .setAudience(settings.audience)
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + lifetimeSeconds)
+    .sign(new TextEncoder().encode(settings.secret));
+}

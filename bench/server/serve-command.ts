@@ -1,0 +1,116 @@
+// `wse-bench serve`: runs the embedded WSE-compatible server in this process (one worker), or as
+// the primary of N worker processes. With --ipc (spawned by startEmbeddedServer or a primary) it
+// reports readiness and stats over the IPC channel and exits when that channel goes away.
+import { loadServerTransport } from '../../adapters/server/index.js';
+import { mintToken } from './auth.js';
+import { isParentToChild, type ChildToParent } from './ipc.js';
+import { createServerMsgpackCodec } from './msgpack.js';
+import { SERVE_USAGE, ServeUsageError, parseServeArgs, type ServeOptions } from './serve-args.js';
+import type { ServerStats } from './stats.js';
+import { MAX_MESSAGE_SIZE } from './wire.js';
+import { runServerPrimary } from './worker-pool.js';
+import { WseServerApp } from './wse-app.js';
+
+export async function runServeCommand(argv: string[]): Promise<number> {
+  let options: ServeOptions;
+  try {
+    options = parseServeArgs(argv);
+  } catch (error) {
+    if (!(error instanceof ServeUsageError)) throw error;
+    process.stderr.write(`wse-bench serve: ${error.message} (see wse-bench serve --help)\n`);
+    return 2;
+  }
+  if (options.help) {
+    process.stdout.write(`${SERVE_USAGE}\n`);
+    return 0;
+  }
+  try {
+    return options.workers > 1 ? await runServerPrimary(options) : await runServerProcess(options);
+  } catch (error) {
+    const text = (error as Error).message.split('\n')[0] ?? String(error);
+    if (options.ipc && process.connected) {
+      // the parent reads the cause from this message; then let go of the channel so we can exit
+      sendToParent({ type: 'failed', error: text }, () => process.disconnect());
+    } else process.stderr.write(`wse-bench serve: ${text}\n`);
+    return 1;
+  }
+}
+
+/** Sends one IPC message to the parent process, if there is one. */
+export function sendToParent(message: ChildToParent, sent?: () => void): void {
+  if (process.connected && process.send !== undefined) process.send(message, undefined, undefined, sent);
+}
+
+/** One server process: listens, serves until SIGINT/SIGTERM (or the IPC parent goes away). */
+async function runServerProcess(options: ServeOptions): Promise<number> {
+  const { transport, note } = loadServerTransport(options.transport);
+  if (note !== undefined && !options.ipc) process.stderr.write(`wse-bench serve: ${note}\n`);
+  let merged: ServerStats | undefined; // pushed by a multi-worker primary
+  const app: WseServerApp = new WseServerApp({
+    auth: { secret: options.secret, issuer: options.issuer, audience: options.audience },
+    mode: options.mode,
+    rateLimit: options.rateLimit,
+    maxConnections: options.maxConnections,
+    transport: transport.name,
+    msgpack: createServerMsgpackCodec(),
+    ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
+    statsForHttp: () => merged ?? app.stats(),
+  });
+  let listening;
+  try {
+    listening = await transport.listen(
+      {
+        host: options.host,
+        port: options.port,
+        maxMessageSize: MAX_MESSAGE_SIZE,
+        reusePort: options.reusePort,
+        ...(options.handshakeTimeoutMs !== undefined ? { handshakeTimeoutMs: options.handshakeTimeoutMs } : {}),
+      },
+      app,
+    );
+  } catch (error) {
+    app.dispose();
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new Error(`cannot listen on ${options.host}:${options.port} with ${transport.name}: ${code === 'EADDRINUSE' ? 'port in use' : (error as Error).message}`);
+  }
+  const server = listening;
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (): void => {
+      if (stopping) return;
+      stopping = true;
+      app.dispose();
+      // whatever still holds the event loop after the close must not keep the process alive
+      setTimeout(() => process.exit(0), 2000).unref();
+      void server.close().then(() => {
+        if (process.connected) process.disconnect();
+        resolve(0);
+      });
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    if (options.ipc) {
+      process.on('message', (message: unknown) => {
+        if (!isParentToChild(message)) return;
+        if (message.type === 'stats') sendToParent({ type: 'stats', requestId: message.requestId, stats: app.stats() });
+        else if (message.type === 'merged-stats') merged = message.stats;
+      });
+      // the parent died or let go: never outlive it
+      process.on('disconnect', () => {
+        stop();
+        setTimeout(() => process.exit(0), 200).unref();
+      });
+      sendToParent({ type: 'ready', port: server.port, transport: transport.name, ...(note !== undefined ? { note } : {}) });
+    } else {
+      void printBanner(options, server.port, transport.name, 1);
+    }
+  });
+}
+
+export async function printBanner(options: ServeOptions, port: number, transport: string, workers: number): Promise<void> {
+  const token = await mintToken({ secret: options.secret, issuer: options.issuer, audience: options.audience }, 'bench-user', 3600);
+  process.stdout.write(
+    `wse-bench serve: ws://${options.host}:${port}/wse transport=${transport} mode=${options.mode} workers=${workers} ` +
+      `rate-limit=${options.rateLimit} token=${token}\n`,
+  );
+}

@@ -1,0 +1,34 @@
+// Test 1: all connections opened in batches of --batch-size as fast as possible; accept rate
+// (established ÷ wall time), connect-latency percentiles, failures by kind.
+import type { TestResult, TierResult } from '../results.js';
+import { summarizeHistogram } from '../stats/histogram.js';
+import type { TestContext } from './context.js';
+import { closeConnections, openConnections } from './pool.js';
+import { TierRecorder } from './tier.js';
+
+export async function runConnectionStorm(ctx: TestContext): Promise<TestResult> {
+  const tiers: TierResult[] = [];
+  for (const target of ctx.options.tiers) {
+    if (ctx.signal.aborted) break;
+    const recorder = new TierRecorder(ctx, 'connection-storm', target, { batchSize: ctx.options.batchSize });
+    await ctx.barrier('start');
+    ctx.progress.phase('connection-storm', `${target} conns: connecting`);
+    await recorder.beginMeasure();
+    const pool = await openConnections(ctx, 'connection-storm', target, recorder.tally);
+    await recorder.endMeasure();
+    if (pool.aborted) recorder.markPartial('interrupted while connecting');
+    if (pool.counts.failedByKind['fd-limit'] !== undefined) {
+      recorder.notes.push('connects failed with EMFILE/ENFILE: raise the open-file limit (ulimit -n)');
+    }
+    await ctx.barrier('done');
+    await closeConnections(pool.connections);
+    tiers.push(
+      recorder.build({
+        connectionCounts: pool.counts,
+        connectRatePerSec: pool.wallMs > 0 ? pool.counts.established / (pool.wallMs / 1000) : 0,
+        connectLatency: summarizeHistogram(pool.connectLatency),
+      }),
+    );
+  }
+  return { test: 'connection-storm', tiers };
+}

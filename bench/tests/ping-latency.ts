@@ -1,0 +1,96 @@
+// Test 2: every connection sends --pings sequential pings (the next after the previous PONG), all
+// connections at once; RTT percentiles.
+import type { Histogram } from 'hdr-histogram-js';
+import type { TestResult, TierResult } from '../results.js';
+import { createLatencyHistogram, recordMicros, summarizeHistogram } from '../stats/histogram.js';
+import type { BenchConnection, PhaseHandler } from './connection.js';
+import { IDLE_PHASE, TierTally } from './connection.js';
+import type { TestContext } from './context.js';
+import { PhaseWaiter } from './phase-waiter.js';
+import { closeConnections, openConnections } from './pool.js';
+import { TierRecorder, pingConsistency } from './tier.js';
+
+/** The phase gives up when no PONG at all has come back for this long. */
+const PING_STALL_MS = 10_000;
+
+class SequentialPings implements PhaseHandler {
+  readonly rtt: Histogram = createLatencyHistogram();
+  pingsSent = 0;
+  pongs = 0;
+
+  constructor(private readonly waiter: PhaseWaiter) {}
+
+  start(connection: BenchConnection, pings: number): void {
+    connection.pingsLeft = pings;
+    connection.sent = 0; // here: pings awaiting their PONG
+    connection.phase = this;
+    this.sendNext(connection);
+  }
+
+  onPong(connection: BenchConnection, rttMicros: number): void {
+    recordMicros(this.rtt, rttMicros);
+    connection.sent--;
+    this.pongs++;
+    this.waiter.progress();
+    this.sendNext(connection);
+  }
+
+  onClosed(connection: BenchConnection): void {
+    // Its outstanding ping and the ones it did not send will not be answered.
+    const unanswered = connection.pingsLeft + connection.sent;
+    connection.pingsLeft = 0;
+    connection.sent = 0;
+    this.waiter.progress(unanswered);
+  }
+
+  private sendNext(connection: BenchConnection): void {
+    if (connection.pingsLeft <= 0 || !connection.open || connection.session === undefined) return;
+    connection.pingsLeft--;
+    connection.sent++;
+    this.pingsSent++;
+    connection.session.sendPing();
+  }
+}
+
+export async function runPingLatency(ctx: TestContext): Promise<TestResult> {
+  const tiers: TierResult[] = [];
+  const pings = Math.max(1, ctx.options.pings);
+  for (const target of ctx.options.tiers) {
+    if (ctx.signal.aborted) break;
+    ctx.progress.phase('ping-latency', `${target} conns: connecting`);
+    const openingTally = new TierTally();
+    const pool = await openConnections(ctx, 'ping-latency', target, openingTally);
+    const recorder = new TierRecorder(ctx, 'ping-latency', target, { pingsPerConnection: pings });
+    recorder.tally.absorb(openingTally);
+    for (const c of pool.connections) c.tally = recorder.tally;
+    if (pool.aborted) recorder.markPartial('interrupted while connecting');
+    await ctx.barrier('connected');
+    await ctx.barrier('start');
+
+    ctx.progress.phase('ping-latency', `${pool.counts.established} conns: ${pings} pings each`);
+    await recorder.beginMeasure();
+    const expected = pool.connections.filter((c) => c.open).length * pings;
+    const waiter = new PhaseWaiter(expected, ctx.signal, PING_STALL_MS);
+    const phase = new SequentialPings(waiter);
+    for (const c of pool.connections) if (c.open) phase.start(c, pings);
+    const outcome = await waiter.wait();
+    await recorder.endMeasure();
+    for (const c of pool.connections) c.phase = IDLE_PHASE;
+
+    if (outcome === 'aborted') recorder.markPartial('interrupted while pinging');
+    if (outcome === 'stalled') recorder.markPartial(`no PONG for ${PING_STALL_MS / 1000} s`);
+    if (phase.pongs < expected) recorder.notes.push(`${expected - phase.pongs} of ${expected} pings got no PONG`);
+    await ctx.barrier('done');
+    await closeConnections(pool.connections);
+
+    const fields: Parameters<TierRecorder['build']>[0] = {
+      connectionCounts: pool.counts,
+      connectLatency: summarizeHistogram(pool.connectLatency),
+      latency: summarizeHistogram(phase.rtt),
+    };
+    const consistency = pingConsistency(recorder.serverCounters(), phase.pongs, phase.pingsSent);
+    if (consistency !== undefined) fields.consistency = consistency;
+    tiers.push(recorder.build(fields));
+  }
+  return { test: 'ping-latency', tiers };
+}

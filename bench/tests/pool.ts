@@ -1,0 +1,126 @@
+// Opening and closing a tier's connections. Connections open in batches of options.batchSize:
+// each batch concurrently, the next when the previous has settled (the reference's storm).
+import { performance } from 'node:perf_hooks';
+import { ConnectError } from '../../core/errors.js';
+import { WseSession } from '../../core/wse/session.js';
+import type { Histogram } from 'hdr-histogram-js';
+import type { ConnectionCounts, TestName } from '../results.js';
+import { createLatencyHistogram, recordMicros } from '../stats/histogram.js';
+import { BenchConnection } from './connection.js';
+import type { TierTally } from './connection.js';
+import type { TestContext } from './context.js';
+
+/** How long closing waits for close handshakes before dropping the rest. */
+const CLOSE_TIMEOUT_MS = 5_000;
+
+export interface OpenedPool {
+  /** Connections asked for. */
+  target: number;
+  /** Established connections, in the order they were opened. */
+  connections: BenchConnection[];
+  counts: ConnectionCounts;
+  connectLatency: Histogram;
+  /** First dial → last batch settled, ms. */
+  wallMs: number;
+  startedAtEpochMs: number;
+  endedAtEpochMs: number;
+  /** Set when ctx.signal stopped the opening early. */
+  aborted: boolean;
+}
+
+export function epochNowMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/** Opens `target` connections, counting failures by ConnectError.kind. */
+export async function openConnections(
+  ctx: TestContext,
+  test: TestName,
+  target: number,
+  tally: TierTally,
+): Promise<OpenedPool> {
+  const counts: ConnectionCounts = { attempted: 0, established: 0, failed: 0, failedByKind: {} };
+  const connections: BenchConnection[] = [];
+  const connectLatency = createLatencyHistogram();
+  const batchSize = Math.max(1, ctx.options.batchSize);
+  const addresses = ctx.localAddresses !== undefined && ctx.transport.supportsLocalAddress ? ctx.localAddresses : undefined;
+  if (ctx.localAddresses !== undefined && addresses === undefined) {
+    ctx.progress.warn(`${test}: the ${ctx.transport.name} transport cannot bind source addresses; all connections use one`);
+  }
+  const started = performance.now();
+  const startedAtEpochMs = epochNowMs();
+
+  const openOne = async (index: number): Promise<void> => {
+    const connection = new BenchConnection(index, tally);
+    counts.attempted++;
+    try {
+      const session = await WseSession.connect(
+        {
+          transport: ctx.transport,
+          url: ctx.url,
+          token: ctx.token,
+          authVia: ctx.options.authVia,
+          timeoutMs: ctx.options.connectTimeoutMs,
+          localAddress: addresses === undefined ? undefined : addresses[index % addresses.length],
+          clientVersion: ctx.clientVersion,
+          msgpack: ctx.msgpack,
+        },
+        connection,
+      );
+      connection.session = session;
+      connection.open = !connection.closed;
+      // Closed between server_ready and connect() resolving: established, then lost.
+      if (connection.closed) connection.countUnexpectedClose();
+      counts.established++;
+      recordMicros(connectLatency, session.connectMicros);
+      connections.push(connection);
+    } catch (error) {
+      counts.failed++;
+      const kind = error instanceof ConnectError ? error.kind : 'other';
+      counts.failedByKind[kind] = (counts.failedByKind[kind] ?? 0) + 1;
+    }
+  };
+
+  let next = 0;
+  while (next < target && !ctx.signal.aborted) {
+    const end = Math.min(target, next + batchSize);
+    const batch: Promise<void>[] = [];
+    for (; next < end; next++) batch.push(openOne(next));
+    await Promise.all(batch);
+    ctx.progress.tick(next, target, 'connections');
+  }
+  if (ctx.signal.aborted) ctx.progress.warn(`${test}: stopped opening connections at ${next} of ${target}`);
+  return {
+    target,
+    connections,
+    counts,
+    connectLatency,
+    wallMs: performance.now() - started,
+    startedAtEpochMs,
+    endedAtEpochMs: epochNowMs(),
+    aborted: ctx.signal.aborted,
+  };
+}
+
+/** Closes every connection and waits until all are closed; stragglers are dropped after a timeout. */
+export async function closeConnections(connections: readonly BenchConnection[]): Promise<void> {
+  const closing = connections.map((c) => c.close());
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), CLOSE_TIMEOUT_MS);
+  });
+  const outcome = await Promise.race([Promise.all(closing), timedOut]);
+  clearTimeout(timer);
+  if (outcome === 'timeout') {
+    for (const c of connections) c.terminate();
+    // terminate() ends the socket at once; give the close events one more chance to arrive.
+    await Promise.race([Promise.all(closing), new Promise((resolve) => setTimeout(resolve, 1_000))]);
+  }
+}
+
+/** Connections still open. */
+export function openCount(connections: readonly BenchConnection[]): number {
+  let n = 0;
+  for (const c of connections) if (c.open) n++;
+  return n;
+}

@@ -1,0 +1,222 @@
+// The send phase of the sending tests and the PONG barrier that ends it (DESIGN.md, "Delivered,
+// not queued"): every connection sends as fast as its transport takes data, without queueing
+// more than a high-water mark in user space; then every connection sends one ping, and a
+// connection's messages count as delivered only when that PONG is back.
+// The kernel's socket buffers would otherwise hide megabytes per connection (bufferedAmount only
+// sees user space), and the barrier would then wait many seconds for the server to catch up. So
+// each connection also sends a ping every MARKER_BYTES and stops while MAX_MARKERS_IN_FLIGHT are
+// unanswered: at most ~512 KiB a connection is ever in flight, and the send phase ends on time.
+import { performance } from 'node:perf_hooks';
+import type { BenchConnection, PhaseHandler } from './connection.js';
+import { IDLE_PHASE } from './connection.js';
+import { epochNowMs } from './pool.js';
+import { PhaseWaiter, sleep } from './phase-waiter.js';
+import type { PhaseOutcome } from './phase-waiter.js';
+
+/** User-space bytes a connection may have queued before it waits for a drain. */
+export const SEND_HIGH_WATER_BYTES = 256 * 1024;
+/** Bytes one connection may hand to its transport per event-loop turn, so others get their turn. */
+const TURN_BUDGET_BYTES = 64 * 1024;
+/** Bytes one sendRepeated burst aims for (one write on the core transport). */
+const BURST_BYTES = 16 * 1024;
+const MAX_BURST_MESSAGES = 64;
+/** A flow-control ping follows every this many payload bytes on a connection. */
+const MARKER_BYTES = 128 * 1024;
+/** A connection pauses while this many of its pings are unanswered. */
+const MAX_MARKERS_IN_FLIGHT = 4;
+/** The barrier gives up when no PONG has come back for this long. */
+export const BARRIER_STALL_MS = 10_000;
+/** After an abort the barrier still runs, to keep what was delivered, but waits less. */
+const ABORTED_BARRIER_STALL_MS = 1_000;
+const NEVER_ABORTED = new AbortController().signal;
+
+export interface SendPhaseResult {
+  sent: number;
+  delivered: number;
+  /** Barrier PONGs that came back / were awaited. */
+  barrierPongs: number;
+  barrierPings: number;
+  queuedBytesAtSendEnd: number;
+  windowStartEpochMs: number;
+  windowEndEpochMs: number;
+  windowMs: number;
+  sendPhaseMs: number;
+  /** 'done', or why the phase ended early (aborted during sending counts as 'aborted'). */
+  outcome: PhaseOutcome;
+}
+
+/** One connection's sender: pumps bursts while its transport has room, then yields. */
+class SendLoop {
+  readonly pumpBound = (): void => this.pump();
+  private bytesSinceMarker = 0;
+  /** Paused until a PONG arrives (too many markers in flight). */
+  waitingForPong = false;
+
+  constructor(
+    private readonly phase: SendPhase,
+    private readonly connection: BenchConnection,
+  ) {}
+
+  pump(): void {
+    const phase = this.phase;
+    const connection = this.connection;
+    const session = connection.session;
+    this.waitingForPong = false;
+    if (!phase.running || !connection.open || session === undefined) return;
+    let budget = TURN_BUDGET_BYTES;
+    while (budget > 0 && session.bufferedAmount < SEND_HIGH_WATER_BYTES) {
+      if (session.outstandingPings >= MAX_MARKERS_IN_FLIGHT) {
+        this.waitingForPong = true;
+        return;
+      }
+      session.sendRepeated(phase.payload, phase.burst);
+      connection.sent += phase.burst;
+      budget -= phase.burstBytes;
+      this.bytesSinceMarker += phase.burstBytes;
+      if (this.bytesSinceMarker >= MARKER_BYTES) {
+        this.bytesSinceMarker = 0;
+        session.sendPing();
+      }
+      if (!connection.open) return;
+    }
+    if (session.bufferedAmount >= SEND_HIGH_WATER_BYTES) session.onceDrained(this.pumpBound);
+    else setImmediate(this.pumpBound);
+  }
+}
+
+class SendPhase implements PhaseHandler {
+  running = true;
+  readonly burst: number;
+  readonly burstBytes: number;
+  readonly loops = new Map<BenchConnection, SendLoop>();
+
+  constructor(
+    readonly payload: string | Buffer,
+    payloadBytes: number,
+  ) {
+    this.burst = Math.max(1, Math.min(MAX_BURST_MESSAGES, Math.floor(BURST_BYTES / Math.max(1, payloadBytes))));
+    this.burstBytes = this.burst * Math.max(1, payloadBytes);
+  }
+
+  /** A flow-control PONG: resume the connection if it was waiting for one. */
+  onPong(connection: BenchConnection): void {
+    const loop = this.loops.get(connection);
+    if (loop !== undefined && loop.waitingForPong) loop.pump();
+  }
+
+  onClosed(): void {}
+}
+
+/** One ping per open connection; a connection passes when that ping's PONG is back. */
+class BarrierRound implements PhaseHandler {
+  delivered = 0;
+  pongs = 0;
+  pings = 0;
+  lastPongEpochMs = 0;
+  private readonly waiter: PhaseWaiter;
+
+  constructor(
+    connections: readonly BenchConnection[],
+    signal: AbortSignal,
+    stallMs: number = BARRIER_STALL_MS,
+  ) {
+    for (const c of connections) {
+      c.barrierPending = false;
+      c.phase = this;
+      if (!c.open || c.session === undefined) continue;
+      c.session.sendPing();
+      // Every ping outstanding now is answered before ours (WSE answers in order).
+      c.pingsLeft = c.session.outstandingPings;
+      c.barrierPending = true;
+      this.pings++;
+    }
+    this.waiter = new PhaseWaiter(this.pings, signal, stallMs);
+  }
+
+  async wait(connections: readonly BenchConnection[]): Promise<PhaseOutcome> {
+    const outcome = await this.waiter.wait();
+    for (const c of connections) {
+      c.barrierPending = false;
+      c.phase = IDLE_PHASE;
+    }
+    return outcome;
+  }
+
+  onPong(connection: BenchConnection): void {
+    if (!connection.barrierPending || --connection.pingsLeft > 0) return;
+    connection.barrierPending = false;
+    this.delivered += connection.sent;
+    this.pongs++;
+    this.lastPongEpochMs = epochNowMs();
+    this.waiter.progress();
+  }
+
+  onClosed(connection: BenchConnection): void {
+    if (!connection.barrierPending) return;
+    connection.barrierPending = false;
+    this.waiter.progress();
+  }
+}
+
+/**
+ * Makes sure the server has read everything sent so far (client_hello included: a connection is
+ * established once the hello is written, not read), so a counter reading taken next is a clean
+ * baseline.
+ */
+export async function settleConnections(connections: readonly BenchConnection[], signal: AbortSignal): Promise<PhaseOutcome> {
+  for (const c of connections) c.sent = 0;
+  const round = new BarrierRound(connections, signal);
+  return round.wait(connections);
+}
+
+/**
+ * Sends `payload` on every open connection for `durationMs` (or until `signal` aborts), then runs
+ * the PONG barrier. Connections are left open, their phase handler reset.
+ */
+export async function runSendPhase(
+  connections: readonly BenchConnection[],
+  payload: string | Buffer,
+  payloadBytes: number,
+  durationMs: number,
+  signal: AbortSignal,
+): Promise<SendPhaseResult> {
+  const phase = new SendPhase(payload, payloadBytes);
+  for (const c of connections) {
+    c.sent = 0;
+    c.phase = phase;
+    phase.loops.set(c, new SendLoop(phase, c));
+  }
+  const windowStartEpochMs = epochNowMs();
+  const sendStarted = performance.now();
+  for (const loop of phase.loops.values()) loop.pump();
+  const completed = await sleep(durationMs, signal);
+  phase.running = false;
+  for (const c of connections) c.phase = IDLE_PHASE;
+  const sendPhaseMs = performance.now() - sendStarted;
+
+  let sent = 0;
+  let queuedBytesAtSendEnd = 0;
+  for (const c of connections) {
+    sent += c.sent;
+    if (c.open && c.session !== undefined) queuedBytesAtSendEnd += c.session.bufferedAmount;
+  }
+  // Interrupted (SIGINT, server gone): still collect the PONGs that come quickly, so the tier
+  // keeps what the server provably read; a dead server's connections close and end it sooner.
+  const barrier = completed
+    ? new BarrierRound(connections, signal)
+    : new BarrierRound(connections, NEVER_ABORTED, ABORTED_BARRIER_STALL_MS);
+  const barrierOutcome = await barrier.wait(connections);
+  const windowEndEpochMs = barrier.pongs > 0 ? barrier.lastPongEpochMs : epochNowMs();
+  return {
+    sent,
+    delivered: barrier.delivered,
+    barrierPongs: barrier.pongs,
+    barrierPings: barrier.pings,
+    queuedBytesAtSendEnd,
+    windowStartEpochMs,
+    windowEndEpochMs,
+    windowMs: windowEndEpochMs - windowStartEpochMs,
+    sendPhaseMs,
+    outcome: completed ? barrierOutcome : 'aborted',
+  };
+}

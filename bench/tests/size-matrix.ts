@@ -1,0 +1,46 @@
+// Test 4: payload sizes × tiers, --cell-duration a cell; msg/s and bandwidth. The connections of a
+// tier are opened once and reused by every size cell.
+import { paddedTradingMessage } from '../../core/wse/messages.js';
+import type { TestResult, TierResult } from '../results.js';
+import { TierTally } from './connection.js';
+import type { TestContext } from './context.js';
+import { closeConnections, openConnections } from './pool.js';
+import { measureSendCell } from './send-tier.js';
+
+/** '64 B', '1 KB', '64 KB': the reference's row labels. */
+export function sizeLabel(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${Number((bytes / 1024).toFixed(1))} KB`;
+  return `${Number((bytes / (1024 * 1024)).toFixed(1))} MB`;
+}
+
+export async function runSizeMatrix(ctx: TestContext): Promise<TestResult> {
+  const tiers: TierResult[] = [];
+  const payloads = ctx.options.sizes.map((size) => ({ size, payload: paddedTradingMessage(size) }));
+  for (const target of ctx.options.tiers) {
+    if (ctx.signal.aborted) break;
+    ctx.progress.phase('size-matrix', `${target} conns: connecting`);
+    const openingTally = new TierTally();
+    const pool = await openConnections(ctx, 'size-matrix', target, openingTally);
+    await ctx.barrier('connected');
+    let first = true;
+    for (const { size, payload } of payloads) {
+      if (ctx.signal.aborted) break;
+      const cell = await measureSendCell(ctx, {
+        test: 'size-matrix',
+        pool,
+        openingTally: first ? openingTally : undefined,
+        withConnectLatency: first,
+        payload,
+        durationMs: ctx.options.cellDurationSec * 1000,
+        label: sizeLabel(size),
+        params: { sizeBytes: size, cellDurationSec: ctx.options.cellDurationSec },
+      });
+      first = false;
+      tiers.push(cell);
+    }
+    await ctx.barrier('done');
+    await closeConnections(pool.connections);
+  }
+  return { test: 'size-matrix', tiers };
+}

@@ -1,0 +1,263 @@
+// One WebSocket over a net.Socket, after the HTTP upgrade, for either role: feeds socket bytes
+// to the FrameDecoder, answers pings, runs the close handshake (RFC 6455 §5.5.1, §7) and
+// exposes backpressure. Used by core/client.ts and core/server.ts.
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import { CloseCode, DEFAULT_MAX_MESSAGE_SIZE, MAX_CONTROL_PAYLOAD, Opcode, type Role } from './constants.js';
+import type { WebSocketProtocolError } from './errors.js';
+import { FrameDecoder, isValidWireCloseCode, type FrameHandler } from './frame-decoder.js';
+import { FrameEncoder } from './frame-encoder.js';
+
+export type ReadyState = 'open' | 'closing' | 'closed';
+
+export interface WebSocketConnectionOptions {
+  /** Largest reassembled inbound message; a bigger one fails the connection with 1009. */
+  maxMessageSize?: number;
+  /** Bytes that arrived right after the HTTP head: the first frames. */
+  head?: Buffer;
+  /** How long a started close handshake waits for the peer before the socket is destroyed. */
+  closeTimeoutMs?: number;
+}
+
+export interface WebSocketConnectionEvents {
+  /** `data` may be a view of the socket's read buffer: copy what you keep after the call. */
+  message: [data: Buffer, isBinary: boolean];
+  ping: [payload: Buffer];
+  pong: [payload: Buffer];
+  /** Exactly once. 1006 with '' when the socket ended without a close frame. */
+  close: [code: number, reason: string];
+  /** A protocol or socket error; 'close' always follows. Only emitted when someone listens. */
+  error: [error: Error];
+  drain: [];
+}
+
+export const DEFAULT_CLOSE_TIMEOUT_MS = 2000;
+
+// The socket's listeners are shared module-level functions that find their connection through
+// this symbol, so an idle connection costs no closures.
+const kConnection = Symbol('WebSocketConnection');
+interface OwnedSocket extends Socket {
+  [kConnection]: WebSocketConnection;
+}
+
+const EMPTY = Buffer.alloc(0);
+// The encoder keeps no per-connection state, so each role shares one.
+const ENCODERS: Record<Role, FrameEncoder> = { client: new FrameEncoder('client'), server: new FrameEncoder('server') };
+
+export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents> implements FrameHandler {
+  readonly role: Role;
+  /** The peer's address, kept after the socket is gone. */
+  readonly remoteAddress: string;
+  private readonly socket: OwnedSocket;
+  private readonly decoder: FrameDecoder;
+  private readonly encoder: FrameEncoder;
+  private readonly closeTimeoutMs: number;
+  private state: ReadyState = 'open';
+  /** Chunks that arrived before the first listeners could be attached; null once started. */
+  private pendingChunks: Buffer[] | null;
+  private pendingError: Error | undefined;
+  private socketClosed = false;
+  /** Set once a close frame was received, the connection failed, or terminate() was called. */
+  private ignoreIncoming = false;
+  private closeFrameSent = false;
+  private closeEmitted = false;
+  private closeCode: number = CloseCode.Abnormal;
+  private closeReason = '';
+  private closeTimer: NodeJS.Timeout | undefined;
+
+  /**
+   * Takes over a socket whose upgrade has completed; the caller must have removed its own
+   * 'data' listeners. Frames in `head` and later chunks are processed from the next turn of
+   * the event loop, so listeners attached right after construction (or after `await connect()`)
+   * see every event.
+   */
+  constructor(socket: Socket, role: Role, options: WebSocketConnectionOptions = {}) {
+    super();
+    this.role = role;
+    this.socket = socket as OwnedSocket;
+    this.socket[kConnection] = this;
+    this.remoteAddress = socket.remoteAddress ?? '';
+    this.closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
+    this.encoder = ENCODERS[role];
+    // The decoder's role is the side that receives, i.e. ours.
+    this.decoder = new FrameDecoder(this, { role, maxMessageSize: options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE });
+    this.pendingChunks = options.head !== undefined && options.head.length > 0 ? [options.head] : [];
+    socket.setNoDelay(true);
+    socket.on('data', WebSocketConnection.onSocketData);
+    socket.on('end', WebSocketConnection.onSocketEnd);
+    socket.on('error', WebSocketConnection.onSocketError);
+    socket.on('close', WebSocketConnection.onSocketClose);
+    socket.on('drain', WebSocketConnection.onSocketDrain);
+    setImmediate(WebSocketConnection.start, this);
+  }
+
+  get readyState(): ReadyState {
+    return this.state;
+  }
+
+  /** Bytes written but not yet handed to the kernel. */
+  get bufferedAmount(): number {
+    return this.socket.writableLength;
+  }
+
+  /**
+   * Sends one message: a string as text, a Buffer as binary unless `isBinary` says otherwise.
+   * Returns socket.write's answer (false: wait for 'drain'); false and nothing sent once the
+   * connection is no longer open.
+   */
+  send(data: string | Buffer, isBinary: boolean = typeof data !== 'string'): boolean {
+    if (this.state !== 'open') return false;
+    return this.socket.write(this.encoder.encode(isBinary ? Opcode.Binary : Opcode.Text, data, true));
+  }
+
+  /** Sends `count` copies of one message as a single socket write. */
+  sendRepeated(data: string | Buffer, count: number, isBinary: boolean = typeof data !== 'string'): boolean {
+    if (this.state !== 'open') return false;
+    if (count <= 0) return !this.socket.writableNeedDrain;
+    return this.socket.write(this.encoder.encodeRepeated(isBinary ? Opcode.Binary : Opcode.Text, data, count));
+  }
+
+  /** Sends a ping control frame (payload up to 125 bytes). */
+  ping(payload: Buffer | string = EMPTY): boolean {
+    if (Buffer.byteLength(payload) > MAX_CONTROL_PAYLOAD) throw new RangeError('ping payload over 125 bytes');
+    if (this.state !== 'open') return false;
+    return this.socket.write(this.encoder.encode(Opcode.Ping, payload, true));
+  }
+
+  /**
+   * Starts the close handshake. The server drops TCP once the peer's close frame arrives; the
+   * client waits for that. Either side destroys the socket after closeTimeoutMs.
+   */
+  close(code: number = CloseCode.Normal, reason = ''): void {
+    if (!isValidWireCloseCode(code)) throw new RangeError(`close code ${code} may not be sent`);
+    if (Buffer.byteLength(reason) > MAX_CONTROL_PAYLOAD - 2) throw new RangeError('close reason over 123 bytes');
+    if (this.state !== 'open') return;
+    this.state = 'closing';
+    this.closeFrameSent = true;
+    this.socket.write(this.encoder.encodeClose(code, reason));
+    this.armCloseTimer();
+  }
+
+  /** Drops the TCP connection at once; 'close' follows with 1006 unless a close frame was received. */
+  terminate(): void {
+    this.ignoreIncoming = true;
+    if (this.state === 'open') this.state = 'closing';
+    this.socket.destroy();
+  }
+
+  // --- FrameHandler: called by the decoder --------------------------------------------------
+
+  onMessage(payload: Buffer, isBinary: boolean): void {
+    if (this.ignoreIncoming) return;
+    this.emit('message', payload, isBinary);
+  }
+
+  onPing(payload: Buffer): void {
+    if (this.ignoreIncoming) return;
+    // RFC 6455 §5.5.2: answer with a pong carrying the same payload, unless we are closing.
+    if (!this.closeFrameSent) this.socket.write(this.encoder.encode(Opcode.Pong, payload, true));
+    this.emit('ping', payload);
+  }
+
+  onPong(payload: Buffer): void {
+    if (this.ignoreIncoming) return;
+    this.emit('pong', payload);
+  }
+
+  onClose(code: number, reason: string): void {
+    if (this.ignoreIncoming) return;
+    this.ignoreIncoming = true;
+    this.closeCode = code;
+    this.closeReason = reason;
+    if (!this.closeFrameSent) {
+      // Echo the peer's close (§5.5.1); with no status code, answer with an empty close frame.
+      this.closeFrameSent = true;
+      this.socket.write(code === CloseCode.NoStatus ? this.encoder.encodeClose() : this.encoder.encodeClose(code, reason));
+    }
+    this.state = 'closing';
+    // §7.1.1: the server closes TCP first; the client waits for it (bounded by the timer).
+    if (this.role === 'server') this.socket.end();
+    this.armCloseTimer();
+  }
+
+  onError(error: WebSocketProtocolError): void {
+    if (this.ignoreIncoming) return;
+    // _Fail the WebSocket Connection_ (§7.1.7): send the close code, drop the connection.
+    this.ignoreIncoming = true;
+    if (!this.closeFrameSent && !this.socket.destroyed) {
+      this.closeFrameSent = true;
+      this.socket.write(this.encoder.encodeClose(error.closeCode, ''));
+    }
+    this.socket.end();
+    this.armCloseTimer();
+    this.closeCode = error.closeCode;
+    this.closeReason = '';
+    this.emitError(error);
+    this.emitClose();
+  }
+
+  // --- socket events: static so that every connection shares one listener per event ---------
+
+  private static onSocketData(this: OwnedSocket, chunk: Buffer): void {
+    const connection = this[kConnection];
+    if (connection.pendingChunks !== null) connection.pendingChunks.push(chunk);
+    else if (!connection.ignoreIncoming) connection.decoder.push(chunk);
+  }
+
+  private static onSocketEnd(this: OwnedSocket): void {
+    // The peer finished sending; finish ours too (matters for sockets made with allowHalfOpen).
+    this.end();
+  }
+
+  private static onSocketError(this: OwnedSocket, error: Error): void {
+    const connection = this[kConnection];
+    if (connection.closeEmitted) return;
+    if (connection.pendingChunks !== null) connection.pendingError ??= error;
+    else connection.emitError(error);
+  }
+
+  private static onSocketClose(this: OwnedSocket): void {
+    const connection = this[kConnection];
+    connection.socketClosed = true;
+    connection.ignoreIncoming = true;
+    if (connection.closeTimer !== undefined) clearTimeout(connection.closeTimer);
+    connection.closeTimer = undefined;
+    if (connection.pendingChunks === null) connection.emitClose();
+  }
+
+  private static onSocketDrain(this: OwnedSocket): void {
+    this[kConnection].emit('drain');
+  }
+
+  /** Delivers what arrived before the listeners were attached, then runs normally. */
+  private static start(connection: WebSocketConnection): void {
+    const pending = connection.pendingChunks;
+    connection.pendingChunks = null;
+    if (pending !== null) {
+      for (const chunk of pending) if (!connection.ignoreIncoming) connection.decoder.push(chunk);
+    }
+    if (connection.pendingError !== undefined) connection.emitError(connection.pendingError);
+    if (connection.socketClosed) connection.emitClose();
+  }
+
+  private armCloseTimer(): void {
+    if (this.closeTimer !== undefined || this.socketClosed) return;
+    this.closeTimer = setTimeout(destroySocket, this.closeTimeoutMs, this.socket);
+    this.closeTimer.unref();
+  }
+
+  private emitError(error: Error): void {
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+  }
+
+  private emitClose(): void {
+    if (this.closeEmitted) return;
+    this.closeEmitted = true;
+    this.state = 'closed';
+    this.emit('close', this.closeCode, this.closeReason);
+  }
+}
+
+function destroySocket(socket: Socket): void {
+  socket.destroy();
+}

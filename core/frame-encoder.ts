@@ -1,0 +1,142 @@
+// Builds RFC 6455 frames (§5.2). No I/O: every method returns the bytes to write. A client
+// masks each frame with a fresh key (§5.3); a server never masks.
+import type { Opcode, Role } from './constants.js';
+import { MAX_CONTROL_PAYLOAD } from './constants.js';
+import { applyMask, sharedMaskPool } from './mask.js';
+
+const SLAB_SIZE = 64 * 1024;
+/** Frames up to this size are carved out of a shared slab instead of allocated one by one. */
+const SLAB_FRAME_MAX = 4 * 1024;
+
+/**
+ * Hands out regions of a large allocUnsafe slab. A region is never handed out twice: when the
+ * slab is full a new one is started and the old one lives on only through its views.
+ */
+class FrameSlab {
+  private slab = Buffer.allocUnsafe(SLAB_SIZE);
+  private offset = 0;
+
+  alloc(size: number): Buffer {
+    if (size > SLAB_FRAME_MAX) return Buffer.allocUnsafe(size);
+    if (this.offset + size > SLAB_SIZE) {
+      this.slab = Buffer.allocUnsafe(SLAB_SIZE);
+      this.offset = 0;
+    }
+    const start = this.offset;
+    // Keep regions 8-byte aligned so word-wise masking stays on aligned addresses.
+    this.offset = (start + size + 7) & ~7;
+    return this.slab.subarray(start, start + size);
+  }
+}
+
+const sharedSlab = new FrameSlab();
+
+function isControl(opcode: number): boolean {
+  return (opcode & 0x8) !== 0;
+}
+
+/** Header size without the masking key: 2, 4 (16-bit length) or 10 (64-bit length). */
+function baseHeaderSize(payloadLength: number): number {
+  return payloadLength < 126 ? 2 : payloadLength < 65536 ? 4 : 10;
+}
+
+/** Writes FIN/opcode and the length fields; returns where the mask key (or payload) starts. */
+function writeHeader(out: Buffer, at: number, opcode: number, fin: boolean, length: number, masked: boolean): number {
+  out[at] = (fin ? 0x80 : 0) | opcode;
+  const maskBit = masked ? 0x80 : 0;
+  if (length < 126) {
+    out[at + 1] = maskBit | length;
+    return at + 2;
+  }
+  if (length < 65536) {
+    out[at + 1] = maskBit | 126;
+    out.writeUInt16BE(length, at + 2);
+    return at + 4;
+  }
+  out[at + 1] = maskBit | 127;
+  // 64-bit length as high 32 bits and low 32 bits: lengths stay below 2^53.
+  out.writeUInt32BE(Math.floor(length / 0x100000000), at + 2);
+  out.writeUInt32BE(length >>> 0, at + 6);
+  return at + 10;
+}
+
+/** Writes the payload at `at`; strings go straight into `out` with no intermediate Buffer. */
+function writePayload(out: Buffer, at: number, payload: Buffer | string, length: number): void {
+  if (typeof payload !== 'string') {
+    payload.copy(out, at);
+  } else if (length === payload.length) {
+    // Byte length equals character count only for ASCII, where latin1 writes the same bytes faster.
+    out.write(payload, at, length, 'latin1');
+  } else {
+    out.write(payload, at, length, 'utf8');
+  }
+}
+
+export class FrameEncoder {
+  private readonly masked: boolean;
+
+  constructor(role: Role) {
+    this.masked = role === 'client';
+  }
+
+  /** One frame. Control frames must carry at most 125 bytes and FIN (RFC 6455 §5.5). */
+  encode(opcode: Opcode, payload: Buffer | string, fin = true): Buffer {
+    const length = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
+    if (isControl(opcode)) checkControl(length, fin);
+    const headerSize = baseHeaderSize(length) + (this.masked ? 4 : 0);
+    const out = sharedSlab.alloc(headerSize + length);
+    const at = writeHeader(out, 0, opcode, fin, length, this.masked);
+    if (this.masked) {
+      sharedMaskPool.writeKey(out, at);
+      writePayload(out, at + 4, payload, length);
+      applyMask(out, out, at, at + 4, length);
+    } else {
+      writePayload(out, at, payload, length);
+    }
+    return out;
+  }
+
+  /**
+   * `count` complete frames of the same payload in one buffer (the throughput hot path): the
+   * payload is encoded once, then the frame is copied by doubling and each copy gets its own key.
+   */
+  encodeRepeated(opcode: Opcode, payload: Buffer | string, count: number): Buffer {
+    if (!Number.isInteger(count) || count < 0) throw new RangeError(`invalid frame count ${count}`);
+    const length = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
+    if (isControl(opcode)) checkControl(length, true);
+    const keyAt = baseHeaderSize(length);
+    const frameSize = keyAt + (this.masked ? 4 : 0) + length;
+    const total = frameSize * count;
+    const out = total <= SLAB_FRAME_MAX ? sharedSlab.alloc(total) : Buffer.allocUnsafe(total);
+    if (count === 0) return out;
+    const payloadAt = writeHeader(out, 0, opcode, true, length, this.masked) + (this.masked ? 4 : 0);
+    writePayload(out, payloadAt, payload, length);
+    // Replicate the unmasked frame: each copy doubles the filled region.
+    for (let filled = frameSize; filled < total; filled *= 2) {
+      out.copy(out, filled, 0, Math.min(filled, total - filled));
+    }
+    if (this.masked) {
+      for (let frame = 0; frame < total; frame += frameSize) {
+        sharedMaskPool.writeKey(out, frame + keyAt);
+        applyMask(out, out, frame + keyAt, frame + keyAt + 4, length);
+      }
+    }
+    return out;
+  }
+
+  /** A close frame; without a code the payload is empty (RFC 6455 §5.5.1). */
+  encodeClose(code?: number, reason = ''): Buffer {
+    if (code === undefined) return this.encode(0x8, Buffer.alloc(0));
+    if (!Number.isInteger(code) || code < 0 || code > 0xffff) throw new RangeError(`invalid close code ${code}`);
+    const reasonLength = Buffer.byteLength(reason);
+    const payload = Buffer.allocUnsafe(2 + reasonLength);
+    payload.writeUInt16BE(code, 0);
+    payload.write(reason, 2, reasonLength, 'utf8');
+    return this.encode(0x8, payload);
+  }
+}
+
+function checkControl(length: number, fin: boolean): void {
+  if (length > MAX_CONTROL_PAYLOAD) throw new RangeError(`control frame payload of ${length} bytes exceeds 125`);
+  if (!fin) throw new RangeError('control frames cannot be fragmented');
+}

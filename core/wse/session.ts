@@ -1,0 +1,311 @@
+// One WSE connection over any ClientTransport: authenticates while dialling, waits for
+// server_ready, says client_hello, then matches application-level PONGs to pings in FIFO order
+// (WSE answers a connection's messages in order) and answers the server's heartbeat.
+import { ConnectError } from '../errors.js';
+import { CloseCode, DEFAULT_MAX_MESSAGE_SIZE } from '../constants.js';
+import { decodeWseMessage, type DecodeOptions, type MsgpackCodec, type PayloadKind, type WseMessage } from './decode.js';
+import { clientHello, heartbeatReply, pingMessage } from './messages.js';
+import type { ClientTransport, MessageSocket, MessageSocketEvents } from './transport.js';
+
+export interface WseConnectOptions {
+  transport: ClientTransport;
+  url: string;
+  token: string;
+  /** Where the JWT goes: `Cookie: access_token=…` (WSE's first choice) or `Authorization: Bearer …`. */
+  authVia: 'cookie' | 'bearer';
+  /** Covers the dial and the wait for server_ready. */
+  timeoutMs: number;
+  localAddress?: string;
+  /** Sent in client_hello, e.g. "wse-bench-ts/0.1.0". */
+  clientVersion: string;
+  maxMessageSize?: number;
+  /** Needed to read `M:` messages (servers send them when the URL asks for format=msgpack). */
+  msgpack?: MsgpackCodec;
+}
+
+export interface WseSessionListener {
+  /** The PONG to the oldest outstanding ping; µs since that ping was sent. */
+  onPong(rttMicros: number): void;
+  /** A server `error` frame, e.g. RATE_LIMITED (the connection stays open) or AUTH_FAILED. */
+  onServerError(code: string, message: string): void;
+  onRateLimitWarning(): void;
+  /** Called once, for a session that connected. */
+  onClose(code: number, reason: string): void;
+  /** A transport failure, or a server message that could not be decoded. */
+  onError?(error: Error): void;
+  /** Every other message; `message` is undefined for `E:` (encrypted, counted, not decoded). */
+  onMessage?(message: WseMessage | undefined, kind: PayloadKind): void;
+}
+
+const AUTH_HINT = 'check --secret, --issuer and --audience (the server\'s JWT settings)';
+
+// Codes a server uses when it drops a connection it cannot take (1013 = try again later).
+const SERVER_FULL_CODES = new Set<number>([CloseCode.Normal, CloseCode.GoingAway, CloseCode.NoStatus, CloseCode.Abnormal, 1013]);
+
+type SessionState = 'dialling' | 'awaiting-ready' | 'open' | 'failed' | 'closed';
+
+interface PendingConnect {
+  resolve(session: WseSession): void;
+  reject(error: Error): void;
+  timer: ReturnType<typeof setTimeout>;
+  startedAt: number;
+}
+
+export class WseSession {
+  /** From starting the dial to client_hello written, µs. */
+  connectMicros = 0;
+  private socket: MessageSocket | undefined;
+  private state: SessionState = 'dialling';
+  private pending: PendingConnect | undefined;
+  private readyBeforeSocket = false;
+  private messagesBeforeReady = 0;
+  private authError: { code: string; message: string } | undefined;
+  private hello: WseMessage | undefined;
+  private readonly decodeOptions: DecodeOptions;
+  // Ping send times (performance.now() ms), a queue read from `pingHead`.
+  private pingTimes: number[] = [];
+  private pingHead = 0;
+  /** Handed to the transport; bound once per session so no closure is made per message. */
+  private readonly events: MessageSocketEvents;
+
+  private constructor(
+    private readonly options: WseConnectOptions,
+    private readonly listener: WseSessionListener,
+  ) {
+    this.decodeOptions = options.msgpack !== undefined ? { msgpack: options.msgpack } : {};
+    this.events = {
+      message: (data, isBinary) => this.handleMessage(data, isBinary),
+      close: (code, reason) => this.handleClose(code, reason),
+      error: (error) => this.handleError(error),
+    };
+  }
+
+  /** Resolves once server_ready has arrived and client_hello is written; rejects with a ConnectError. */
+  static connect(options: WseConnectOptions, listener: WseSessionListener): Promise<WseSession> {
+    const session = new WseSession(options, listener);
+    return new Promise<WseSession>((resolve, reject) => {
+      const startedAt = performance.now();
+      const timer = setTimeout(() => {
+        session.fail(new ConnectError('timeout', `${options.url}: no server_ready within ${options.timeoutMs} ms`));
+      }, options.timeoutMs);
+      session.pending = { resolve, reject, timer, startedAt };
+      const headers: Record<string, string> =
+        options.authVia === 'cookie' ? { Cookie: `access_token=${options.token}` } : { Authorization: `Bearer ${options.token}` };
+      options.transport
+        .dial(
+          options.url,
+          {
+            headers,
+            timeoutMs: options.timeoutMs,
+            localAddress: options.localAddress,
+            maxMessageSize: options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
+          },
+          session.events,
+        )
+        .then(
+          (socket) => session.attach(socket),
+          (error: unknown) => session.fail(asConnectError(error, options.url)),
+        );
+    });
+  }
+
+  get serverHello(): WseMessage | undefined {
+    return this.hello;
+  }
+
+  get outstandingPings(): number {
+    return this.pingTimes.length - this.pingHead;
+  }
+
+  get bufferedAmount(): number {
+    return this.socket === undefined ? 0 : this.socket.bufferedAmount;
+  }
+
+  /** Sends an application ping; its PONG reaches listener.onPong with the round trip. */
+  sendPing(): void {
+    this.pingTimes.push(performance.now());
+    this.requireSocket().send(pingMessage(Date.now()));
+  }
+
+  send(data: string | Buffer): void {
+    this.requireSocket().send(data);
+  }
+
+  sendRepeated(data: string | Buffer, count: number): void {
+    this.requireSocket().sendRepeated(data, count);
+  }
+
+  onceDrained(callback: () => void): void {
+    this.requireSocket().onceDrained(callback);
+  }
+
+  close(code: number = CloseCode.Normal, reason = ''): void {
+    this.socket?.close(code, reason);
+  }
+
+  terminate(): void {
+    this.socket?.terminate();
+  }
+
+  private requireSocket(): MessageSocket {
+    if (this.socket === undefined) throw new Error('WseSession: not connected');
+    return this.socket;
+  }
+
+  private attach(socket: MessageSocket): void {
+    if (this.state === 'failed') {
+      // Timed out (or failed) while dialling: the late connection is not wanted.
+      socket.terminate();
+      return;
+    }
+    this.socket = socket;
+    if (this.state === 'dialling') this.state = 'awaiting-ready';
+    if (this.readyBeforeSocket) this.becomeReady();
+  }
+
+  private becomeReady(): void {
+    const pending = this.pending;
+    const socket = this.socket;
+    if (pending === undefined) return;
+    if (socket === undefined) {
+      // A transport may deliver the first frame before dial() has resolved.
+      this.readyBeforeSocket = true;
+      return;
+    }
+    this.pending = undefined;
+    clearTimeout(pending.timer);
+    this.state = 'open';
+    socket.send(clientHello(this.options.clientVersion));
+    this.connectMicros = (performance.now() - pending.startedAt) * 1000;
+    pending.resolve(this);
+  }
+
+  private fail(error: ConnectError): void {
+    const pending = this.pending;
+    if (pending === undefined) return;
+    this.pending = undefined;
+    clearTimeout(pending.timer);
+    this.state = 'failed';
+    // Start a close handshake; the transport's own close timeout bounds it.
+    this.socket?.close(CloseCode.Normal, '');
+    pending.reject(error);
+  }
+
+  private handleMessage(data: Buffer | string, isBinary: boolean): void {
+    if (this.state === 'failed' || this.state === 'closed') return;
+    const result = decodeWseMessage(data, isBinary, this.decodeOptions);
+    if (this.state !== 'open') {
+      this.handleMessageBeforeReady(result.ok ? result.message : undefined);
+      return;
+    }
+    if (!result.ok) {
+      this.listener.onError?.(new Error(`undecodable ${result.kind} message from the server: ${result.reason}`));
+      return;
+    }
+    const message = result.message;
+    if (message === undefined) {
+      this.listener.onMessage?.(undefined, result.kind);
+      return;
+    }
+    const type = message.t;
+    if (type.length === 4 && type.toLowerCase() === 'pong' && this.pingHead < this.pingTimes.length) {
+      this.popPing();
+    } else if (type === 'ping' && message.c === 'WSE') {
+      this.answerHeartbeat(message);
+    } else if (type === 'error') {
+      const payload = asRecord(message.p);
+      this.listener.onServerError(stringField(payload, 'code', 'UNKNOWN'), stringField(payload, 'message', ''));
+    } else if (type === 'rate_limit_warning') {
+      this.listener.onRateLimitWarning();
+    } else if (type === 'server_hello') {
+      this.hello = message;
+    } else {
+      this.listener.onMessage?.(message, result.kind);
+    }
+  }
+
+  private handleMessageBeforeReady(message: WseMessage | undefined): void {
+    this.messagesBeforeReady++;
+    if (message === undefined) return;
+    if (message.t === 'server_ready') {
+      this.becomeReady();
+      return;
+    }
+    if (message.t === 'error') {
+      const payload = asRecord(message.p);
+      const code = stringField(payload, 'code', 'UNKNOWN');
+      if (code === 'AUTH_REQUIRED' || code === 'AUTH_FAILED') {
+        this.authError = { code, message: stringField(payload, 'message', '') };
+        this.fail(this.authFailure(code));
+      }
+    }
+  }
+
+  private authFailure(detail: string): ConnectError {
+    const serverSaid = this.authError !== undefined && this.authError.message !== '' ? ` (${this.authError.message})` : '';
+    return new ConnectError('auth', `${this.options.url}: the server refused the token: ${detail}${serverSaid}; ${AUTH_HINT}`);
+  }
+
+  private popPing(): void {
+    const sentAt = this.pingTimes[this.pingHead++] as number;
+    if (this.pingHead === this.pingTimes.length) {
+      this.pingTimes.length = 0;
+      this.pingHead = 0;
+    } else if (this.pingHead >= 1024) {
+      this.pingTimes = this.pingTimes.slice(this.pingHead);
+      this.pingHead = 0;
+    }
+    this.listener.onPong((performance.now() - sentAt) * 1000);
+  }
+
+  private answerHeartbeat(message: WseMessage): void {
+    const serverTime = asRecord(message.p)?.['server_time'];
+    const serverTimeMs =
+      typeof serverTime === 'string' ? Date.parse(serverTime) : typeof serverTime === 'number' ? serverTime : 0;
+    this.socket?.send(heartbeatReply(Date.now(), serverTimeMs));
+  }
+
+  private handleClose(code: number, reason: string): void {
+    const previous = this.state;
+    if (previous === 'closed') return;
+    this.state = 'closed';
+    if (previous === 'open') {
+      this.listener.onClose(code, reason);
+      return;
+    }
+    if (this.pending === undefined) return;
+    const url = this.options.url;
+    const why = reason === '' ? '' : ` (${reason})`;
+    if (code === CloseCode.WseAuthFailed || this.authError !== undefined) {
+      this.fail(this.authFailure(`close ${code}${why}`));
+    } else if (this.messagesBeforeReady === 0 && SERVER_FULL_CODES.has(code)) {
+      this.fail(
+        new ConnectError(
+          'server-full',
+          `${url}: closed right after the upgrade without server_ready (code ${code}): the server may be over its max_connections`,
+        ),
+      );
+    } else {
+      this.fail(new ConnectError('closed', `${url}: closed with code ${code}${why} before server_ready`));
+    }
+  }
+
+  private handleError(error: Error): void {
+    if (this.state === 'open') this.listener.onError?.(error);
+    // Before ready, the close that follows decides the failure kind.
+  }
+}
+
+function asConnectError(error: unknown, url: string): ConnectError {
+  if (error instanceof ConnectError) return error;
+  return new ConnectError('other', `${url}: ${error instanceof Error ? error.message : String(error)}`);
+}
+
+function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+}
+
+function stringField(record: Record<string, unknown> | undefined, key: string, fallback: string): string {
+  const value = record?.[key];
+  return typeof value === 'string' ? value : fallback;
+}

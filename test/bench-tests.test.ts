@@ -1,0 +1,329 @@
+// The seven benchmark tests, each on every client transport this runtime has, with tiny tiers,
+// against the embedded server (a separate serve process) whose counters the results must match.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+import { loadClientTransport } from '../adapters/client/index.js';
+import type { ClientTransport } from '../core/wse/transport.js';
+import { wseUrl } from '../core/wse/messages.js';
+import { msgpackCodec } from '../bench/msgpack-codec.js';
+import type { BenchOptions } from '../bench/options.js';
+import type { TestResult, TierResult } from '../bench/results.js';
+import { startEmbeddedServer } from '../bench/server/embedded.js';
+import type { EmbeddedServer } from '../bench/server/embedded.js';
+import type { TestContext } from '../bench/tests/context.js';
+import { TEST_RUNNERS } from '../bench/tests/index.js';
+import { bisectionResolution } from '../bench/tests/connection-limit.js';
+import { AUTH, mint } from './server-harness.js';
+
+let workDir = '';
+let serveScript = '';
+let token = '';
+
+before(async () => {
+  // The serve entry alone, bundled like dist/bench.js (which dispatches `serve` to the same code).
+  workDir = mkdtempSync(join(tmpdir(), 'wse-bench-tests-'));
+  serveScript = join(workDir, 'serve.mjs');
+  await build({
+    entryPoints: [resolve('bench/server/serve-entry.ts')],
+    outfile: serveScript,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'error',
+  });
+  writeFileSync(join(workDir, 'package.json'), '{"type":"module"}');
+  symlinkSync(resolve('node_modules'), join(workDir, 'node_modules'));
+  token = await mint();
+});
+
+after(() => {
+  rmSync(workDir, { recursive: true, force: true });
+});
+
+function startServer(maxConnections: number): Promise<EmbeddedServer> {
+  return startEmbeddedServer({
+    host: '127.0.0.1',
+    port: 0,
+    ...AUTH,
+    mode: 'wse',
+    transport: 'auto',
+    workers: 1,
+    maxConnections,
+    rateLimit: 'off',
+    script: serveScript,
+  });
+}
+
+/** Started in `before`, stopped in `after`. */
+class ServerHandle {
+  server: EmbeddedServer | undefined;
+  constructor(private readonly maxConnections: number) {}
+  async start(): Promise<void> {
+    this.server = await startServer(this.maxConnections);
+  }
+  async stop(): Promise<void> {
+    await this.server?.stop();
+  }
+  get port(): number {
+    return this.server?.port ?? 0;
+  }
+  async openConnections(): Promise<number> {
+    return (await this.server!.stats()).openConnections;
+  }
+}
+
+const BASE_OPTIONS: BenchOptions = {
+  host: '127.0.0.1',
+  port: 0,
+  path: '/wse?compression=false&protocol_version=1',
+  secret: 'bench-secret-key-for-testing-only',
+  issuer: 'wse-bench',
+  audience: 'wse-bench',
+  subject: 'bench-user',
+  authVia: 'cookie',
+  tests: [],
+  tiers: [5],
+  durationSec: 0.4,
+  cellDurationSec: 0.25,
+  batchSize: 4,
+  maxConnections: 1000,
+  pings: 5,
+  holdSec: 1.2,
+  holdPingIntervalSec: 0.4,
+  transport: 'core',
+  output: 'text',
+  outFile: undefined,
+  progress: false,
+  connectTimeoutMs: 5000,
+  sizes: [64, 1024, 16384],
+  formats: ['json', 'msgpack', 'zlib'],
+  serverMode: 'wse',
+  serverTransport: 'core',
+  serverWorkers: 1,
+  rateLimit: 'off',
+  procs: 1,
+  perWorker: false,
+};
+
+function availableTransports(): ClientTransport[] {
+  const found: ClientTransport[] = [];
+  for (const name of ['core', 'ws', 'web'] as const) {
+    try {
+      found.push(loadClientTransport(name));
+    } catch {
+      // Not in this runtime (web on Node 20): the CLI refuses it the same way.
+    }
+  }
+  return found;
+}
+
+function context(transport: ClientTransport, server: ServerHandle, options: Partial<BenchOptions>): TestContext & { warnings: string[] } {
+  const warnings: string[] = [];
+  return {
+    options: { ...BASE_OPTIONS, ...options, transport: transport.name as BenchOptions['transport'] },
+    transport,
+    url: wseUrl('127.0.0.1', server.port),
+    token,
+    msgpack: msgpackCodec,
+    clientVersion: 'wse-bench-ts/test',
+    readServerStats: () => server.server!.stats(),
+    progress: { phase() {}, tick() {}, warn: (text) => warnings.push(text) },
+    signal: new AbortController().signal,
+    localAddresses: undefined,
+    barrier: async () => {},
+    warnings,
+  };
+}
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return true;
+}
+
+function assertCleanTier(tier: TierResult, connections: number): void {
+  assert.equal(tier.partial, undefined, `partial: ${tier.partial}`);
+  assert.equal(tier.connectionCounts.attempted, connections);
+  assert.equal(tier.connectionCounts.established, connections);
+  assert.equal(tier.connectionCounts.failed, 0);
+  assert.deepEqual(tier.unexpectedCloses, {});
+  assert.deepEqual(tier.serverErrors, {});
+  assert.ok(tier.client.wallMicros > 0);
+  assert.ok(tier.client.cpuUserMicros + tier.client.cpuSystemMicros > 0);
+  assert.ok(tier.server !== undefined, 'server side measured');
+  assert.ok(['client', 'server', 'neither'].includes(tier.saturated), tier.saturated);
+  assert.ok(tier.endedAtEpochMs > tier.startedAtEpochMs);
+}
+
+function assertDelivered(tier: TierResult, payloadBytes: number): void {
+  const m = tier.messages;
+  assert.ok(m !== undefined);
+  assert.ok(m.delivered > 0, 'messages delivered');
+  assert.equal(m.delivered, m.sent, 'every barrier PONG came back');
+  assert.equal(m.payloadBytes, payloadBytes);
+  assert.ok(m.deliveredPerSec > 0 && m.deliveredMBPerSec > 0 && m.perConnectionPerSec > 0);
+  assert.ok(m.windowMs >= m.sendPhaseMs * 0.9, `window ${m.windowMs} vs send ${m.sendPhaseMs}`);
+  assert.ok(m.queuedBytesAtSendEnd >= 0);
+  assert.ok(m.windowEndEpochMs > m.windowStartEpochMs);
+  assert.ok(tier.consistency !== undefined, 'consistency checked');
+  assert.equal(tier.consistency.ok, true, tier.consistency.message);
+  assert.equal(tier.consistency.serverReceived, m.delivered, 'server counted exactly what was delivered');
+}
+
+for (const transport of availableTransports()) {
+  describe(`benchmark tests over the ${transport.name} transport`, () => {
+    const server = new ServerHandle(1000);
+    before(() => server.start());
+    after(() => server.stop());
+
+    const run = (name: keyof typeof TEST_RUNNERS, options: Partial<BenchOptions>): Promise<TestResult> =>
+      TEST_RUNNERS[name](context(transport, server, options));
+
+    test('connection-storm: every connection established, rate and latency measured', async () => {
+      const result = await run('connection-storm', { tiers: [5, 12], batchSize: 4 });
+      assert.equal(result.tiers.length, 2);
+      for (const [i, size] of [5, 12].entries()) {
+        const tier = result.tiers[i]!;
+        assertCleanTier(tier, size);
+        assert.ok(tier.connectRatePerSec !== undefined && tier.connectRatePerSec > 0);
+        assert.equal(tier.connectLatency?.count, size);
+        assert.ok(tier.connectLatency.p50 > 0 && tier.connectLatency.max >= tier.connectLatency.p99);
+        assert.equal(tier.server?.counters.connectionsOpened, size);
+      }
+      // The client has seen every close; the server may take a moment longer to see the last ones.
+      assert.ok(await waitFor(async () => (await server.openConnections()) === 0, 3000), 'connections closed after the tier');
+    });
+
+    test('ping-latency: every ping answered, RTT percentiles, server agrees', async () => {
+      const result = await run('ping-latency', { tiers: [6], pings: 5 });
+      const tier = result.tiers[0]!;
+      assertCleanTier(tier, 6);
+      assert.equal(tier.latency?.count, 30);
+      assert.ok(tier.latency.p50 > 0 && tier.latency.p9999 >= tier.latency.p50);
+      assert.equal(tier.consistency?.ok, true, tier.consistency?.message);
+      assert.equal(tier.consistency.serverReceived, 30);
+    });
+
+    test('throughput: delivered behind the PONG barrier equals the server count', async () => {
+      const result = await run('throughput', { tiers: [5], durationSec: 0.4 });
+      assert.equal(result.tiers.length, 1);
+      const tier = result.tiers[0]!;
+      assertCleanTier(tier, 5);
+      assertDelivered(tier, 175);
+      assert.equal(tier.connectLatency?.count, 5);
+    });
+
+    test('throughput interrupted: the tier ends early, marked partial, keeping what was delivered', async () => {
+      const ctx = context(transport, server, { tiers: [3, 3], durationSec: 30 });
+      const controller = new AbortController();
+      ctx.signal = controller.signal;
+      const timer = setTimeout(() => controller.abort(), 400);
+      const started = Date.now();
+      const result = await TEST_RUNNERS.throughput(ctx);
+      clearTimeout(timer);
+      assert.ok(Date.now() - started < 10_000, 'ended long before the 30 s send phase');
+      assert.equal(result.tiers.length, 1, 'no further tier after the abort');
+      const tier = result.tiers[0]!;
+      assert.match(tier.partial ?? '', /interrupted/);
+      assert.ok(tier.messages !== undefined && tier.messages.delivered > 0, 'delivered messages kept');
+      assert.equal(tier.messages.delivered, tier.messages.sent);
+      assert.equal(tier.consistency?.ok, true, tier.consistency?.message);
+      assert.ok(await waitFor(async () => (await server.openConnections()) === 0, 3000), 'connections closed');
+    });
+
+    test('size-matrix: one row per size, each delivered and consistent', async () => {
+      const result = await run('size-matrix', { tiers: [4], sizes: [64, 1024, 16384], cellDurationSec: 0.25 });
+      assert.deepEqual(result.tiers.map((t) => t.label), ['64 B', '1 KB', '16 KB']);
+      for (const [i, size] of [64, 1024, 16384].entries()) {
+        const tier = result.tiers[i]!;
+        assertCleanTier(tier, 4);
+        assertDelivered(tier, size);
+        assert.equal(tier.params.sizeBytes, size);
+      }
+    });
+
+    test('format-comparison: JSON as text, msgpack and zlib as binary, wire sizes given', async () => {
+      const result = await run('format-comparison', { tiers: [4], formats: ['json', 'msgpack', 'zlib'], cellDurationSec: 0.25 });
+      assert.deepEqual(result.tiers.map((t) => t.label), ['json', 'msgpack', 'zlib']);
+      const [json, msgpack, zlib] = result.tiers as [TierResult, TierResult, TierResult];
+      for (const tier of result.tiers) assertCleanTier(tier, 4);
+      assertDelivered(json, Number(json.params.jsonBytes));
+      assertDelivered(msgpack, Number(msgpack.params.msgpackBytes));
+      assertDelivered(zlib, Number(zlib.params.zlibBytes));
+      assert.ok(Number(json.params.msgpackBytes) < Number(json.params.jsonBytes), 'msgpack is smaller than JSON');
+      assert.equal(json.params.frame, 'text');
+      assert.equal(msgpack.params.frame, 'binary');
+      assert.equal(json.server?.counters.messages.binary, 0);
+      assert.equal(msgpack.server?.counters.messages.msgpack, msgpack.messages?.delivered);
+      assert.equal(zlib.server?.counters.messages.zlib, zlib.messages?.delivered);
+    });
+
+    test('sustained-hold: all connections survive, every interval ping answered', async () => {
+      const result = await run('sustained-hold', { tiers: [5], holdSec: 1.2, holdPingIntervalSec: 0.4 });
+      const tier = result.tiers[0]!;
+      assertCleanTier(tier, 5);
+      const hold = tier.hold;
+      assert.ok(hold !== undefined);
+      assert.equal(hold.survivalPct, 100);
+      assert.equal(hold.disconnects, 0);
+      assert.equal(hold.pingsSent, 15);
+      assert.equal(hold.pongsReceived, 15);
+      assert.ok(hold.heldMs >= 1150, `held ${hold.heldMs} ms`);
+      assert.ok(hold.p50ByInterval.length >= 2 && hold.p50ByInterval.every((p) => p > 0), String(hold.p50ByInterval));
+      assert.equal(tier.latency?.count, 15);
+      assert.equal(tier.consistency?.ok, true, tier.consistency?.message);
+    });
+
+    test('connection-limit: stops at --max-connections when every probe succeeds', async () => {
+      const result = await run('connection-limit', { maxConnections: 12, limitStartConnections: 3, limitHoldSec: 0.2 });
+      assert.deepEqual(
+        result.probes?.map((p) => [p.phase, p.target, p.connected, p.ok]),
+        [['probe', 3, 3, true], ['probe', 6, 6, true], ['probe', 12, 12, true]],
+      );
+      assert.equal(result.maxStableConnections, 12);
+      assert.equal(result.stoppedBy, 'max-connections');
+      assert.equal(result.tiers.length, 3);
+    });
+  });
+}
+
+describe('connection-limit against a server that refuses connections over 10', () => {
+  const server = new ServerHandle(10);
+  before(() => server.start());
+  after(() => server.stop());
+
+  for (const transport of availableTransports()) {
+    test(`${transport.name}: exponential probe, then bisection to the exact limit`, async () => {
+      const ctx = context(transport, server, { maxConnections: 100, limitStartConnections: 4, limitHoldSec: 0.1, batchSize: 50 });
+      const result = await TEST_RUNNERS['connection-limit'](ctx);
+      const probes = result.probes ?? [];
+      assert.deepEqual(
+        probes.filter((p) => p.phase === 'probe').map((p) => [p.target, p.ok]),
+        [[4, true], [8, true], [16, false]],
+      );
+      assert.ok(probes.some((p) => p.phase === 'bisect'), 'bisection ran');
+      assert.equal(result.maxStableConnections, 10);
+      assert.equal(result.stoppedBy, 'failures');
+      const failed = result.tiers.find((t) => t.connections === 16);
+      assert.equal(failed?.connectionCounts.failedByKind['server-full'], 6);
+    });
+  }
+});
+
+describe('connection-limit bisection resolution', () => {
+  test('5 % of the last success, at most 500, at least 1', () => {
+    assert.equal(bisectionResolution(0), 1);
+    assert.equal(bisectionResolution(10), 1);
+    assert.equal(bisectionResolution(1_000), 50);
+    assert.equal(bisectionResolution(64_000), 500);
+  });
+});

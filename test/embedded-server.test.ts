@@ -1,0 +1,167 @@
+// startEmbeddedServer: a separate serve process (or several workers), stats over IPC agreeing
+// with GET /stats, clean stop, a clear error when the port is taken, and no orphans ever.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { build } from 'esbuild';
+import { startEmbeddedServer, type EmbeddedServer, type EmbeddedServerOptions } from '../bench/server/embedded.js';
+import { AUTH, RecordingClient, TRADE, mint, ping } from './server-harness.js';
+
+let workDir: string;
+let script: string;
+
+const base: EmbeddedServerOptions = {
+  host: '127.0.0.1',
+  port: 0,
+  ...AUTH,
+  mode: 'wse',
+  transport: 'auto',
+  workers: 1,
+  maxConnections: 1000,
+  rateLimit: 'off',
+};
+
+before(async () => {
+  workDir = mkdtempSync(join(tmpdir(), 'wse-embedded-'));
+  script = join(workDir, 'serve.mjs');
+  // the serve entry alone (dist/bench.js dispatches `serve` to the same code)
+  await build({
+    entryPoints: [resolve('bench/server/serve-entry.ts')],
+    outfile: script,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    nodePaths: [resolve('node_modules')],
+    logLevel: 'error',
+  });
+  // packages stay external: let the bundle resolve them from this checkout
+  writeFileSync(join(workDir, 'package.json'), '{"type":"module"}');
+  rmSync(join(workDir, 'node_modules'), { force: true });
+  await import('node:fs').then((fs) => fs.symlinkSync(resolve('node_modules'), join(workDir, 'node_modules')));
+});
+
+after(() => {
+  rmSync(workDir, { recursive: true, force: true });
+});
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitUntilGone(pid: number, timeoutMs = 5000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!isAlive(pid)) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return !isAlive(pid);
+}
+
+async function sendAndBarrier(url: string, count: number): Promise<void> {
+  const client = await RecordingClient.connect(url, RecordingClient.cookie(await mint()));
+  await client.until(() => client.messages.length >= 1);
+  for (let i = 0; i < count; i++) client.ws.send(TRADE);
+  client.ws.send(ping(1));
+  await client.until(() => client.countType('pong') === 1);
+  await client.close();
+}
+
+for (const workers of [1, 2]) {
+  describe(`embedded server with ${workers} worker(s)`, () => {
+    let server: EmbeddedServer;
+    before(async () => {
+      server = await startEmbeddedServer({ ...base, workers, script });
+    });
+    after(async () => {
+      await server.stop();
+    });
+
+    test('serves WSE; stats over IPC count exactly what clients sent and agree with GET /stats', async () => {
+      assert.ok(server.port > 0);
+      assert.equal(server.workers, workers);
+      const url = `ws://127.0.0.1:${server.port}/wse`;
+      const clients = 4;
+      await Promise.all(Array.from({ length: clients }, () => sendAndBarrier(url, 250)));
+      const stats = await server.stats();
+      assert.equal(stats.workers, workers);
+      assert.equal(stats.transport, server.transport);
+      assert.equal(stats.counters.messages.json, clients * 251);
+      assert.equal(stats.counters.messages.text, clients * 251);
+      assert.equal(stats.counters.pings, clients);
+      assert.equal(stats.counters.connectionsOpened, clients);
+      assert.ok(stats.cpuUserMicros > 0);
+      // GET /stats: with several workers it is the merged snapshot the primary pushes every 500 ms
+      await new Promise((r) => setTimeout(r, workers > 1 ? 1200 : 0));
+      const response = await fetch(`http://127.0.0.1:${server.port}/stats`);
+      const viaHttp = (await response.json()) as typeof stats;
+      assert.equal(viaHttp.workers, workers);
+      assert.deepEqual(viaHttp.counters.messages, stats.counters.messages);
+      assert.equal(viaHttp.counters.connectionsOpened, stats.counters.connectionsOpened);
+    });
+
+    test('stop() is idempotent and ends the process tree', async () => {
+      const pid = server.pid;
+      await Promise.all([server.stop(), server.stop()]);
+      assert.equal(await waitUntilGone(pid), true);
+      await assert.rejects(server.stats());
+      server = await startEmbeddedServer({ ...base, workers, script }); // for after()
+    });
+  });
+}
+
+describe('embedded server failures', () => {
+  test('a port in use gives an error naming the cause', async () => {
+    const blocker: Server = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      await assert.rejects(startEmbeddedServer({ ...base, port, transport: 'core', script }), /port in use|EADDRINUSE|could not listen/);
+    } finally {
+      await new Promise<void>((r) => blocker.close(() => r()));
+    }
+  });
+
+  test('onUnexpectedExit fires when the server is killed', async () => {
+    const server = await startEmbeddedServer({ ...base, script });
+    const described = new Promise<string>((r) => server.onUnexpectedExit(r));
+    process.kill(server.pid, 'SIGKILL');
+    assert.match(await described, /SIGKILL/);
+    await server.stop();
+  });
+
+  test('no orphans: when the parent is killed with SIGKILL the server exits', async () => {
+    const parentScript = join(workDir, 'parent.mjs');
+    writeFileSync(
+      parentScript,
+      `import { spawn } from 'node:child_process';
+const child = spawn(process.execPath, [${JSON.stringify(script)}, 'serve', '--port', '0', '--ipc'], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+child.on('message', (m) => { if (m && m.type === 'ready') process.stdout.write(String(child.pid) + '\\n'); });
+`,
+    );
+    const parent = spawn(process.execPath, [parentScript], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const childPid = await new Promise<number>((resolvePid, reject) => {
+      let out = '';
+      parent.stdout?.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.includes('\n')) resolvePid(Number(out.trim()));
+      });
+      parent.once('exit', () => reject(new Error('parent exited early')));
+    });
+    assert.equal(isAlive(childPid), true);
+    const parentGone = new Promise((r) => parent.once('exit', r));
+    parent.kill('SIGKILL');
+    await parentGone;
+    assert.equal(await waitUntilGone(childPid), true, 'the server must exit when its parent dies');
+  });
+});

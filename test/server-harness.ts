@@ -1,0 +1,162 @@
+// Shared by the server tests: starts the WSE app on every server transport this runtime has,
+// mints tokens, and drives a `ws` client (the independent reference implementation).
+import { SignJWT } from 'jose';
+import WebSocket from 'ws';
+import { loadServerTransport } from '../adapters/server/index.js';
+import type { ListeningServer, ServerTransport } from '../adapters/server/transport.js';
+import { createServerMsgpackCodec } from '../bench/server/msgpack.js';
+import { WseServerApp, type WseAppOptions } from '../bench/server/wse-app.js';
+
+export const AUTH = { secret: 'test-secret', issuer: 'wse-bench', audience: 'wse-bench' };
+
+/** core everywhere, uws when it loads (Node 20), bun under Bun. */
+export function availableTransports(): ServerTransport[] {
+  const list: ServerTransport[] = [loadServerTransport('core').transport];
+  for (const name of ['uws', 'bun'] as const) {
+    try {
+      list.push(loadServerTransport(name).transport);
+    } catch {
+      // not available in this runtime
+    }
+  }
+  return list;
+}
+
+export interface TestServer {
+  app: WseServerApp;
+  port: number;
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startTestServer(transport: ServerTransport, overrides: Partial<WseAppOptions> = {}, handshakeTimeoutMs?: number): Promise<TestServer> {
+  const app = new WseServerApp({
+    auth: AUTH,
+    mode: 'wse',
+    rateLimit: 'off',
+    maxConnections: 100_000,
+    transport: transport.name,
+    msgpack: createServerMsgpackCodec(),
+    ...overrides,
+  });
+  const listening: ListeningServer = await transport.listen(
+    { host: '127.0.0.1', port: 0, maxMessageSize: 1024 * 1024, reusePort: false, ...(handshakeTimeoutMs !== undefined ? { handshakeTimeoutMs } : {}) },
+    app,
+  );
+  return {
+    app,
+    port: listening.port,
+    url: `ws://127.0.0.1:${listening.port}/wse?compression=false&protocol_version=1`,
+    async stop() {
+      app.dispose();
+      await listening.close();
+    },
+  };
+}
+
+export interface TokenClaims {
+  secret?: string;
+  issuer?: string;
+  audience?: string;
+  subject?: string;
+  expiresInSeconds?: number;
+  alg?: 'HS256' | 'HS512';
+}
+
+export async function mint(claims: TokenClaims = {}): Promise<string> {
+  let jwt = new SignJWT({}).setProtectedHeader({ alg: claims.alg ?? 'HS256' }).setIssuedAt();
+  jwt = jwt.setIssuer(claims.issuer ?? AUTH.issuer).setAudience(claims.audience ?? AUTH.audience);
+  if (claims.subject !== '') jwt = jwt.setSubject(claims.subject ?? 'bench-user');
+  jwt = jwt.setExpirationTime(Math.floor(Date.now() / 1000) + (claims.expiresInSeconds ?? 3600));
+  return jwt.sign(new TextEncoder().encode(claims.secret ?? AUTH.secret));
+}
+
+/** A `ws` client that records every message and the close. */
+export class RecordingClient {
+  readonly messages: { data: string | Buffer; isBinary: boolean }[] = [];
+  closeCode: number | undefined;
+  closeReason = '';
+  private waiters: (() => void)[] = [];
+  readonly closed: Promise<void>;
+
+  constructor(readonly ws: WebSocket) {
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      this.messages.push({ data: isBinary ? data : data.toString('utf8'), isBinary });
+      this.wake();
+    });
+    ws.on('error', () => undefined);
+    this.closed = new Promise((resolve) => {
+      ws.on('close', (code: number, reason: Buffer) => {
+        this.closeCode = code;
+        this.closeReason = reason.toString('utf8');
+        this.wake();
+        resolve();
+      });
+    });
+  }
+
+  static async connect(url: string, headers: Record<string, string> = {}): Promise<RecordingClient> {
+    const ws = new WebSocket(url, { headers, perMessageDeflate: false });
+    const client = new RecordingClient(ws);
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    return client;
+  }
+
+  static cookie(token: string): Record<string, string> {
+    return { Cookie: `access_token=${token}` };
+  }
+
+  /** JSON messages (text or binary JSON) parsed. */
+  json(): Record<string, unknown>[] {
+    return this.messages.map((m) => JSON.parse(typeof m.data === 'string' ? m.data : m.data.toString('utf8')) as Record<string, unknown>);
+  }
+
+  /** Resolves once `predicate` holds (checked after every message and the close). */
+  async until(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!predicate()) {
+      if (Date.now() > deadline) throw new Error(`timed out; messages so far: ${this.messages.length}, close ${this.closeCode}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 50);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  countType(type: string): number {
+    return this.json().filter((m) => typeof m['t'] === 'string' && (m['t'] as string).toLowerCase() === type.toLowerCase()).length;
+  }
+
+  async close(): Promise<void> {
+    if (this.closeCode === undefined) this.ws.close(1000);
+    await this.closed;
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
+  }
+}
+
+export const TRADE =
+  '{"t":"trade_update","p":{"symbol":"ES","side":"buy","price":5234.75,"qty":2,"ts":"2026-02-23T14:30:00.123Z","account":"acc_01HQ3","tags":["momentum","breakout"],"score":0.87}}';
+
+export function ping(timestamp: number): string {
+  return JSON.stringify({ t: 'ping', p: { timestamp, client_timestamp: timestamp } });
+}
+
+/** Waits until the server app's counters satisfy `predicate`. */
+export async function waitFor(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the server');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

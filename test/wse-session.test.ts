@@ -1,0 +1,321 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { jwtVerify } from 'jose';
+import { ConnectError } from '../core/errors.js';
+import { WseSession, type WseSessionListener } from '../core/wse/session.js';
+import { wseUrl } from '../core/wse/messages.js';
+import type { ClientTransport } from '../core/wse/transport.js';
+import { loadClientTransport } from '../adapters/client/index.js';
+import { mintToken } from '../bench/jwt.js';
+
+const SECRET = 'bench-secret-key-for-testing-only';
+const CLAIMS = { secret: SECRET, issuer: 'wse-bench', audience: 'wse-bench', subject: 'bench-user' };
+
+type Mode = 'wse' | 'close-after-upgrade' | 'silent';
+
+interface ServerSide {
+  ws: WebSocket;
+  readySent: boolean;
+  helloAfterReady: boolean | undefined;
+  heartbeatReplies: unknown[];
+}
+
+/** A small WSE look-alike: JWT from cookie or bearer, server_ready, server_hello, in-order PONGs. */
+class TestWseServer {
+  mode: Mode = 'wse';
+  readonly sides: ServerSide[] = [];
+  private server: WebSocketServer | undefined;
+
+  async start(): Promise<number> {
+    const server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+    this.server = server;
+    server.on('connection', (ws, request) => {
+      void this.accept(ws, request);
+    });
+    await new Promise<void>((resolve) => {
+      if (server.address() !== null) resolve();
+      else server.once('listening', () => resolve());
+    });
+    return (server.address() as AddressInfo).port;
+  }
+
+  stop(): Promise<void> {
+    const server = this.server;
+    if (server === undefined) return Promise.resolve();
+    for (const client of server.clients) client.terminate();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  lastSide(): ServerSide {
+    const side = this.sides.at(-1);
+    assert.ok(side !== undefined, 'no server-side connection');
+    return side;
+  }
+
+  private async accept(ws: WebSocket, request: IncomingMessage): Promise<void> {
+    ws.on('error', () => {});
+    if (this.mode === 'close-after-upgrade') {
+      ws.terminate();
+      return;
+    }
+    if (this.mode === 'silent') return;
+    const side: ServerSide = { ws, readySent: false, helloAfterReady: undefined, heartbeatReplies: [] };
+    const pending: string[] = [];
+    let verified = false;
+    ws.on('message', (data, isBinary) => {
+      if (!verified) pending.push(data.toString());
+      else if (!isBinary) this.handle(side, data.toString());
+    });
+    const cookie = /(?:^|;\s*)access_token=([^;]+)/.exec(request.headers.cookie ?? '')?.[1];
+    const bearer = /^bearer\s+(.+)$/i.exec(request.headers.authorization ?? '')?.[1];
+    const token = cookie ?? bearer;
+    if (token === undefined) {
+      this.refuse(ws, 'AUTH_REQUIRED', 'No JWT cookie or Authorization header');
+      return;
+    }
+    try {
+      const { payload } = await jwtVerify(token, new TextEncoder().encode(SECRET), {
+        issuer: CLAIMS.issuer,
+        audience: CLAIMS.audience,
+      });
+      if (typeof payload.sub !== 'string' || payload.sub === '') throw new Error('no sub');
+    } catch {
+      this.refuse(ws, 'AUTH_FAILED', 'Invalid token');
+      return;
+    }
+    this.sides.push(side);
+    ws.send(JSON.stringify({ c: 'WSE', t: 'server_ready', seq: 1, p: { message: 'Connection established', details: { user_id: 'bench-user' } }, v: 1 }));
+    side.readySent = true;
+    verified = true;
+    for (const text of pending) this.handle(side, text);
+  }
+
+  private refuse(ws: WebSocket, code: string, message: string): void {
+    ws.send(JSON.stringify({ c: 'WSE', t: 'error', p: { code, message, timestamp: new Date().toISOString() }, v: 1 }));
+    ws.close(4401, 'Authentication failed');
+  }
+
+  private handle(side: ServerSide, text: string): void {
+    const message = JSON.parse(text) as { t: string; p?: Record<string, unknown> };
+    if (message.t === 'client_hello') {
+      side.helloAfterReady = side.readySent;
+      side.ws.send(JSON.stringify({ c: 'WSE', t: 'server_hello', p: { server_version: 'test', protocol_version: 1 }, v: 1 }));
+    } else if (message.t === 'ping') {
+      const echoed = message.p?.['timestamp'];
+      side.ws.send(JSON.stringify({ c: 'WSE', t: 'PONG', p: { client_timestamp: echoed, server_timestamp: Date.now(), latency: 0 }, v: 1 }));
+    } else if (message.t === 'PONG') {
+      side.heartbeatReplies.push(message.p);
+    }
+  }
+}
+
+class RecordingListener implements WseSessionListener {
+  rtts: number[] = [];
+  serverErrors: string[] = [];
+  warnings = 0;
+  closes: number[] = [];
+  others: string[] = [];
+  onPong(rttMicros: number): void {
+    this.rtts.push(rttMicros);
+  }
+  onServerError(code: string): void {
+    this.serverErrors.push(code);
+  }
+  onRateLimitWarning(): void {
+    this.warnings++;
+  }
+  onClose(code: number): void {
+    this.closes.push(code);
+  }
+  onMessage(message: { t: string } | undefined): void {
+    if (message !== undefined) this.others.push(message.t);
+  }
+}
+
+async function waitFor(condition: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+function availableTransports(): ClientTransport[] {
+  const found: ClientTransport[] = [];
+  for (const name of ['core', 'ws', 'web'] as const) {
+    try {
+      found.push(loadClientTransport(name));
+    } catch {
+      // web on Node 20: covered by client-transports.test.ts.
+    }
+  }
+  return found;
+}
+
+for (const transport of availableTransports()) {
+  describe(`WseSession over ${transport.name}`, () => {
+    const server = new TestWseServer();
+    let port = 0;
+    let token = '';
+    const sessions: WseSession[] = [];
+
+    before(async () => {
+      port = await server.start();
+      token = await mintToken(CLAIMS);
+    });
+    after(async () => {
+      for (const session of sessions) session.terminate();
+      await server.stop();
+    });
+
+    const open = async (
+      listener: WseSessionListener,
+      overrides: { token?: string; authVia?: 'cookie' | 'bearer'; timeoutMs?: number } = {},
+    ): Promise<WseSession> => {
+      const session = await WseSession.connect(
+        {
+          transport,
+          url: wseUrl('127.0.0.1', port),
+          token: overrides.token ?? token,
+          authVia: overrides.authVia ?? 'cookie',
+          timeoutMs: overrides.timeoutMs ?? 3000,
+          clientVersion: 'wse-bench-ts/test',
+        },
+        listener,
+      );
+      sessions.push(session);
+      return session;
+    };
+
+    const expectConnectError = async (promise: Promise<unknown>): Promise<ConnectError> => {
+      try {
+        await promise;
+      } catch (error) {
+        assert.ok(error instanceof ConnectError, `expected a ConnectError, got ${String(error)}`);
+        return error;
+      }
+      assert.fail('connect should have failed');
+    };
+
+    for (const authVia of ['cookie', 'bearer'] as const) {
+      test(`connects with the token in the ${authVia}: hello after ready, server_hello stored`, async () => {
+        server.mode = 'wse';
+        const session = await open(new RecordingListener(), { authVia });
+        assert.ok(session.connectMicros > 0);
+        const side = server.lastSide();
+        await waitFor(() => side.helloAfterReady !== undefined, 'client_hello');
+        assert.equal(side.helloAfterReady, true, 'client_hello must come after server_ready');
+        await waitFor(() => session.serverHello !== undefined, 'server_hello');
+        assert.equal(session.serverHello?.t, 'server_hello');
+        session.close();
+      });
+    }
+
+    test('PONGs are matched to pings in FIFO order with positive RTTs', async () => {
+      server.mode = 'wse';
+      const listener = new RecordingListener();
+      const session = await open(listener);
+      for (let i = 0; i < 5; i++) session.sendPing();
+      assert.equal(session.outstandingPings, 5);
+      await waitFor(() => listener.rtts.length === 5, 'five PONGs');
+      assert.equal(session.outstandingPings, 0);
+      for (const rtt of listener.rtts) assert.ok(rtt > 0, `rtt ${rtt}`);
+      session.close();
+    });
+
+    test('a lowercase pong is matched too; an unmatched one goes to onMessage', async () => {
+      server.mode = 'wse';
+      const listener = new RecordingListener();
+      const session = await open(listener);
+      const side = server.lastSide();
+      side.ws.send('{"c":"WSE","t":"pong","p":{}}');
+      await waitFor(() => listener.others.includes('pong'), 'unmatched pong');
+      assert.equal(listener.rtts.length, 0);
+      session.sendPing();
+      await waitFor(() => listener.rtts.length === 1, 'PONG');
+      session.close();
+    });
+
+    test('the server heartbeat ping is answered with a PONG', async () => {
+      server.mode = 'wse';
+      const session = await open(new RecordingListener());
+      const side = server.lastSide();
+      side.ws.send(JSON.stringify({ c: 'WSE', t: 'ping', p: { server_time: '2026-01-01T00:00:00.000Z' } }));
+      await waitFor(() => side.heartbeatReplies.length === 1, 'heartbeat reply');
+      const reply = side.heartbeatReplies[0] as { client_timestamp: number; server_timestamp: number };
+      assert.equal(reply.server_timestamp, Date.parse('2026-01-01T00:00:00.000Z'));
+      assert.ok(reply.client_timestamp > 0);
+      session.close();
+    });
+
+    test('RATE_LIMITED error frames and rate_limit_warning reach the listener', async () => {
+      server.mode = 'wse';
+      const listener = new RecordingListener();
+      const session = await open(listener);
+      const side = server.lastSide();
+      side.ws.send(JSON.stringify({ c: 'WSE', t: 'rate_limit_warning', p: {} }));
+      side.ws.send(JSON.stringify({ c: 'WSE', t: 'error', p: { code: 'RATE_LIMITED', message: 'Rate limit exceeded', retry_after: 1 }, v: 1 }));
+      // Binary JSON and legacy U{ prefix are messages too.
+      side.ws.send(Buffer.from(JSON.stringify({ c: 'U', t: 'price', p: {} })));
+      side.ws.send('U{"t":"legacy","p":{}}');
+      await waitFor(() => listener.serverErrors.length === 1 && listener.others.length === 2, 'error frame and messages');
+      assert.deepEqual(listener.serverErrors, ['RATE_LIMITED']);
+      assert.equal(listener.warnings, 1);
+      assert.deepEqual(listener.others, ['price', 'legacy']);
+      session.close();
+    });
+
+    test('close after connect is reported once with its code', async () => {
+      server.mode = 'wse';
+      const listener = new RecordingListener();
+      await open(listener);
+      server.lastSide().ws.close(1011, 'circuit breaker');
+      await waitFor(() => listener.closes.length === 1, 'close');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.deepEqual(listener.closes, [1011]);
+    });
+
+    for (const authVia of ['cookie', 'bearer'] as const) {
+      test(`a wrong secret (${authVia}) fails with kind 'auth' naming secret, issuer and audience`, async () => {
+        server.mode = 'wse';
+        const bad = await mintToken({ ...CLAIMS, secret: 'another-secret' });
+        const error = await expectConnectError(open(new RecordingListener(), { token: bad, authVia }));
+        assert.equal(error.kind, 'auth');
+        assert.match(error.message, /AUTH_FAILED/);
+        assert.match(error.message, /--secret/);
+        assert.match(error.message, /--issuer/);
+        assert.match(error.message, /--audience/);
+      });
+    }
+
+    test("a wrong audience fails with kind 'auth'", async () => {
+      server.mode = 'wse';
+      const bad = await mintToken({ ...CLAIMS, audience: 'someone-else' });
+      const error = await expectConnectError(open(new RecordingListener(), { token: bad }));
+      assert.equal(error.kind, 'auth');
+    });
+
+    test("no token fails with kind 'auth' and AUTH_REQUIRED", async () => {
+      server.mode = 'wse';
+      const error = await expectConnectError(open(new RecordingListener(), { token: '', authVia: 'bearer' }));
+      assert.equal(error.kind, 'auth');
+      assert.match(error.message, /AUTH_REQUIRED/);
+    });
+
+    test("a close right after the upgrade fails with kind 'server-full'", async () => {
+      server.mode = 'close-after-upgrade';
+      const error = await expectConnectError(open(new RecordingListener()));
+      assert.equal(error.kind, 'server-full');
+      assert.match(error.message, /max_connections/);
+    });
+
+    test("a server that never sends server_ready fails with kind 'timeout'", async () => {
+      server.mode = 'silent';
+      const error = await expectConnectError(open(new RecordingListener(), { timeoutMs: 300 }));
+      assert.equal(error.kind, 'timeout');
+    });
+  });
+}
