@@ -54,6 +54,7 @@ for (const transport of availableTransports()) {
       assert.equal(c.messages.encrypted, 3);
       assert.equal(c.messages.bad, 12);
       assert.equal(c.pings, 1);
+      assert.equal(c.heartbeatReplies, 2);
       await client.close();
     });
 

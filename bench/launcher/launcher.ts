@@ -4,7 +4,6 @@
 // numbers are exact across workers), and merges the workers' results (bench/merge/).
 // A worker that dies is removed from the barrier and reported with its exit cause; the others
 // finish and the result is marked partial.
-import { performance } from 'node:perf_hooks';
 import { mergeTestResults } from '../merge/run.js';
 import { addScalingEfficiency } from '../merge/scaling.js';
 import type { BenchOptions } from '../options.js';
@@ -14,6 +13,7 @@ import { diffServerCounters } from '../server/stats.js';
 import type { ProgressSink } from '../tests/context.js';
 import { shareOf } from './ipc.js';
 import { PhaseBarrier } from './barrier.js';
+import { sleepUntilEpoch } from './start-at.js';
 import { WorkerHandle, type TestOutcome, type WorkerEvents } from './worker-handle.js';
 
 export interface LaunchTarget {
@@ -195,19 +195,4 @@ function serverSide(window: ServerWindow | undefined): ServerSide | undefined {
     cpuSystemMicros,
     cpuCores: (cpuUserMicros + cpuSystemMicros) / wallMicros,
   };
-}
-
-/** Waits until the wall clock reaches `epochMs` (--start-at), or the run is aborted. */
-export function sleepUntilEpoch(epochMs: number, signal: AbortSignal): Promise<void> {
-  const delay = epochMs - (performance.timeOrigin + performance.now());
-  if (delay <= 0 || signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, delay);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

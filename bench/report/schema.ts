@@ -61,9 +61,9 @@ export const RUN_RESULT_SCHEMA: JsonSchema = {
           ['text', 'binary', 'json', 'msgpack', 'zlib', 'encrypted', 'bad'],
         ),
         bytes: object({ text: num, binary: num }, ['text', 'binary']),
-        pings: num, rateLimitedDrops: num,
+        pings: num, heartbeatReplies: num, rateLimitedDrops: num,
       },
-      ['connectionsOpened', 'connectionsRejected', 'authFailures', 'connectionsClosedByCode', 'messages', 'bytes', 'pings', 'rateLimitedDrops'],
+      ['connectionsOpened', 'connectionsRejected', 'authFailures', 'connectionsClosedByCode', 'messages', 'bytes', 'pings', 'heartbeatReplies', 'rateLimitedDrops'],
     ),
     tier: object(
       {

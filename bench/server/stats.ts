@@ -24,6 +24,8 @@ export interface ServerCounters {
   bytes: { text: number; binary: number };
   /** Application-level pings answered with PONG. */
   pings: number;
+  /** Clients' PONG answers to the server's heartbeat ping (not data: the benchmark subtracts them). */
+  heartbeatReplies: number;
   /** Messages dropped by the rate limiter (--rate-limit wse). */
   rateLimitedDrops: number;
 }
@@ -52,6 +54,7 @@ export function emptyServerCounters(): ServerCounters {
     messages: { text: 0, binary: 0, json: 0, msgpack: 0, zlib: 0, encrypted: 0, bad: 0 },
     bytes: { text: 0, binary: 0 },
     pings: 0,
+    heartbeatReplies: 0,
     rateLimitedDrops: 0,
   };
 }
@@ -68,6 +71,7 @@ export function addServerCounters(a: ServerCounters, b: ServerCounters): ServerC
   a.bytes.text += b.bytes.text;
   a.bytes.binary += b.bytes.binary;
   a.pings += b.pings;
+  a.heartbeatReplies += b.heartbeatReplies;
   a.rateLimitedDrops += b.rateLimitedDrops;
   return a;
 }
@@ -88,6 +92,7 @@ export function diffServerCounters(before: ServerCounters, after: ServerCounters
   d.bytes.text = after.bytes.text - before.bytes.text;
   d.bytes.binary = after.bytes.binary - before.bytes.binary;
   d.pings = after.pings - before.pings;
+  d.heartbeatReplies = after.heartbeatReplies - before.heartbeatReplies;
   d.rateLimitedDrops = after.rateLimitedDrops - before.rateLimitedDrops;
   return d;
 }

@@ -52,6 +52,8 @@ const SINK_PARSE_LIMIT = 512;
 const PING_BYTES = Buffer.from('"ping"');
 const PING_UPPER_BYTES = Buffer.from('"PING"');
 const HELLO_BYTES = Buffer.from('"client_hello"');
+const PONG_BYTES = Buffer.from('"PONG"');
+const PONG_LOWER_BYTES = Buffer.from('"pong"');
 const OPEN_BRACE = 0x7b;
 
 export class WseServerApp implements ServerApp<WseConnection> {
@@ -202,6 +204,8 @@ export class WseServerApp implements ServerApp<WseConnection> {
       const p = message.p as { protocol_version?: unknown } | undefined;
       const version = typeof p?.protocol_version === 'number' ? p.protocol_version : 1;
       this.sendObject(connection, wire.serverHello(connection.connectionId, version, this.options.rateLimit === 'wse', Date.now()));
+    } else if (type.length === 4 && type.toLowerCase() === 'pong') {
+      this.counters.heartbeatReplies++;
     }
   }
 
@@ -258,5 +262,11 @@ export class WseServerApp implements ServerApp<WseConnection> {
 }
 
 function mayBeControl(data: Buffer): boolean {
-  return data.indexOf(PING_BYTES) !== -1 || data.indexOf(HELLO_BYTES) !== -1 || data.indexOf(PING_UPPER_BYTES) !== -1;
+  return (
+    data.indexOf(PING_BYTES) !== -1 ||
+    data.indexOf(HELLO_BYTES) !== -1 ||
+    data.indexOf(PING_UPPER_BYTES) !== -1 ||
+    data.indexOf(PONG_BYTES) !== -1 ||
+    data.indexOf(PONG_LOWER_BYTES) !== -1
+  );
 }

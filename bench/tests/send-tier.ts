@@ -55,7 +55,7 @@ export async function measureSendCell(ctx: TestContext, cell: SendCell): Promise
     messages: messageCounts(send, payloadBytes, pool.counts.established),
   };
   if (cell.withConnectLatency) fields.connectLatency = summarizeHistogram(pool.connectLatency);
-  const consistency = deliveryConsistency(recorder.serverCounters(), send, pool.counts.established);
+  const consistency = deliveryConsistency(recorder.serverCounters(), send);
   if (consistency !== undefined) fields.consistency = consistency;
   return recorder.build(fields);
 }

@@ -11,8 +11,6 @@ import type { TestContext } from './context.js';
 import { epochNowMs } from './pool.js';
 import type { SendPhaseResult } from './send-phase.js';
 
-/** WSE sends a heartbeat ping every 25 s; the session answers each with a PONG message. */
-const HEARTBEAT_INTERVAL_MS = 25_000;
 
 export type TierFields = Omit<
   TierResult,
@@ -119,36 +117,35 @@ export class TierRecorder {
 
 /**
  * Data messages the server read in a measured send window: everything it received minus the
- * application pings it answered (the barrier pings). Hellos fall before the window.
+ * application pings it answered (the barrier pings) and the sessions' answers to its heartbeat.
+ * Hellos fall before the window.
  */
 export function serverDataMessages(counters: ServerCounters): number {
-  return counters.messages.text + counters.messages.binary - counters.pings;
+  return counters.messages.text + counters.messages.binary - counters.pings - counters.heartbeatReplies;
 }
 
 /**
  * Compares what the client proved delivered with what the server counted. When every barrier PONG
  * came back they must be equal; otherwise the server may also have read some of the undelivered
- * messages, so delivered ≤ server ≤ sent. Heartbeat answers the session sent are allowed for.
+ * messages, so delivered ≤ server ≤ sent.
  */
 export function deliveryConsistency(
   counters: ServerCounters | undefined,
   send: SendPhaseResult,
-  connections: number,
 ): Consistency | undefined {
   if (counters === undefined) return undefined;
   const serverReceived = serverDataMessages(counters);
-  const heartbeatAllowance = connections * Math.floor(send.windowMs / HEARTBEAT_INTERVAL_MS);
   const drops = counters.rateLimitedDrops > 0 ? ` (${counters.rateLimitedDrops} dropped by the server's rate limiter)` : '';
   const allBack = send.barrierPongs === send.barrierPings && send.sent === send.delivered;
   let ok: boolean;
   let message: string;
   if (allBack) {
-    ok = serverReceived >= send.delivered && serverReceived <= send.delivered + heartbeatAllowance;
+    ok = serverReceived === send.delivered;
     message = ok
       ? `server read ${serverReceived} messages, client delivered ${send.delivered}${drops}`
       : `server counted ${serverReceived} messages but the client delivered ${send.delivered}${drops}`;
   } else {
-    ok = serverReceived >= send.delivered && serverReceived <= send.sent + heartbeatAllowance;
+    ok = serverReceived >= send.delivered && serverReceived <= send.sent;
     message = ok
       ? `server read ${serverReceived} messages: between delivered ${send.delivered} and sent ${send.sent}${drops}`
       : `server counted ${serverReceived} messages, outside delivered ${send.delivered} … sent ${send.sent}${drops}`;

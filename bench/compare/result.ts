@@ -1,0 +1,151 @@
+// What `compare` measured: every run of every transport × runtime combination, kept whole, and the
+// comparison tables computed from them (median, min–max, ratio to the first combination).
+import { formatCompact, formatInteger, formatLatency, formatRate } from '../report/format.js';
+import { TEST_TITLES, type Table } from '../report/tables.js';
+import type { RunResult, ServerDescription, TestName, TestResult, TierResult, TransportName } from '../results.js';
+import type { RuntimeName } from './runtimes.js';
+
+export const COMPARE_SCHEMA_VERSION = 1;
+
+export interface Combination {
+  /** 'core · node22' */
+  name: string;
+  transport: TransportName;
+  runtime: RuntimeName;
+  runtimeLabel: string;
+}
+
+export interface CompareRun {
+  combination: string;
+  /** 1…repeat. */
+  round: number;
+  result?: RunResult;
+  /** Why this run produced no result. */
+  error?: string;
+}
+
+export interface CompareResult {
+  kind: 'compare';
+  schemaVersion: typeof COMPARE_SCHEMA_VERSION;
+  startedAt: string;
+  finishedAt: string;
+  server: ServerDescription;
+  repeat: number;
+  tests: TestName[];
+  /** The test options every child run got. */
+  childArgs: string[];
+  /** Runtimes and transports that were not run, one line each. */
+  skipped: string[];
+  combinations: Combination[];
+  runs: CompareRun[];
+}
+
+interface Metric {
+  name: string;
+  lowerIsBetter: boolean;
+  format(value: number): string;
+  read(tier: TierResult): number | undefined;
+}
+
+const DELIVERED: Metric = { name: 'msg/s', lowerIsBetter: false, format: formatCompact, read: (t) => t.messages?.deliveredPerSec };
+const P50: Metric = { name: 'p50', lowerIsBetter: true, format: formatLatency, read: (t) => t.latency?.p50 };
+const P99: Metric = { name: 'p99', lowerIsBetter: true, format: formatLatency, read: (t) => t.latency?.p99 };
+const ACCEPT: Metric = { name: 'accept rate', lowerIsBetter: false, format: formatRate, read: (t) => t.connectRatePerSec };
+
+/** The headline metric(s) of each test. connection-limit reads maxStableConnections instead. */
+export const HEADLINE_METRICS: Record<TestName, Metric[]> = {
+  throughput: [DELIVERED],
+  'size-matrix': [DELIVERED],
+  'format-comparison': [DELIVERED],
+  'ping-latency': [P50, P99],
+  'sustained-hold': [P50, P99],
+  'connection-storm': [ACCEPT],
+  'connection-limit': [{ name: 'max connections', lowerIsBetter: false, format: formatInteger, read: () => undefined }],
+};
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function tierKey(tier: TierResult): string {
+  return `${formatInteger(tier.connections)} conns${tier.label === undefined ? '' : ` · ${tier.label}`}`;
+}
+
+/** Per tier key, per combination: the metric values of every round. */
+function collect(result: CompareResult, test: TestName, metric: Metric): Map<string, Map<string, number[]>> {
+  const byKey = new Map<string, Map<string, number[]>>();
+  const add = (key: string, combination: string, value: number | undefined): void => {
+    if (value === undefined || !Number.isFinite(value)) return;
+    const byCombination = byKey.get(key) ?? new Map<string, number[]>();
+    byKey.set(key, byCombination);
+    byCombination.set(combination, [...(byCombination.get(combination) ?? []), value]);
+  };
+  for (const run of result.runs) {
+    const testResult: TestResult | undefined = run.result?.tests.find((t) => t.test === test);
+    if (testResult === undefined) continue;
+    if (test === 'connection-limit') add('search', run.combination, testResult.maxStableConnections);
+    else for (const tier of testResult.tiers) add(tierKey(tier), run.combination, metric.read(tier));
+  }
+  return byKey;
+}
+
+export function compareTables(result: CompareResult): Table[] {
+  const tables: Table[] = [];
+  for (const test of result.tests) {
+    const metrics = HEADLINE_METRICS[test];
+    const perMetric = metrics.map((m) => collect(result, test, m));
+    const keys = [...new Set(perMetric.flatMap((m) => [...m.keys()]))];
+    for (const key of keys) {
+      const headers = ['Transport · runtime'];
+      for (const m of metrics) headers.push(`${m.name} median`, `${m.name} min–max`, `${m.name} vs first`);
+      headers.push('Runs');
+      const baseline = result.combinations[0]?.name;
+      const rows = result.combinations.map((c) => {
+        const row = [c.name];
+        let runs = 0;
+        metrics.forEach((m, i) => {
+          const values = perMetric[i]!.get(key)?.get(c.name) ?? [];
+          const base = baseline === undefined ? [] : (perMetric[i]!.get(key)?.get(baseline) ?? []);
+          runs = Math.max(runs, values.length);
+          if (values.length === 0) {
+            row.push('-', '-', '-');
+            return;
+          }
+          const med = median(values);
+          row.push(m.format(med), `${m.format(Math.min(...values))} – ${m.format(Math.max(...values))}`);
+          row.push(base.length > 0 && median(base) > 0 ? `${(med / median(base)).toFixed(2)}×` : '-');
+        });
+        row.push(String(runs));
+        return row;
+      });
+      const lower = metrics.filter((m) => m.lowerIsBetter).map((m) => m.name);
+      const lines = [
+        `median of ${result.repeat} interleaved run(s) per combination; "vs first" = median ÷ ${baseline ?? 'the first'}'s median` +
+          (lower.length > 0 ? ` (${lower.join(', ')}: lower is better)` : ''),
+      ];
+      tables.push({ title: `${TEST_TITLES[test]} — ${key}`, headers, rows, lines });
+    }
+  }
+  const problems = problemLines(result);
+  if (tables.length > 0) tables[tables.length - 1]!.lines.push(...problems);
+  else if (problems.length > 0) tables.push({ title: 'compare', headers: [], rows: [], lines: problems });
+  return tables;
+}
+
+/** Skipped combinations, failed runs, partial tiers and client/server disagreements. */
+export function problemLines(result: CompareResult): string[] {
+  const lines = [...result.skipped];
+  for (const run of result.runs) {
+    const who = `${run.combination}, round ${run.round}`;
+    if (run.error !== undefined) lines.push(`FAILED (${who}): ${run.error}`);
+    for (const test of run.result?.tests ?? []) {
+      for (const tier of test.tiers) {
+        if (tier.consistency !== undefined && !tier.consistency.ok) lines.push(`ERROR (${who}, ${test.test} ${tierKey(tier)}): ${tier.consistency.message}`);
+        if (tier.partial !== undefined) lines.push(`PARTIAL (${who}, ${test.test} ${tierKey(tier)}): ${tier.partial}`);
+      }
+    }
+  }
+  return lines;
+}
