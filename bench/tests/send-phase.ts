@@ -20,8 +20,14 @@ const TURN_BUDGET_BYTES = 64 * 1024;
 /** Bytes one sendRepeated burst aims for (one write on the core transport). */
 const BURST_BYTES = 16 * 1024;
 const MAX_BURST_MESSAGES = 64;
-/** A flow-control ping follows every this many payload bytes on a connection. */
-const MARKER_BYTES = 128 * 1024;
+/** A flow-control ping follows at most every this many payload bytes on a connection. */
+const MAX_MARKER_BYTES = 128 * 1024;
+/**
+ * Payload bytes all connections together may have sent beyond the last answered marker. It bounds
+ * how long the barrier takes to drain behind a slow server (32 MiB at a zlib-inflating server's
+ * ~5 MB/s is ~7 s) without costing fast servers throughput; markers get denser as connections grow.
+ */
+const IN_FLIGHT_BUDGET_BYTES = 32 * 1024 * 1024;
 /** A connection pauses while this many of its pings are unanswered. */
 const MAX_MARKERS_IN_FLIGHT = 4;
 /** The barrier gives up when no PONG has come back for this long. */
@@ -51,6 +57,11 @@ class SendLoop {
   private bytesSinceMarker = 0;
   /** Paused until a PONG arrives (too many markers in flight). */
   waitingForPong = false;
+  /** Messages sent before each unanswered marker ping, oldest first (from markerHead). */
+  private markerSent: number[] = [];
+  private markerHead = 0;
+  /** Messages proven read by the server: those sent before the last answered marker. */
+  proven = 0;
 
   constructor(
     private readonly phase: SendPhase,
@@ -73,8 +84,9 @@ class SendLoop {
       connection.sent += phase.burst;
       budget -= phase.burstBytes;
       this.bytesSinceMarker += phase.burstBytes;
-      if (this.bytesSinceMarker >= MARKER_BYTES) {
+      if (this.bytesSinceMarker >= phase.markerBytes) {
         this.bytesSinceMarker = 0;
+        this.markerSent.push(connection.sent);
         session.sendPing();
       }
       if (!connection.open) return;
@@ -82,26 +94,43 @@ class SendLoop {
     if (session.bufferedAmount >= SEND_HIGH_WATER_BYTES) session.onceDrained(this.pumpBound);
     else setImmediate(this.pumpBound);
   }
+
+  /** A PONG came: markers are answered in order, so the oldest one's messages were read. */
+  notePong(): void {
+    if (this.markerHead >= this.markerSent.length) return;
+    this.proven = this.markerSent[this.markerHead++]!;
+    if (this.markerHead === this.markerSent.length) {
+      this.markerSent.length = 0;
+      this.markerHead = 0;
+    }
+  }
 }
 
 class SendPhase implements PhaseHandler {
   running = true;
   readonly burst: number;
   readonly burstBytes: number;
+  /** Payload bytes between two flow-control pings on one connection. */
+  readonly markerBytes: number;
   readonly loops = new Map<BenchConnection, SendLoop>();
 
   constructor(
     readonly payload: string | Buffer,
     payloadBytes: number,
+    connections: number,
   ) {
     this.burst = Math.max(1, Math.min(MAX_BURST_MESSAGES, Math.floor(BURST_BYTES / Math.max(1, payloadBytes))));
     this.burstBytes = this.burst * Math.max(1, payloadBytes);
+    const share = Math.floor(IN_FLIGHT_BUDGET_BYTES / Math.max(1, connections) / MAX_MARKERS_IN_FLIGHT);
+    this.markerBytes = Math.max(this.burstBytes, Math.min(MAX_MARKER_BYTES, share));
   }
 
   /** A flow-control PONG: resume the connection if it was waiting for one. */
   onPong(connection: BenchConnection): void {
     const loop = this.loops.get(connection);
-    if (loop !== undefined && loop.waitingForPong) loop.pump();
+    if (loop === undefined) return;
+    loop.notePong();
+    if (loop.waitingForPong) loop.pump();
   }
 
   onClosed(): void {}
@@ -114,11 +143,14 @@ class BarrierRound implements PhaseHandler {
   pings = 0;
   lastPongEpochMs = 0;
   private readonly waiter: PhaseWaiter;
+  private readonly passed = new Set<BenchConnection>();
 
   constructor(
     connections: readonly BenchConnection[],
     signal: AbortSignal,
     stallMs: number = BARRIER_STALL_MS,
+    /** The send phase's loops: marker PONGs still arriving during the barrier prove deliveries too. */
+    private readonly loops?: ReadonlyMap<BenchConnection, SendLoop>,
   ) {
     for (const c of connections) {
       c.barrierPending = false;
@@ -143,8 +175,12 @@ class BarrierRound implements PhaseHandler {
   }
 
   onPong(connection: BenchConnection): void {
+    this.loops?.get(connection)?.notePong();
+    // Any PONG means the server is still reading: only silence counts towards the stall limit.
+    this.waiter.touch();
     if (!connection.barrierPending || --connection.pingsLeft > 0) return;
     connection.barrierPending = false;
+    this.passed.add(connection);
     this.delivered += connection.sent;
     this.pongs++;
     this.lastPongEpochMs = epochNowMs();
@@ -155,6 +191,15 @@ class BarrierRound implements PhaseHandler {
     if (!connection.barrierPending) return;
     connection.barrierPending = false;
     this.waiter.progress();
+  }
+
+  /**
+   * Adds what the answered markers proved on connections whose barrier PONG never came (the
+   * server died, stalled or closed them): messages read before a fault stay counted.
+   */
+  addProvenDeliveries(): void {
+    if (this.loops === undefined) return;
+    for (const [connection, loop] of this.loops) if (!this.passed.has(connection)) this.delivered += loop.proven;
   }
 }
 
@@ -180,7 +225,7 @@ export async function runSendPhase(
   durationMs: number,
   signal: AbortSignal,
 ): Promise<SendPhaseResult> {
-  const phase = new SendPhase(payload, payloadBytes);
+  const phase = new SendPhase(payload, payloadBytes, connections.length);
   for (const c of connections) {
     c.sent = 0;
     c.phase = phase;
@@ -203,9 +248,10 @@ export async function runSendPhase(
   // Interrupted (SIGINT, server gone): still collect the PONGs that come quickly, so the tier
   // keeps what the server provably read; a dead server's connections close and end it sooner.
   const barrier = completed
-    ? new BarrierRound(connections, signal)
-    : new BarrierRound(connections, NEVER_ABORTED, ABORTED_BARRIER_STALL_MS);
+    ? new BarrierRound(connections, signal, BARRIER_STALL_MS, phase.loops)
+    : new BarrierRound(connections, NEVER_ABORTED, ABORTED_BARRIER_STALL_MS, phase.loops);
   const barrierOutcome = await barrier.wait(connections);
+  barrier.addProvenDeliveries();
   const windowEndEpochMs = barrier.pongs > 0 ? barrier.lastPongEpochMs : epochNowMs();
   return {
     sent,
