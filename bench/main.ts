@@ -2,16 +2,24 @@
 import { helpText } from './cli/help.js';
 import { parseArgs } from './cli/parse-args.js';
 import { USAGE_HINT, UsageError } from './cli/usage-error.js';
+import { runCompareCommand } from './compare/command.js';
+import { runWorkerCommand } from './launcher/worker.js';
+import { runMergeCommand } from './merge/command.js';
 import { oneLine, runBenchmark } from './run.js';
 import { runServeCommand } from './server/serve-command.js';
 import { VERSION } from './version.js';
 
 const EXIT_USAGE = 2;
 
-/** Subcommands by name; `compare`, `merge` join here. Without one, argv is the benchmark's. */
+/** Subcommands by name. Without one, argv is the benchmark's. `worker` is internal (--procs). */
 const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   serve: runServeCommand,
+  compare: runCompareCommand,
+  merge: runMergeCommand,
+  worker: runWorkerCommand,
 };
+/** Subcommands that manage their own lifetime; every other command's end ends the process. */
+const LONG_LIVED = new Set(['serve', 'worker']);
 
 async function runDefault(argv: string[]): Promise<number> {
   const parsed = parseArgs(argv);
@@ -59,7 +67,7 @@ function exitAfterFlush(code: number): void {
 }
 
 const argv = process.argv.slice(2);
-const ownsProcess = argv[0] === undefined || SUBCOMMANDS[argv[0]] === undefined;
+const ownsProcess = argv[0] === undefined || !LONG_LIVED.has(argv[0]);
 main(argv).then(
   // Subcommands such as `serve` manage their own lifetime; the benchmark run ends the process.
   (code) => (ownsProcess ? exitAfterFlush(code) : (process.exitCode = code)),

@@ -1,7 +1,19 @@
 // The options of a benchmark run after parsing and defaults (bench/cli/ parses argv into this).
 import type { PayloadFormat, TestName, TransportName } from './results.js';
 
-export type OutputFormat = 'text' | 'json' | 'markdown';
+export type OutputFormat = 'text' | 'json' | 'markdown' | 'html';
+
+/** --rate / --total-rate / --ramp: open-loop load for throughput, size-matrix and ping-latency. */
+export interface OpenLoopOptions {
+  /** Messages/s; undefined with --ramp (the steps give the rates). */
+  rate?: number;
+  /** --rate is per connection; --total-rate is spread over the connections of a tier. */
+  per: 'connection' | 'total';
+  /** --ramp: per-connection rates to step through, ascending. */
+  ramp?: number[];
+  /** --slo-ms: corrected p99 bound (required with --ramp). */
+  sloMs?: number;
+}
 
 export interface BenchOptions {
   /** Target server; undefined = start the embedded server. */
@@ -37,6 +49,8 @@ export interface BenchOptions {
   transport: TransportName;
   output: OutputFormat;
   outFile: string | undefined;
+  /** --svg DIR: the report's charts as .svg files plus an index.md embedding them. */
+  svgDir?: string;
   progress: boolean;
   connectTimeoutMs: number;
   /** Payload sizes for size-matrix, bytes. */
@@ -53,4 +67,15 @@ export interface BenchOptions {
   perWorker: boolean;
   /** --start-at: epoch ms at which the first tier's measured phase starts (aligns runs on several machines). */
   startAtEpochMs?: number;
+  /** --tls: connect with wss:// (the embedded server then serves TLS). */
+  tls?: boolean;
+  /** --ca: PEM file whose certificates are trusted instead of the system's CAs. */
+  caFile?: string;
+  /** --insecure: accept any server certificate (self-signed, another name). */
+  insecure?: boolean;
+  /** --cert/--key: the embedded server's PEM certificate and key; --tls without them generates a self-signed pair. */
+  certFile?: string;
+  keyFile?: string;
+  /** Set by --rate, --total-rate or --ramp: send on a timetable instead of as fast as possible. */
+  openLoop?: OpenLoopOptions;
 }

@@ -103,6 +103,44 @@ export interface HoldCounts {
   p50ByInterval: number[];
 }
 
+/**
+ * Open-loop load (--rate, --total-rate, --ramp): messages were due on a fixed timetable. Latency
+ * is sampled by an application ping sent right after every probeEvery-th message; WSE answers in
+ * order, so its PONG time is that message's latency. `corrected` counts from the time the message
+ * was due (coordinated omission corrected), `uncorrected` from when it was actually written.
+ */
+export interface OpenLoopResult {
+  /** Messages (pings in ping-latency) per second over all connections, as asked for. */
+  requestedPerSec: number;
+  requestedPerConnectionPerSec: number;
+  /** Messages written ÷ (first due time → last write); below requested when the client fell behind. */
+  achievedPerSec: number;
+  /** Latency samples: every probeEvery-th message of a connection (and its last one). */
+  probeEvery: number;
+  /** Messages still unwritten when the timetable ended (the client or the server was behind). */
+  behindAtScheduleEnd: number;
+  corrected: LatencySummary;
+  uncorrected: LatencySummary;
+  /** --slo-ms, and whether corrected p99 stayed under it with the requested rate achieved. */
+  sloMs?: number;
+  withinSlo?: boolean;
+}
+
+/** --ramp: the highest stepped rate whose corrected p99 stayed under --slo-ms, per tier. */
+export interface RampVerdict {
+  connections: number;
+  label?: string;
+  sloMs: number;
+  /** Per-connection rates tried, in order (the ramp stops after the first failing step). */
+  stepsPerConnection: number[];
+  /** Highest passing per-connection rate; null when even the first step failed. */
+  highestPassingPerConnection: number | null;
+  /** The same over all connections. */
+  highestPassingTotal: number | null;
+  /** Why the first failing step failed. */
+  failedBecause?: string;
+}
+
 export interface ServerSide {
   /** What the server counted during this tier (difference of two readings). */
   counters: ServerCounters;
@@ -134,10 +172,13 @@ export interface TierResult {
   /** Established connections per second (connection-storm, connection-limit). */
   connectRatePerSec?: number;
   connectLatency?: LatencySummary;
+  /** wss:// (connection-storm): TCP connect start → TLS handshake done, where the transport can see it. */
+  tlsHandshake?: LatencySummary;
   messages?: MessageCounts;
   /** Ping RTT (ping-latency, sustained-hold). */
   latency?: LatencySummary;
   hold?: HoldCounts;
+  openLoop?: OpenLoopResult;
   /** Server `error` frames by code (RATE_LIMITED, …). */
   serverErrors: Record<string, number>;
   /** Closes the test did not ask for, by close code. */
@@ -168,6 +209,8 @@ export interface TestResult {
   maxStableConnections?: number;
   /** Why the limit search stopped: 'max-connections', 'fd-limit', 'failures'. */
   stoppedBy?: string;
+  /** --ramp verdicts (throughput, size-matrix, ping-latency). */
+  ramp?: RampVerdict[];
 }
 
 export interface Environment {

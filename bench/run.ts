@@ -2,20 +2,29 @@
 // one RunResult, the report. SIGINT and a dying server end the current tier early (partial);
 // whatever finished is still reported.
 import { writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import { loadClientTransport } from '../adapters/client/index.js';
+import { webTlsRefusal } from '../adapters/client/web.js';
+import type { ServerTlsFiles } from '../adapters/server/transport.js';
+import type { ClientTlsOptions } from '../core/tls.js';
 import { wseUrl } from '../core/wse/messages.js';
 import type { ClientTransport } from '../core/wse/transport.js';
 import { describeEnvironment } from './environment.js';
+import { runTestsInWorkers } from './launcher/launcher.js';
+import { singleProcessBarrier } from './launcher/start-at.js';
 import { mintToken } from './jwt.js';
 import { msgpackCodec } from './msgpack-codec.js';
 import type { BenchOptions } from './options.js';
 import { preflightWarnings, readSystemLimits } from './preflight.js';
 import { StderrProgress } from './progress.js';
 import { renderReport } from './report/index.js';
+import { writeSvgDirectory } from './report/svg/directory.js';
 import { renderText } from './report/text.js';
 import { RESULTS_SCHEMA_VERSION, type RunResult, type ServerDescription, type TestResult } from './results.js';
 import { startEmbeddedServer, type EmbeddedServer } from './server/embedded.js';
+import { generateSelfSignedCertificate, writeCertificateFiles, type CertificateFiles } from './server/tls-cert.js';
+import { clientTlsOptions } from './tests/pool.js';
 import type { ServerStats } from './server/stats.js';
 import type { TestContext } from './tests/context.js';
 import { TEST_RUNNERS } from './tests/index.js';
@@ -43,6 +52,7 @@ export async function runBenchmark(options: BenchOptions): Promise<number> {
   const controller = new AbortController();
   const interruption: Interruption = { reason: undefined, sigint: false };
   let server: EmbeddedServer | undefined;
+  let generatedCert: CertificateFiles | undefined;
   const onSigint = () => {
     if (interruption.sigint) {
       // Second Ctrl-C: the user does not want to wait for the tier to wind down.
@@ -61,6 +71,13 @@ export async function runBenchmark(options: BenchOptions): Promise<number> {
   try {
     runPreflight(options, progress);
     const transport = loadTransport(options);
+    // --tls with the embedded server and no --cert/--key: a self-signed pair, which the client then trusts
+    if (options.tls === true && options.host === undefined && options.certFile === undefined) {
+      generatedCert = writeCertificateFiles(generateSelfSignedCertificate());
+    }
+    const serverTls: ServerTlsFiles | undefined = generatedCert ?? (options.certFile !== undefined && options.keyFile !== undefined ? { certFile: options.certFile, keyFile: options.keyFile } : undefined);
+    const testOptions = trustEmbeddedCertificate(options, serverTls);
+    const clientTls = checkClientTls(testOptions, transport);
     const startedAt = new Date().toISOString();
     let host: string;
     let port: number;
@@ -68,7 +85,7 @@ export async function runBenchmark(options: BenchOptions): Promise<number> {
     let readServerStats: () => Promise<ServerStats | undefined>;
 
     if (options.host === undefined) {
-      server = await startServer(options);
+      server = await startServer(options, serverTls);
       host = server.host;
       port = server.port;
       server.onUnexpectedExit((description: string) => {
@@ -81,7 +98,7 @@ export async function runBenchmark(options: BenchOptions): Promise<number> {
       readServerStats = () => embedded.stats().catch(() => undefined);
       serverDescription = {
         embedded: true,
-        url: wseUrl(host, port, options.path),
+        url: targetUrl(host, port, options),
         transport: server.transport,
         mode: server.mode,
         rateLimit: options.rateLimit,
@@ -94,8 +111,8 @@ export async function runBenchmark(options: BenchOptions): Promise<number> {
       if (refusal !== undefined) {
         throw new RunAbort(`cannot connect to ${host}:${port}: ${refusal} — is the server running? (omit --host to use the embedded server)`);
       }
-      readServerStats = externalStatsReader(host, port);
-      serverDescription = { embedded: false, url: wseUrl(host, port, options.path) };
+      readServerStats = externalStatsReader(host, port, clientTls);
+      serverDescription = { embedded: false, url: targetUrl(host, port, options) };
       const stats = await readServerStats();
       if (stats) Object.assign(serverDescription, { transport: stats.transport, mode: stats.mode, rateLimit: stats.rateLimit, workers: stats.workers });
     }
@@ -111,17 +128,24 @@ export async function runBenchmark(options: BenchOptions): Promise<number> {
       progress,
       signal: controller.signal,
       localAddresses: sourceAddresses(host, options, transport),
-      barrier: () => Promise.resolve(),
+      barrier: singleProcessBarrier(options.startAtEpochMs, controller.signal),
     };
 
-    const tests: TestResult[] = [];
-    for (const test of options.tests) {
-      if (controller.signal.aborted) break;
-      const tiers = options.tiersByTest?.[test] ?? options.tiers;
-      try {
-        tests.push(await TEST_RUNNERS[test]({ ...baseContext, options: { ...options, tiers } }));
-      } catch (error) {
-        progress.warn(`${test} failed: ${oneLine(error)}`);
+    let tests: TestResult[] = [];
+    if (options.procs > 1 || options.procsSeries !== undefined) {
+      // --procs: worker processes run the tests; the launcher merges their results.
+      const launched = await runTestsInWorkers(testOptions, { ...baseContext, serverWorkers: serverDescription.workers ?? 1 });
+      tests = launched.tests;
+      if (launched.partial !== undefined) interruption.reason ??= launched.partial;
+    } else {
+      for (const test of options.tests) {
+        if (controller.signal.aborted) break;
+        const tiers = options.tiersByTest?.[test] ?? options.tiers;
+        try {
+          tests.push(await TEST_RUNNERS[test]({ ...baseContext, options: { ...testOptions, tiers } }));
+        } catch (error) {
+          progress.warn(`${test} failed: ${oneLine(error)}`);
+        }
       }
     }
     progress.endLine();
@@ -151,7 +175,32 @@ export async function runBenchmark(options: BenchOptions): Promise<number> {
   } finally {
     process.off('SIGINT', onSigint);
     if (server) await server.stop().catch((error: unknown) => process.stderr.write(`wse-bench: stopping the embedded server: ${oneLine(error)}\n`));
+    generatedCert?.remove();
   }
+}
+
+function targetUrl(host: string, port: number, options: BenchOptions): string {
+  const url = wseUrl(host, port, options.path);
+  return options.tls === true ? `wss:${url.slice('ws:'.length)}` : url;
+}
+
+/** The embedded server's own certificate is trusted unless --ca or --insecure says otherwise. */
+function trustEmbeddedCertificate(options: BenchOptions, serverTls: ServerTlsFiles | undefined): BenchOptions {
+  if (serverTls === undefined || options.caFile !== undefined || options.insecure === true) return options;
+  return { ...options, caFile: serverTls.certFile };
+}
+
+/** Reads --ca now (so a bad file ends the run with its name) and refuses what the transport cannot do. */
+function checkClientTls(options: BenchOptions, transport: ClientTransport): ClientTlsOptions | undefined {
+  let tls: ClientTlsOptions | undefined;
+  try {
+    tls = clientTlsOptions(options);
+  } catch (error) {
+    throw new RunAbort(`--ca ${options.caFile}: ${oneLine(error)}`);
+  }
+  const refusal = tls !== undefined && transport.name === 'web' ? webTlsRefusal(tls) : undefined;
+  if (refusal !== undefined) throw new RunAbort(`--transport web with --tls: ${refusal}`);
+  return tls;
 }
 
 function runPreflight(options: BenchOptions, progress: StderrProgress): void {
@@ -173,7 +222,7 @@ function loadTransport(options: BenchOptions): ClientTransport {
   }
 }
 
-async function startServer(options: BenchOptions): Promise<EmbeddedServer> {
+async function startServer(options: BenchOptions, tls: ServerTlsFiles | undefined): Promise<EmbeddedServer> {
   try {
     return await startEmbeddedServer({
       host: '127.0.0.1',
@@ -186,6 +235,7 @@ async function startServer(options: BenchOptions): Promise<EmbeddedServer> {
       workers: options.serverWorkers,
       maxConnections: options.maxConnections,
       rateLimit: options.rateLimit,
+      ...(tls !== undefined ? { tls } : {}),
     });
   } catch (error) {
     throw new RunAbort(`cannot start the embedded server: ${oneLine(error)}`);
@@ -209,15 +259,19 @@ export function probeTcp(host: string, port: number, timeoutMs: number): Promise
   });
 }
 
-/** GET http://host:port/stats; after one failure the server is taken to have no stats endpoint. */
-function externalStatsReader(host: string, port: number): () => Promise<ServerStats | undefined> {
+/** GET http(s)://host:port/stats; after one failure the server is taken to have no stats endpoint. */
+function externalStatsReader(host: string, port: number, tls: ClientTlsOptions | undefined): () => Promise<ServerStats | undefined> {
   let available = true;
   return async () => {
     if (!available) return undefined;
     try {
-      const response = await fetch(`http://${host.includes(':') ? `[${host}]` : host}:${port}/stats`, { signal: AbortSignal.timeout(STATS_TIMEOUT_MS) });
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      const body = (await response.json()) as Partial<ServerStats>;
+      let body: Partial<ServerStats>;
+      if (tls !== undefined) body = (await getJsonOverTls(host, port, '/stats', tls)) as Partial<ServerStats>;
+      else {
+        const response = await fetch(`http://${host.includes(':') ? `[${host}]` : host}:${port}/stats`, { signal: AbortSignal.timeout(STATS_TIMEOUT_MS) });
+        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+        body = (await response.json()) as Partial<ServerStats>;
+      }
       if (typeof body !== 'object' || body === null || typeof body.counters !== 'object') throw new Error('not WSE-bench stats');
       return body as ServerStats;
     } catch {
@@ -225,6 +279,30 @@ function externalStatsReader(host: string, port: number): () => Promise<ServerSt
       return undefined;
     }
   };
+}
+
+/** fetch cannot take a CA or --insecure on Node, so https GETs of /stats go through node:https. */
+function getJsonOverTls(host: string, port: number, path: string, tls: ClientTlsOptions): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const request = httpsRequest({ host, port, path, method: 'GET', timeout: STATS_TIMEOUT_MS, rejectUnauthorized: tls.rejectUnauthorized ?? true, ...(tls.ca !== undefined ? { ca: tls.ca } : {}) }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => {
+        if (response.statusCode !== 200) reject(new Error(`HTTP ${response.statusCode}`));
+        else {
+          try {
+            resolve(JSON.parse(text));
+          } catch (error) {
+            reject(error as Error);
+          }
+        }
+      });
+    });
+    request.on('timeout', () => request.destroy(new Error(`no answer within ${STATS_TIMEOUT_MS} ms`)));
+    request.on('error', reject);
+    request.end();
+  });
 }
 
 /** Past ~60K connections to one loopback address, bind 127.0.0.1, .2, … in turn. */
@@ -256,6 +334,10 @@ function writeReports(run: RunResult, options: BenchOptions): void {
     process.stderr.write(`wrote ${options.output} report to ${options.outFile}\n`);
   } else {
     process.stdout.write(renderReport(run, options.output));
+  }
+  if (options.svgDir !== undefined) {
+    const written = writeSvgDirectory(options.svgDir, [run]);
+    process.stderr.write(`wrote ${written.length - 1} chart(s) and index.md to ${options.svgDir}\n`);
   }
 }
 

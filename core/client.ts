@@ -1,10 +1,13 @@
-// The client role: TCP connect, HTTP upgrade, then a WebSocketConnection. Every failure
-// becomes a ConnectError whose kind the benchmark counts; the socket never outlives it.
+// The client role: TCP connect (plus TLS for wss://), HTTP upgrade, then a WebSocketConnection.
+// Every failure becomes a ConnectError whose kind the benchmark counts; the socket never outlives it.
+import { closeSync, openSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { DEFAULT_MAX_MESSAGE_SIZE } from './constants.js';
 import { ConnectError, connectFailureKindOf, type ConnectFailureKind } from './errors.js';
 import { DEFAULT_MAX_HEADER_BYTES, UpgradeResponseReader, buildUpgradeRequest, generateWebSocketKey } from './handshake.js';
 import { WebSocketConnection } from './connection.js';
+import { dialTls, isTlsErrorCode, type ClientTlsOptions } from './tls.js';
 
 export interface ClientConnectOptions {
   /** Extra request headers, e.g. Cookie or Authorization. */
@@ -19,6 +22,10 @@ export interface ClientConnectOptions {
   maxResponseHeaderBytes?: number;
   /** How long close() waits for the server to drop TCP before destroying the socket. Default 2000 ms. */
   closeTimeoutMs?: number;
+  /** Certificate trust and SNI for wss:// URLs (ignored for ws://). */
+  tls?: ClientTlsOptions;
+  /** wss:// only: called once the TLS handshake is done, with µs since the TCP connect started. */
+  onTlsHandshake?(micros: number): void;
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -29,6 +36,7 @@ interface Target {
   /** Host header value. */
   hostHeader: string;
   path: string;
+  secure: boolean;
 }
 
 function parseTarget(url: string): Target | ConnectError {
@@ -38,25 +46,24 @@ function parseTarget(url: string): Target | ConnectError {
   } catch {
     return new ConnectError('other', `invalid WebSocket URL ${JSON.stringify(url)}`);
   }
-  if (parsed.protocol === 'wss:') {
-    return new ConnectError('other', `TLS (wss://) is not supported yet by the core client: ${url}`);
+  if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') {
+    return new ConnectError('other', `unsupported URL scheme ${parsed.protocol} in ${url} (expected ws:// or wss://)`);
   }
-  if (parsed.protocol !== 'ws:') {
-    return new ConnectError('other', `unsupported URL scheme ${parsed.protocol} in ${url} (expected ws://)`);
-  }
+  const secure = parsed.protocol === 'wss:';
   const host = parsed.hostname.startsWith('[') ? parsed.hostname.slice(1, -1) : parsed.hostname;
   return {
+    secure,
     host,
-    port: parsed.port === '' ? 80 : Number(parsed.port),
+    port: parsed.port === '' ? (secure ? 443 : 80) : Number(parsed.port),
     hostHeader: parsed.host,
     path: `${parsed.pathname || '/'}${parsed.search}`,
   };
 }
 
 /**
- * Opens a WebSocket to a ws:// URL. Resolves once the 101 response has been checked; rejects
- * with a ConnectError (refused, timeout, fd-limit, address-unavailable, reset, handshake, dns,
- * closed, other) after destroying the socket.
+ * Opens a WebSocket to a ws:// or wss:// URL. Resolves once the 101 response has been checked;
+ * rejects with a ConnectError (refused, timeout, fd-limit, address-unavailable, reset, tls,
+ * handshake, dns, closed, other) after destroying the socket.
  */
 export function connect(url: string, options: ClientConnectOptions = {}): Promise<WebSocketConnection> {
   return new Promise<WebSocketConnection>((resolve, reject) => {
@@ -77,12 +84,16 @@ export function connect(url: string, options: ClientConnectOptions = {}): Promis
     const reader = new UpgradeResponseReader(key, options.maxResponseHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES);
     let settled = false;
     let socket: Socket;
+    // TLS: the request waits for 'secureConnect'; a failure before it is a TLS failure unless the OS named it
+    const connectEvent = target.secure ? 'secureConnect' : 'connect';
+    let secured = false;
+    let startedAt = 0;
 
     const fail = (kind: ConnectFailureKind, message: string, errno?: string): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      socket.removeListener('connect', onConnect);
+      socket.removeListener(connectEvent, onConnect);
       socket.removeListener('data', onData);
       socket.removeListener('close', onClose);
       // onError stays attached: a late error from the destroyed socket must not go unhandled.
@@ -90,6 +101,10 @@ export function connect(url: string, options: ClientConnectOptions = {}): Promis
       reject(new ConnectError(kind, message, errno));
     };
     const onConnect = (): void => {
+      if (target.secure) {
+        secured = true;
+        options.onTlsHandshake?.((performance.now() - startedAt) * 1000);
+      }
       socket.write(request);
     };
     const onData = (chunk: Buffer): void => {
@@ -101,7 +116,7 @@ export function connect(url: string, options: ClientConnectOptions = {}): Promis
       }
       settled = true;
       clearTimeout(timer);
-      socket.removeListener('connect', onConnect);
+      socket.removeListener(connectEvent, onConnect);
       socket.removeListener('data', onData);
       socket.removeListener('error', onError);
       socket.removeListener('close', onClose);
@@ -113,33 +128,53 @@ export function connect(url: string, options: ClientConnectOptions = {}): Promis
       resolve(connection);
     };
     const onError = (error: NodeJS.ErrnoException): void => {
-      const kind = connectFailureKindOf(error.code);
+      let kind = connectFailureKindOf(error.code);
+      if (target.secure && kind === 'other' && (!secured || isTlsErrorCode(error.code))) kind = 'tls';
+      if (kind === 'refused' && fileDescriptorsExhausted()) {
+        // Bun reports a socket it could not create for want of a descriptor as ECONNREFUSED.
+        fail('fd-limit', `${url}: EMFILE no free file descriptor (the runtime reported ${error.code})`, 'EMFILE');
+        return;
+      }
       fail(kind, `${url}: ${error.code ?? 'error'} ${error.message}`, error.code);
     };
     const onClose = (): void => {
-      fail('closed', `${url}: the server closed the connection before the upgrade completed`);
+      fail('closed', `${url}: the server closed the connection before the ${target.secure && !secured ? 'TLS handshake' : 'upgrade'} completed`);
     };
     const timer = setTimeout(() => {
       fail('timeout', `${url}: no upgrade within ${timeoutMs} ms`);
     }, timeoutMs);
 
     try {
-      socket = netConnect({
+      const endpoint = {
         host: target.host,
         port: target.port,
         ...(options.localAddress !== undefined ? { localAddress: options.localAddress } : {}),
-      });
+      };
+      startedAt = performance.now();
+      socket = target.secure ? dialTls(endpoint, options.tls) : netConnect(endpoint);
     } catch (error) {
-      // Bad arguments (e.g. an invalid localAddress) throw synchronously on some runtimes.
+      // Bad arguments (an invalid localAddress, an unreadable CA PEM) throw synchronously on some runtimes.
       clearTimeout(timer);
       const errno = (error as NodeJS.ErrnoException).code;
-      reject(new ConnectError(connectFailureKindOf(errno), `${url}: ${(error as Error).message}`, errno));
+      const kind = target.secure && isTlsErrorCode(errno) ? 'tls' : connectFailureKindOf(errno);
+      reject(new ConnectError(kind, `${url}: ${(error as Error).message}`, errno));
       return;
     }
     socket.setNoDelay(true);
-    socket.on('connect', onConnect);
+    socket.on(connectEvent, onConnect);
     socket.on('data', onData);
     socket.on('error', onError);
     socket.on('close', onClose);
   });
+}
+
+/** Whether this process is out of file descriptors: opening /dev/null then fails with EMFILE/ENFILE. */
+function fileDescriptorsExhausted(): boolean {
+  try {
+    closeSync(openSync('/dev/null', 'r'));
+    return false;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'EMFILE' || code === 'ENFILE';
+  }
 }

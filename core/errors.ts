@@ -23,6 +23,7 @@ export type ConnectFailureKind =
   | 'fd-limit' // EMFILE / ENFILE: the process ran out of file descriptors (ulimit -n)
   | 'address-unavailable' // EADDRNOTAVAIL / EADDRINUSE: out of ephemeral ports for that source address
   | 'dns' // ENOTFOUND / EAI_AGAIN
+  | 'tls' // the TLS handshake failed (wss://): untrusted or mismatched certificate, protocol mismatch
   | 'handshake' // the HTTP upgrade failed: non-101 status, bad Sec-WebSocket-Accept, oversized headers
   | 'auth' // WSE refused the token (AUTH_REQUIRED / AUTH_FAILED, close 4401)
   | 'server-full' // closed right after the upgrade without server_ready (over max_connections)

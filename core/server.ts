@@ -1,6 +1,8 @@
 // The server role: reads the HTTP request on an accepted socket, answers the upgrade (or a
 // plain HTTP request such as GET /stats, or an error status) and hands over a WebSocketConnection.
+// With `tls` the server speaks wss:// (node:tls) and the same upgrade runs on the decrypted stream.
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { DEFAULT_MAX_MESSAGE_SIZE } from './constants.js';
 import { WebSocketConnection } from './connection.js';
 import {
@@ -38,6 +40,8 @@ export interface WebSocketServerOptions {
   closeTimeoutMs?: number;
   /** Answers requests that are not WebSocket upgrades; undefined (or no hook) → 404. */
   onHttpRequest?(request: HttpRequestHead): HttpResponseSpec | undefined;
+  /** Serve TLS (wss://) with this PEM certificate (chain) and key. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
 }
 
 export type ConnectionListener = (connection: WebSocketConnection, request: HttpRequestHead) => void;
@@ -119,7 +123,15 @@ function httpAnswer(options: WebSocketServerOptions, request: HttpRequestHead): 
   return { status: 404, body: 'Not Found\n' };
 }
 
-/** A net.Server whose every connection goes through acceptWebSocket. The caller listens and closes it. */
+/**
+ * A net.Server (a tls.Server with options.tls) whose every connection goes through
+ * acceptWebSocket. The caller listens and closes it; its 'connection' event gives the TCP sockets.
+ */
 export function createWebSocketServer(options: WebSocketServerOptions, onConnection: ConnectionListener): Server {
-  return createServer((socket) => acceptWebSocket(socket, options, onConnection));
+  if (options.tls === undefined) return createServer((socket) => acceptWebSocket(socket, options, onConnection));
+  return createTlsServer(
+    // the TLS handshake counts against the same handshake timeout as the upgrade
+    { cert: options.tls.cert, key: options.tls.key, handshakeTimeout: options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS },
+    (socket) => acceptWebSocket(socket, options, onConnection),
+  );
 }

@@ -4,21 +4,47 @@ import { connect } from '../../core/client.js';
 import type { WebSocketConnection } from '../../core/connection.js';
 import type { ClientTransport, DialOptions, MessageSocket, MessageSocketEvents } from '../../core/wse/transport.js';
 
+// The connection's listeners are shared module-level functions that find their socket through
+// this symbol, so a held connection costs no closures.
+const kOwner = Symbol('CoreMessageSocket');
+interface OwnedConnection extends WebSocketConnection {
+  [kOwner]: CoreMessageSocket;
+}
+
+function onConnectionMessage(this: OwnedConnection, data: Buffer, isBinary: boolean): void {
+  this[kOwner].events.message(data, isBinary);
+}
+
+function onConnectionError(this: OwnedConnection, error: Error): void {
+  this[kOwner].events.error(error);
+}
+
+function onConnectionClose(this: OwnedConnection, code: number, reason: string): void {
+  const owner = this[kOwner];
+  // A closed socket never drains: waiters are dropped; the close itself tells the owner.
+  owner.drainWaiters = undefined;
+  owner.events.close(code, reason);
+}
+
+function onConnectionDrain(this: OwnedConnection): void {
+  this[kOwner].runDrainWaiters();
+}
+
 class CoreMessageSocket implements MessageSocket {
-  private drainWaiters: (() => void)[] = [];
+  /** Created on the first wait: most held connections never wait for a drain. */
+  drainWaiters: (() => void)[] | undefined;
 
   constructor(
     private readonly connection: WebSocketConnection,
-    events: MessageSocketEvents,
+    readonly events: MessageSocketEvents,
+    readonly tlsHandshakeMicros: number | undefined,
   ) {
-    connection.on('message', (data, isBinary) => events.message(data, isBinary));
-    connection.on('error', (error) => events.error(error));
-    connection.once('close', (code, reason) => {
-      // A closed socket never drains: waiters are dropped; the close itself tells the owner.
-      this.drainWaiters = [];
-      events.close(code, reason);
-    });
-    connection.on('drain', () => this.runDrainWaiters());
+    (connection as OwnedConnection)[kOwner] = this;
+    connection.on('message', onConnectionMessage);
+    connection.on('error', onConnectionError);
+    // 'close' comes exactly once; on() spares the wrapper once() would allocate
+    connection.on('close', onConnectionClose);
+    connection.on('drain', onConnectionDrain);
   }
 
   get bufferedAmount(): number {
@@ -38,7 +64,7 @@ class CoreMessageSocket implements MessageSocket {
       callback();
       return;
     }
-    this.drainWaiters.push(callback);
+    (this.drainWaiters ??= []).push(callback);
   }
 
   close(code?: number, reason?: string): void {
@@ -49,9 +75,9 @@ class CoreMessageSocket implements MessageSocket {
     this.connection.terminate();
   }
 
-  private runDrainWaiters(): void {
-    if (this.drainWaiters.length === 0 || this.connection.bufferedAmount !== 0) return;
+  runDrainWaiters(): void {
     const waiters = this.drainWaiters;
+    if (waiters === undefined || waiters.length === 0 || this.connection.bufferedAmount !== 0) return;
     this.drainWaiters = [];
     for (const waiter of waiters) waiter();
   }
@@ -62,12 +88,17 @@ export const coreTransport: ClientTransport = {
   supportsLocalAddress: true,
   async dial(url: string, options: DialOptions, events: MessageSocketEvents): Promise<MessageSocket> {
     // connect() rejects with a ConnectError already.
+    let tlsHandshakeMicros: number | undefined;
     const connection = await connect(url, {
       headers: options.headers,
       timeoutMs: options.timeoutMs,
       localAddress: options.localAddress,
       maxMessageSize: options.maxMessageSize,
+      ...(options.tls !== undefined ? { tls: options.tls } : {}),
+      onTlsHandshake: (micros) => {
+        tlsHandshakeMicros = micros;
+      },
     });
-    return new CoreMessageSocket(connection, events);
+    return new CoreMessageSocket(connection, events, tlsHandshakeMicros);
   },
 };

@@ -2,20 +2,35 @@
 // Both accept a non-standard second argument `{ headers }`, which is how the JWT cookie or
 // bearer header gets in. The web API has no source-address binding and no terminate(), and its
 // `bufferedAmount` has no drain event, so onceDrained polls.
-import { connect as netConnect } from 'node:net';
+// wss://: Bun's WebSocket takes `tls: { ca, rejectUnauthorized }`; undici's (Node 22) cannot take
+// a CA or --insecure per socket, only the process-wide NODE_EXTRA_CA_CERTS, so those are refused.
+import { connect as netConnect, type Socket } from 'node:net';
 import { ConnectError, connectFailureKindOf, type ConnectFailureKind } from '../../core/errors.js';
+import { dialTls, type ClientTlsOptions } from '../../core/tls.js';
 import type { ClientTransport, DialOptions, MessageSocket, MessageSocketEvents } from '../../core/wse/transport.js';
 
 const DRAIN_POLL_MS = 1;
 /** The close code a web WebSocket reports when the connection dropped without a close frame. */
 const ABNORMAL_CLOSURE = 1006;
 
-type WebSocketWithHeaders = new (url: string, options: { headers: Record<string, string> }) => WebSocket;
+interface WebSocketInit {
+  headers: Record<string, string>;
+  /** Bun only. */
+  tls?: { rejectUnauthorized: boolean; ca?: ClientTlsOptions['ca'] };
+}
+type WebSocketWithHeaders = new (url: string, options: WebSocketInit) => WebSocket;
 /** Bun's WebSocket also has terminate(); undici's does not. */
 type MaybeTerminable = WebSocket & { terminate?: () => void };
 
 export function hasGlobalWebSocket(): boolean {
   return typeof (globalThis as { WebSocket?: unknown }).WebSocket === 'function';
+}
+
+/** Why this runtime's WebSocket cannot apply these TLS settings, or undefined when it can. */
+export function webTlsRefusal(tls: ClientTlsOptions | undefined): string | undefined {
+  if (typeof (globalThis as { Bun?: unknown }).Bun !== 'undefined') return undefined;
+  if (tls === undefined || (tls.ca === undefined && tls.rejectUnauthorized !== false && tls.servername === undefined)) return undefined;
+  return "undici's WebSocket (Node) takes no per-connection CA, --insecure or server name: trust the certificate with NODE_EXTRA_CA_CERTS=FILE when starting node, or use --transport core or ws";
 }
 
 class WebMessageSocket implements MessageSocket {
@@ -94,7 +109,7 @@ class WebMessageSocket implements MessageSocket {
  * status"). To still count failures by cause, a plain TCP connect to the same host and port is
  * tried: its errno gives the kind; if it connects, TCP works and the upgrade itself failed.
  */
-function classifyFailure(url: string, timeoutMs: number): Promise<ConnectError> {
+function classifyFailure(url: string, timeoutMs: number, tls: ClientTlsOptions | undefined): Promise<ConnectError> {
   return new Promise<ConnectError>((resolve) => {
     let parsed: URL;
     try {
@@ -104,17 +119,20 @@ function classifyFailure(url: string, timeoutMs: number): Promise<ConnectError> 
       return;
     }
     const host = parsed.hostname.startsWith('[') ? parsed.hostname.slice(1, -1) : parsed.hostname;
-    const port = parsed.port === '' ? (parsed.protocol === 'wss:' ? 443 : 80) : Number(parsed.port);
-    const probe = netConnect({ host, port });
+    const secure = parsed.protocol === 'wss:';
+    const port = parsed.port === '' ? (secure ? 443 : 80) : Number(parsed.port);
+    // wss: the probe does the TLS handshake too, with the same trust settings, to tell TLS failures apart
+    const probe: Socket = secure ? dialTls({ host, port }, tls) : netConnect({ host, port });
     const finish = (kind: ConnectFailureKind, detail: string, errno?: string): void => {
       clearTimeout(timer);
       probe.destroy();
       resolve(new ConnectError(kind, `${url}: ${detail} (cause found by a TCP probe; the web WebSocket does not report it)`, errno));
     };
     const timer = setTimeout(() => finish('timeout', 'no TCP connect'), Math.min(timeoutMs, 2000));
-    probe.once('connect', () => finish('handshake', 'the WebSocket upgrade failed'));
+    probe.once(secure ? 'secureConnect' : 'connect', () => finish('handshake', 'the WebSocket upgrade failed'));
     probe.once('error', (error: NodeJS.ErrnoException) => {
-      finish(connectFailureKindOf(error.code), `${error.code ?? 'error'} ${error.message}`, error.code);
+      const kind = connectFailureKindOf(error.code);
+      finish(secure && kind === 'other' ? 'tls' : kind, `${error.code ?? 'error'} ${error.message}`, error.code);
     });
   });
 }
@@ -129,9 +147,19 @@ export const webTransport: ClientTransport = {
         return;
       }
       const WebSocketClass = globalThis.WebSocket as unknown as WebSocketWithHeaders;
+      const secure = url.startsWith('wss:');
+      const refusal = secure ? webTlsRefusal(options.tls) : undefined;
+      if (refusal !== undefined) {
+        reject(new ConnectError('other', `${url}: ${refusal}`));
+        return;
+      }
+      const init: WebSocketInit = { headers: options.headers };
+      if (secure && options.tls !== undefined) {
+        init.tls = { rejectUnauthorized: options.tls.rejectUnauthorized ?? true, ...(options.tls.ca !== undefined ? { ca: options.tls.ca } : {}) };
+      }
       let ws: WebSocket;
       try {
-        ws = new WebSocketClass(url, { headers: options.headers });
+        ws = new WebSocketClass(url, init);
       } catch (error) {
         reject(new ConnectError('other', `${url}: ${(error as Error).message}`));
         return;
@@ -166,7 +194,7 @@ export const webTransport: ClientTransport = {
           reject(new ConnectError('closed', `${url}: closed with code ${code} during the handshake`));
           return;
         }
-        classifyFailure(url, options.timeoutMs).then(reject, reject);
+        classifyFailure(url, options.timeoutMs, options.tls).then(reject, reject);
       };
       ws.onerror = () => failOpen(ABNORMAL_CLOSURE);
       ws.onclose = (event: CloseEvent) => failOpen(event.code);

@@ -4,8 +4,11 @@
 // (Bun replaces `ws` with its own implementation when it is not bundled).
 import type { Socket } from 'node:net';
 import type { IncomingMessage } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import WebSocket from 'ws';
 import { ConnectError, connectFailureKindOf, type ConnectFailureKind } from '../../core/errors.js';
+import { isTlsErrorCode, sniServerName, type ClientTlsOptions } from '../../core/tls.js';
 import type { ClientTransport, DialOptions, MessageSocket, MessageSocketEvents } from '../../core/wse/transport.js';
 
 const DRAIN_POLL_MS = 1;
@@ -21,6 +24,7 @@ class WsMessageSocket implements MessageSocket {
     private readonly ws: WebSocket,
     private readonly tcp: Socket | undefined,
     events: MessageSocketEvents,
+    readonly tlsHandshakeMicros: number | undefined,
   ) {
     ws.on('message', (data, isBinary) => events.message(toBuffer(data), isBinary));
     ws.on('error', (error) => events.error(error));
@@ -95,7 +99,8 @@ function toBuffer(data: WebSocket.RawData): Buffer {
 function failureOf(url: string, error: Error): ConnectError {
   const errno = (error as NodeJS.ErrnoException).code;
   let kind: ConnectFailureKind = connectFailureKindOf(errno);
-  if (kind === 'other' && errno === undefined) {
+  if (isTlsErrorCode(errno)) kind = 'tls';
+  else if (kind === 'other' && errno === undefined) {
     kind = /timed out/i.test(error.message) ? 'timeout' : 'handshake';
   }
   return new ConnectError(kind, `${url}: ${errno ?? 'error'} ${error.message}`, errno);
@@ -107,6 +112,7 @@ export const wsTransport: ClientTransport = {
   dial(url: string, options: DialOptions, events: MessageSocketEvents): Promise<MessageSocket> {
     return new Promise<MessageSocket>((resolve, reject) => {
       let ws: WebSocket;
+      const tls = url.startsWith('wss:') ? new TlsDial(options.tls ?? {}) : undefined;
       try {
         ws = new WebSocket(url, {
           headers: options.headers,
@@ -114,6 +120,7 @@ export const wsTransport: ClientTransport = {
           maxPayload: options.maxMessageSize,
           handshakeTimeout: options.timeoutMs,
           ...(options.localAddress !== undefined ? { localAddress: options.localAddress } : {}),
+          ...(tls !== undefined ? tls.wsOptions() : {}),
         });
       } catch (error) {
         reject(new ConnectError('other', `${url}: ${(error as Error).message}`));
@@ -125,7 +132,7 @@ export const wsTransport: ClientTransport = {
       };
       const onOpen = (): void => {
         cleanup();
-        resolve(new WsMessageSocket(ws, tcp, events));
+        resolve(new WsMessageSocket(ws, tcp, events, tls?.handshakeMicros));
       };
       const onError = (error: Error): void => {
         cleanup();
@@ -152,3 +159,30 @@ export const wsTransport: ClientTransport = {
 };
 
 function ignore(): void {}
+
+/** ws's TLS options, with a createConnection that times the handshake (ws would call tls.connect itself). */
+class TlsDial {
+  handshakeMicros: number | undefined;
+
+  constructor(private readonly tls: ClientTlsOptions) {}
+
+  wsOptions(): Pick<WebSocket.ClientOptions, 'rejectUnauthorized' | 'ca' | 'createConnection'> {
+    return {
+      rejectUnauthorized: this.tls.rejectUnauthorized ?? true,
+      ...(this.tls.ca !== undefined ? { ca: this.tls.ca } : {}),
+      createConnection: ((connectOptions: ConnectionOptions) => this.connect(connectOptions)) as unknown as WebSocket.ClientOptions['createConnection'],
+    };
+  }
+
+  private connect(connectOptions: ConnectionOptions): Socket {
+    const startedAt = performance.now();
+    // SNI only for host names (RFC 6066); an empty servername tells node:tls to send none
+    const servername = this.tls.servername ?? sniServerName(connectOptions.host ?? '') ?? '';
+    // http passes the request path along; to net it would mean a Unix socket path
+    const socket = tlsConnect({ ...connectOptions, path: undefined, servername });
+    socket.once('secureConnect', () => {
+      this.handshakeMicros = (performance.now() - startedAt) * 1000;
+    });
+    return socket;
+  }
+}

@@ -1,4 +1,5 @@
 // Server transport on Bun.serve (Bun only). The minimal Bun types used are declared here.
+import { readFileSync } from 'node:fs';
 import type { ListenOptions, ListeningServer, ServerApp, ServerSocket, ServerTransport } from './transport.js';
 
 interface BunServerWebSocket<D> {
@@ -20,6 +21,8 @@ interface BunServeOptions<D> {
   hostname: string;
   port: number;
   reusePort: boolean;
+  /** PEM text: serves https/wss. */
+  tls?: { cert: string; key: string };
   fetch(request: Request, server: BunServer): Response | undefined;
   websocket: {
     maxPayloadLength: number;
@@ -57,6 +60,7 @@ export function createBunServerTransport(bun: BunRuntime): ServerTransport {
         hostname: options.host,
         port: options.port,
         reusePort: options.reusePort,
+        ...(options.tls !== undefined ? { tls: { cert: readFileSync(options.tls.certFile, 'utf8'), key: readFileSync(options.tls.keyFile, 'utf8') } } : {}),
         fetch(request, srv) {
           const url = new URL(request.url);
           const path = url.pathname + url.search;

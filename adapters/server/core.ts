@@ -1,4 +1,5 @@
 // Server transport on the core's own RFC 6455 server role (node:net): works on every runtime.
+import { readFileSync } from 'node:fs';
 import type { Server, Socket } from 'node:net';
 import { createWebSocketServer } from '../../core/server.js';
 import type { ListenOptions, ListeningServer, ServerApp, ServerSocket, ServerTransport } from './transport.js';
@@ -10,6 +11,7 @@ export const coreServerTransport: ServerTransport = {
       {
         maxMessageSize: options.maxMessageSize,
         ...(options.handshakeTimeoutMs !== undefined ? { handshakeTimeoutMs: options.handshakeTimeoutMs } : {}),
+        ...(options.tls !== undefined ? { tls: { cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile) } } : {}),
         onHttpRequest(request) {
           const reply = app.http(request.method, request.url);
           return reply && { status: reply.status, headers: { 'Content-Type': reply.contentType }, body: reply.body };

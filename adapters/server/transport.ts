@@ -45,6 +45,13 @@ export interface ListenOptions {
   reusePort: boolean;
   /** Drop a connection whose HTTP upgrade has not completed by then (where the transport allows). Default 10 s. */
   handshakeTimeoutMs?: number;
+  /** Serve wss:// with these PEM files (uWebSockets.js reads them by name; the others read them once). */
+  tls?: ServerTlsFiles;
+}
+
+export interface ServerTlsFiles {
+  certFile: string;
+  keyFile: string;
 }
 
 export interface ListeningServer {

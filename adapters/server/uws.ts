@@ -33,6 +33,7 @@ interface UwsApp {
 }
 interface UwsModule {
   App(): UwsApp;
+  SSLApp(options: { key_file_name: string; cert_file_name: string }): UwsApp;
   us_listen_socket_close(listenSocket: unknown): void;
   us_socket_local_port(socket: unknown): number;
 }
@@ -91,7 +92,7 @@ export function createUwsServerTransport(uws: UwsModule): ServerTransport {
   return {
     name: 'uws',
     async listen<S>(options: ListenOptions, app: ServerApp<S>): Promise<ListeningServer> {
-      const uwsApp = uws.App();
+      const uwsApp = options.tls === undefined ? uws.App() : uws.SSLApp({ key_file_name: options.tls.keyFile, cert_file_name: options.tls.certFile });
       uwsApp.ws('/*', {
         // uWS drops an oversized message's connection without a close handshake (the peer sees
         // 1006), so it gets headroom and the limit is enforced in message() with a proper 1009

@@ -14,6 +14,8 @@ export function helpText(): string {
   const lines = [
     'Usage: wse-bench [options]              benchmark a WSE server (embedded one without --host)',
     '       wse-bench serve [options]        run the embedded server in the foreground (serve --help)',
+    '       wse-bench compare [options]      transport × runtime A/B runs with ratios (compare --help)',
+    '       wse-bench merge a.json b.json …  merge JSON results of separate runs (merge --help)',
     '',
   ];
   const width = Math.max(...OPTION_TABLE.map((o) => label(o).length)) + 2;

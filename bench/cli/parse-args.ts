@@ -3,6 +3,7 @@
 import type { BenchOptions, OutputFormat } from '../options.js';
 import type { PayloadFormat, TestName, TransportName } from '../results.js';
 import { TEST_NAMES } from '../results.js';
+import { openLoopFromFlags } from '../load/open-loop-options.js';
 import { findOption, type OptionValue } from './option-table.js';
 import { PROFILES, type ProfileName } from './profiles.js';
 import { UsageError } from './usage-error.js';
@@ -101,6 +102,9 @@ export function parseArgs(argv: readonly string[], runtime: RuntimeFacts = curre
     throw new UsageError(`--limit-start ${limitStartConnections} is above --max-connections ${maxConnections}`);
   }
 
+  // A page of inline SVG is no use on a terminal.
+  if (given.get('--output') === 'html' && !given.has('--out')) throw new UsageError('--output html writes a file: add --out <file>');
+
   const options: BenchOptions = {
     host: host === '' ? undefined : host,
     port: pick<number>(given, '--port', 5006),
@@ -125,6 +129,7 @@ export function parseArgs(argv: readonly string[], runtime: RuntimeFacts = curre
     transport,
     output: pick<string>(given, '--output', 'text') as OutputFormat,
     outFile: given.get('--out') as string | undefined,
+    svgDir: given.get('--svg') as string | undefined,
     progress: given.has('--progress'),
     connectTimeoutMs: pick<number>(given, '--connect-timeout', 10_000),
     sizes: pick<number[]>(given, '--sizes', [64, 256, 1024, 4096, 16384, 65536]),
@@ -134,7 +139,37 @@ export function parseArgs(argv: readonly string[], runtime: RuntimeFacts = curre
     serverWorkers: pick<number>(given, '--server-workers', 1),
     rateLimit: pick<string>(given, '--rate-limit', 'off') as 'off' | 'wse',
     procs: 1,
-    perWorker: false,
+    perWorker: given.has('--per-worker'),
+    ...tlsFlags(given, host !== ''),
   };
+  const openLoop = openLoopFromFlags(given, tests);
+  if (openLoop !== undefined) options.openLoop = openLoop;
+  const procs = given.get('--procs') as number[] | undefined;
+  if (procs !== undefined) {
+    options.procs = Math.max(...procs);
+    if (procs.length > 1) options.procsSeries = procs;
+  }
+  if (given.has('--per-worker') && options.procs === 1) throw new UsageError('--per-worker needs --procs above 1');
+  if (given.has('--start-at')) options.startAtEpochMs = given.get('--start-at') as number;
   return { kind: 'run', options, profile: profileName };
+}
+
+/** --tls, --ca, --insecure (client) and --cert/--key (embedded server, imply --tls). */
+function tlsFlags(given: Map<string, OptionValue>, external: boolean): Pick<BenchOptions, 'tls' | 'caFile' | 'insecure' | 'certFile' | 'keyFile'> {
+  const certFile = given.get('--cert') as string | undefined;
+  const keyFile = given.get('--key') as string | undefined;
+  if ((certFile === undefined) !== (keyFile === undefined)) throw new UsageError('--cert and --key go together');
+  if (certFile !== undefined && external) throw new UsageError('--cert/--key configure the embedded server; they cannot be used with --host');
+  const tls = given.has('--tls') || certFile !== undefined;
+  const caFile = given.get('--ca') as string | undefined;
+  const insecure = given.has('--insecure');
+  if (!tls && (caFile !== undefined || insecure)) throw new UsageError(`${caFile !== undefined ? '--ca' : '--insecure'} applies to wss:// targets: add --tls`);
+  if (caFile !== undefined && insecure) throw new UsageError('--ca and --insecure exclude each other');
+  if (!tls) return {};
+  return {
+    tls,
+    ...(caFile !== undefined ? { caFile } : {}),
+    ...(insecure ? { insecure } : {}),
+    ...(certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : {}),
+  };
 }

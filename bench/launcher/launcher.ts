@@ -48,6 +48,8 @@ export async function runTestsInWorkers(options: BenchOptions, target: LaunchTar
   let windows: ServerWindow[] = [];
   let open: ServerWindow | undefined;
   let startAtPending = options.startAtEpochMs;
+  /** Workers in the current round (a --procs list runs rounds of different sizes). */
+  let roundSize = options.procs;
 
   const barrier = new PhaseBarrier(
     async (phase) => {
@@ -69,7 +71,7 @@ export async function runTestsInWorkers(options: BenchOptions, target: LaunchTar
   const events: WorkerEvents = {
     arrive: (worker, seq, phase) => barrier.arrive(worker.index, seq, phase),
     other: (_worker, message) => {
-      if (message.type === 'phase') target.progress.phase(message.test, `${message.text} (${options.procs} processes)`);
+      if (message.type === 'phase') target.progress.phase(message.test, `${message.text} (${roundSize} processes)`);
       else if (message.type === 'tick') target.progress.tick(message.done, message.total, message.unit);
       else if (message.type === 'warn') target.progress.warn(message.text);
     },
@@ -103,6 +105,7 @@ export async function runTestsInWorkers(options: BenchOptions, target: LaunchTar
       windows = [];
       open = undefined;
       barrier.startRound(participants.map((h) => h.index));
+      roundSize = participants.length;
       const outcomes = await Promise.all(
         participants.map(async (h, k) => {
           const shares = test === 'connection-limit' ? tiers : tiers.map((n) => shareOf(n, k, participants.length));

@@ -40,7 +40,7 @@ export class WorkerHandle {
     });
     child.once('exit', (code, signal) => {
       this.alive = false;
-      if (this.finishing && code === 0) return;
+      if (this.finishing && (code === 0 || signal === 'SIGKILL')) return;
       const cause = signal !== null ? `was killed by ${signal}` : `exited with code ${code}`;
       this.exitCause = cause;
       this.settle({ kind: 'died', cause });
@@ -103,7 +103,9 @@ export class WorkerHandle {
     clearTimeout(timer);
   }
 
+  /** Kills the worker without reporting it as a death (the launcher gave up on the run). */
   kill(): void {
+    this.finishing = true;
     if (this.alive) this.child.kill('SIGKILL');
   }
 

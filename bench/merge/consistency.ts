@@ -22,9 +22,10 @@ export function mergedConsistency(tier: TierResult, counters: ServerCounters | u
     const allBack = tier.partial === undefined && m.sent === m.delivered;
     const upper = incomplete ? Number.POSITIVE_INFINITY : (allBack ? m.delivered : m.sent) + heartbeats;
     const ok = serverReceived >= m.delivered && serverReceived <= upper;
+    const client = allBack || incomplete ? `${m.delivered}` : `${m.delivered} of ${m.sent} sent`;
     const message = ok
-      ? `server read ${serverReceived} messages, clients delivered ${m.delivered}${allBack ? '' : ` of ${m.sent} sent`}${drops}${missing}`
-      : `server counted ${serverReceived} messages but the clients delivered ${m.delivered}${allBack ? '' : ` of ${m.sent} sent`}${drops}${missing}`;
+      ? `server read ${serverReceived} messages, clients delivered ${client}${drops}${missing}`
+      : `server counted ${serverReceived} messages but the clients delivered ${client}${drops}${missing}`;
     return { ok, clientDelivered: m.delivered, serverReceived, message };
   }
   if (tier.test === 'ping-latency' || tier.test === 'sustained-hold') {

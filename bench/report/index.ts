@@ -1,6 +1,7 @@
-// One results object, three formats.
+// One results object, four formats.
 import type { OutputFormat } from '../options.js';
 import type { RunResult } from '../results.js';
+import { renderHtmlReport } from './html.js';
 import { renderMarkdown } from './markdown.js';
 import { renderText } from './text.js';
 
@@ -16,5 +17,7 @@ export function renderReport(run: RunResult, format: OutputFormat): string {
       return renderMarkdown(run);
     case 'text':
       return renderText(run);
+    case 'html':
+      return renderHtmlReport([run]);
   }
 }

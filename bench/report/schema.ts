@@ -78,6 +78,7 @@ export const RUN_RESULT_SCHEMA: JsonSchema = {
         ),
         connectRatePerSec: nonNegative,
         connectLatency: ref('latency'),
+        tlsHandshake: ref('latency'),
         messages: object(
           {
             sent: count, delivered: count, queuedBytesAtSendEnd: nonNegative, payloadBytes: count, windowMs: nonNegative,
@@ -90,6 +91,14 @@ export const RUN_RESULT_SCHEMA: JsonSchema = {
         hold: object(
           { heldMs: nonNegative, survivalPct: { type: 'number', minimum: 0, maximum: 100 }, disconnects: count, pingsSent: count, pongsReceived: count, p50ByInterval: { type: 'array', items: nonNegative } },
           ['heldMs', 'survivalPct', 'disconnects', 'pingsSent', 'pongsReceived', 'p50ByInterval'],
+        ),
+        openLoop: object(
+          {
+            requestedPerSec: nonNegative, requestedPerConnectionPerSec: nonNegative, achievedPerSec: nonNegative,
+            probeEvery: { type: 'integer', minimum: 1 }, behindAtScheduleEnd: count,
+            corrected: ref('latency'), uncorrected: ref('latency'), sloMs: nonNegative, withinSlo: { type: 'boolean' },
+          },
+          ['requestedPerSec', 'requestedPerConnectionPerSec', 'achievedPerSec', 'probeEvery', 'behindAtScheduleEnd', 'corrected', 'uncorrected'],
         ),
         serverErrors: countsByKey,
         unexpectedCloses: countsByKey,
@@ -116,6 +125,19 @@ export const RUN_RESULT_SCHEMA: JsonSchema = {
         },
         maxStableConnections: count,
         stoppedBy: str,
+        ramp: {
+          type: 'array',
+          items: object(
+            {
+              connections: count, label: str, sloMs: nonNegative,
+              stepsPerConnection: { type: 'array', items: nonNegative },
+              highestPassingPerConnection: { type: ['number', 'null'], minimum: 0 },
+              highestPassingTotal: { type: ['number', 'null'], minimum: 0 },
+              failedBecause: str,
+            },
+            ['connections', 'sloMs', 'stepsPerConnection', 'highestPassingPerConnection', 'highestPassingTotal'],
+          ),
+        },
       },
       ['test', 'tiers'],
     ),

@@ -12,6 +12,7 @@ import {
   formatRelative,
   formatTierHeader,
 } from './format.js';
+import { openLoopTable } from './open-loop-table.js';
 
 export interface Table {
   title: string;
@@ -31,29 +32,59 @@ export const TEST_TITLES: Record<TestName, string> = {
   'connection-limit': 'Connection limit',
 };
 
-export function tablesForTest(result: TestResult): Table[] {
+export interface TableOptions {
+  /** --per-worker: a load row per client worker process under each tier. */
+  perWorker?: boolean;
+}
+
+export function tablesForTest(result: TestResult, options: TableOptions = {}): Table[] {
   const main = mainTables(result);
+  addProcsColumns(main[0]!, result.tiers);
   main[0]!.lines.push(...tierLines(result.tiers));
-  if (result.tiers.length > 0) main.push(loadTable(result));
+  const openLoop = openLoopTable(result, TEST_TITLES[result.test]);
+  if (openLoop !== undefined) main.push(openLoop);
+  if (result.tiers.length > 0) main.push(loadTable(result, options.perWorker === true));
   return main;
+}
+
+/**
+ * A --procs list run (--procs 1,2) has one row per tier and process count: add a Procs column and
+ * the scaling efficiency (aggregate ÷ (N × the 1-process rate)), for tables with one row per tier.
+ */
+function addProcsColumns(table: Table, tiers: TierResult[]): void {
+  if (!tiers.some((t) => t.params['procs'] !== undefined) || table.rows.length !== tiers.length) return;
+  table.headers.splice(1, 0, 'Procs');
+  const scaling = tiers.some((t) => typeof t.params['scalingEfficiency'] === 'number');
+  if (scaling) table.headers.push('Scaling');
+  table.rows.forEach((row, i) => {
+    const params = tiers[i]!.params;
+    row.splice(1, 0, String(params['procs'] ?? 1));
+    const efficiency = params['scalingEfficiency'];
+    if (scaling) row.push(typeof efficiency === 'number' ? formatPercent(efficiency) : '-');
+  });
+  if (scaling) table.lines.push('Scaling = aggregate rate ÷ (procs × the same tier\'s 1-process rate); 100% = linear');
 }
 
 function mainTables(result: TestResult): Table[] {
   const title = TEST_TITLES[result.test];
   const tiers = result.tiers;
   switch (result.test) {
-    case 'connection-storm':
+    case 'connection-storm': {
+      // wss://: the TLS handshake's share of the connect time, in columns of its own
+      const tls = tiers.some((t) => t.tlsHandshake !== undefined);
       return [{
         title,
-        headers: ['Connections', 'Accept Rate', 'p50', 'p95', 'p99', 'Max', 'Failed'],
+        headers: ['Connections', 'Accept Rate', 'p50', 'p95', 'p99', 'Max', ...(tls ? ['TLS p50', 'TLS p99', 'TLS max'] : []), 'Failed'],
         rows: tiers.map((t) => [
           formatInteger(t.connections), formatRate(t.connectRatePerSec),
           formatLatency(t.connectLatency?.p50), formatLatency(t.connectLatency?.p95),
           formatLatency(t.connectLatency?.p99), formatLatency(t.connectLatency?.max),
+          ...(tls ? [formatLatency(t.tlsHandshake?.p50), formatLatency(t.tlsHandshake?.p99), formatLatency(t.tlsHandshake?.max)] : []),
           formatInteger(t.connectionCounts.failed),
         ]),
         lines: [],
       }];
+    }
     case 'ping-latency':
       return [{
         title,
@@ -200,19 +231,32 @@ export function errorSummary(t: TierResult): string {
   return parts.length === 0 ? '0' : parts.join('; ');
 }
 
-function loadTable(result: TestResult): Table {
-  return {
-    title: `${TEST_TITLES[result.test]}: load and errors`,
-    headers: ['Tier', 'Client ELU', 'Client CPU', 'Server CPU', 'Saturated', 'Errors'],
-    rows: result.tiers.map((t) => [
-      tierName(t),
+function loadTable(result: TestResult, perWorker: boolean): Table {
+  const rows: string[][] = [];
+  for (const t of result.tiers) {
+    const procs = t.params['procs'] !== undefined ? ` ×${t.params['procs']}` : '';
+    rows.push([
+      `${tierName(t)}${procs}`,
       t.client.eventLoopMeasured === false ? 'n/a' : formatPercent(t.client.eventLoopUtilization),
       `${t.client.cpuCores.toFixed(2)} cores`,
       t.server ? `${t.server.cpuCores.toFixed(2)} cores` : '-',
       t.saturated,
       errorSummary(t),
-    ]),
-    lines: [],
+    ]);
+    if (perWorker && t.workers !== undefined) {
+      t.workers.forEach((w, i) => rows.push([
+        `  worker ${i + 1}`,
+        w.eventLoopMeasured === false ? 'n/a' : formatPercent(w.eventLoopUtilization),
+        `${w.cpuCores.toFixed(2)} cores`, '', '', `RSS ${formatBytes(w.rssBytes)}`,
+      ]));
+    }
+  }
+  const merged = result.tiers.some((t) => (t.workers?.length ?? 0) > 1);
+  return {
+    title: `${TEST_TITLES[result.test]}: load and errors`,
+    headers: ['Tier', 'Client ELU', 'Client CPU', 'Server CPU', 'Saturated', 'Errors'],
+    rows,
+    lines: merged ? ['With several client processes: Client ELU = their mean, Client CPU = their sum; the busiest one decides "Saturated".'] : [],
   };
 }
 

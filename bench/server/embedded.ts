@@ -1,6 +1,7 @@
 // Starts the embedded server as a separate process (`<runtime> dist/bench.js serve … --ipc`),
 // never in the client's event loop, and reads its counters over IPC.
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { ServerTlsFiles } from '../../adapters/server/transport.js';
 import { isChildToParent, type ParentToChild } from './ipc.js';
 import type { ServerStats } from './stats.js';
 
@@ -16,6 +17,8 @@ export interface EmbeddedServerOptions {
   workers: number;
   maxConnections: number;
   rateLimit: 'off' | 'wse';
+  /** Serve wss:// with these PEM files. */
+  tls?: ServerTlsFiles;
   /** Path of dist/bench.js to run as `<runtime> <script> serve …`; default process.argv[1]. */
   script?: string;
   /** Extra serve flags (internal ones such as --handshake-timeout, for tests). */
@@ -53,6 +56,7 @@ export function startEmbeddedServer(options: EmbeddedServerOptions): Promise<Emb
     '--secret', options.secret, '--issuer', options.issuer, '--audience', options.audience,
     '--mode', options.mode, '--transport', options.transport, '--workers', String(options.workers),
     '--max-connections', String(options.maxConnections), '--rate-limit', options.rateLimit,
+    ...(options.tls !== undefined ? ['--cert', options.tls.certFile, '--key', options.tls.keyFile] : []),
     ...(options.extraArgs ?? []),
     '--ipc',
   ];

@@ -11,6 +11,12 @@ export interface ServeOptions {
   workers: number;
   maxConnections: number;
   rateLimit: 'off' | 'wse';
+  /** Serve wss://: with certFile/keyFile, or a generated self-signed pair when they are absent. */
+  tls: boolean;
+  certFile: string | undefined;
+  keyFile: string | undefined;
+  /** Set when certFile/keyFile were generated (--tls alone): the banner names the certificate for --ca. */
+  certGenerated?: boolean;
   /** Internal: spawned by startEmbeddedServer; report over the IPC channel. */
   ipc: boolean;
   /** Internal: a worker of a multi-process server, sharing the port with SO_REUSEPORT. */
@@ -33,6 +39,8 @@ export const SERVE_USAGE = `Usage: wse-bench serve [options]   run the embedded 
   --workers <n>              server processes sharing the port (1)
   --max-connections <n>      connections over this are closed right after the upgrade (100000)
   --rate-limit off|wse       WSE's per-connection token bucket: 100000 capacity, 10000/s (off)
+  --tls                      serve wss:// (with a generated self-signed certificate unless --cert/--key)
+  --cert <file> --key <file> PEM certificate and key to serve wss:// with (implies --tls)
   --help                     this text`;
 
 export class ServeUsageError extends Error {}
@@ -49,6 +57,9 @@ export function parseServeArgs(argv: string[]): ServeOptions {
     workers: 1,
     maxConnections: 100_000,
     rateLimit: 'off',
+    tls: false,
+    certFile: undefined,
+    keyFile: undefined,
     ipc: false,
     reusePort: false,
     handshakeTimeoutMs: undefined,
@@ -80,10 +91,16 @@ export function parseServeArgs(argv: string[]): ServeOptions {
       case '--workers': options.workers = integer(flag, value(), 1, 256); break;
       case '--max-connections': options.maxConnections = integer(flag, value(), 1, 10_000_000); break;
       case '--rate-limit': options.rateLimit = oneOf(flag, value(), ['off', 'wse'] as const); break;
+      case '--tls': options.tls = true; break;
+      case '--cert': options.certFile = nonEmpty(flag, value()); options.tls = true; break;
+      case '--key': options.keyFile = nonEmpty(flag, value()); options.tls = true; break;
       case '--handshake-timeout': options.handshakeTimeoutMs = integer(flag, value(), 1, 3_600_000); break;
       case '--idle-timeout': options.idleTimeoutMs = integer(flag, value(), 1, 3_600_000); break;
       default: throw new ServeUsageError(`unknown option ${arg}`);
     }
+  }
+  if ((options.certFile === undefined) !== (options.keyFile === undefined)) {
+    throw new ServeUsageError('--cert and --key go together');
   }
   return options;
 }
@@ -95,6 +112,8 @@ export function serveArgsOf(options: ServeOptions, port: number): string[] {
     '--max-connections', String(options.maxConnections), '--rate-limit', options.rateLimit];
   if (options.handshakeTimeoutMs !== undefined) args.push('--handshake-timeout', String(options.handshakeTimeoutMs));
   if (options.idleTimeoutMs !== undefined) args.push('--idle-timeout', String(options.idleTimeoutMs));
+  // workers get files, never --tls alone: they must all serve the primary's one certificate
+  if (options.certFile !== undefined && options.keyFile !== undefined) args.push('--cert', options.certFile, '--key', options.keyFile);
   return args;
 }
 

@@ -1,12 +1,14 @@
 // `wse-bench serve`: runs the embedded WSE-compatible server in this process (one worker), or as
 // the primary of N worker processes. With --ipc (spawned by startEmbeddedServer or a primary) it
 // reports readiness and stats over the IPC channel and exits when that channel goes away.
+import { readFileSync } from 'node:fs';
 import { loadServerTransport } from '../../adapters/server/index.js';
 import { mintToken } from './auth.js';
 import { isParentToChild, type ChildToParent } from './ipc.js';
 import { createServerMsgpackCodec } from './msgpack.js';
 import { SERVE_USAGE, ServeUsageError, parseServeArgs, type ServeOptions } from './serve-args.js';
 import type { ServerStats } from './stats.js';
+import { generateSelfSignedCertificate, writeCertificateFiles } from './tls-cert.js';
 import { MAX_MESSAGE_SIZE } from './wire.js';
 import { runServerPrimary } from './worker-pool.js';
 import { WseServerApp } from './wse-app.js';
@@ -25,6 +27,7 @@ export async function runServeCommand(argv: string[]): Promise<number> {
     return 0;
   }
   try {
+    prepareTls(options);
     return options.workers > 1 ? await runServerPrimary(options) : await runServerProcess(options);
   } catch (error) {
     const text = (error as Error).message.split('\n')[0] ?? String(error);
@@ -33,6 +36,31 @@ export async function runServeCommand(argv: string[]): Promise<number> {
       sendToParent({ type: 'failed', error: text }, () => process.disconnect());
     } else process.stderr.write(`wse-bench serve: ${text}\n`);
     return 1;
+  }
+}
+
+/**
+ * --tls without --cert/--key: a self-signed pair in a temp directory, deleted when this process
+ * exits. With files: they must be readable PEM, checked here so the failure names the file.
+ */
+function prepareTls(options: ServeOptions): void {
+  if (!options.tls) return;
+  if (options.certFile === undefined || options.keyFile === undefined) {
+    const files = writeCertificateFiles(generateSelfSignedCertificate());
+    process.once('exit', () => files.remove());
+    options.certFile = files.certFile;
+    options.keyFile = files.keyFile;
+    options.certGenerated = true;
+    return;
+  }
+  for (const [flag, file] of [['--cert', options.certFile], ['--key', options.keyFile]] as const) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new Error(`${flag} ${file}: ${(error as Error).message}`);
+    }
+    if (!text.includes('-----BEGIN ')) throw new Error(`${flag} ${file}: not a PEM file`);
   }
 }
 
@@ -65,6 +93,7 @@ async function runServerProcess(options: ServeOptions): Promise<number> {
         maxMessageSize: MAX_MESSAGE_SIZE,
         reusePort: options.reusePort,
         ...(options.handshakeTimeoutMs !== undefined ? { handshakeTimeoutMs: options.handshakeTimeoutMs } : {}),
+        ...(options.certFile !== undefined && options.keyFile !== undefined ? { tls: { certFile: options.certFile, keyFile: options.keyFile } } : {}),
       },
       app,
     );
@@ -110,7 +139,7 @@ async function runServerProcess(options: ServeOptions): Promise<number> {
 export async function printBanner(options: ServeOptions, port: number, transport: string, workers: number): Promise<void> {
   const token = await mintToken({ secret: options.secret, issuer: options.issuer, audience: options.audience }, 'bench-user', 3600);
   process.stdout.write(
-    `wse-bench serve: ws://${options.host}:${port}/wse transport=${transport} mode=${options.mode} workers=${workers} ` +
-      `rate-limit=${options.rateLimit} token=${token}\n`,
+    `wse-bench serve: ${options.tls ? 'wss' : 'ws'}://${options.host}:${port}/wse transport=${transport} mode=${options.mode} workers=${workers} ` +
+      `rate-limit=${options.rateLimit}${options.certGenerated === true ? ` self-signed-cert=${options.certFile}` : ''} token=${token}\n`,
   );
 }

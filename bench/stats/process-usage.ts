@@ -8,11 +8,13 @@ export class ProcessUsageMeter {
   private readonly elu: EventLoopUtilization;
   private readonly cpu: NodeJS.CpuUsage;
   private readonly startedAt: number;
+  private readonly rssAtStart: number;
 
   constructor() {
     this.elu = performance.eventLoopUtilization();
     this.cpu = process.cpuUsage();
     this.startedAt = performance.now();
+    this.rssAtStart = residentSetBytes() ?? 0;
   }
 
   stop(): ProcessUsage {
@@ -27,8 +29,20 @@ export class ProcessUsageMeter {
       cpuUserMicros: cpu.user,
       cpuSystemMicros: cpu.system,
       cpuCores: (cpu.user + cpu.system) / wallMicros,
-      rssBytes: process.memoryUsage.rss(),
+      rssBytes: residentSetBytes() ?? this.rssAtStart,
       wallMicros,
     };
+  }
+}
+
+/**
+ * RSS, or undefined when it cannot be read: Node reads it from /proc/self/stat, which needs a free
+ * file descriptor, so it throws EMFILE exactly when a tier has filled the fd table.
+ */
+function residentSetBytes(): number | undefined {
+  try {
+    return process.memoryUsage.rss();
+  } catch {
+    return undefined;
   }
 }

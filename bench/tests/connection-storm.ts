@@ -17,6 +17,9 @@ export async function runConnectionStorm(ctx: TestContext): Promise<TestResult> 
     const pool = await openConnections(ctx, 'connection-storm', target, recorder.tally);
     await recorder.endMeasure();
     if (pool.aborted) recorder.markPartial('interrupted while connecting');
+    if (pool.tlsHandshake !== undefined && pool.tlsHandshake.totalCount === 0 && pool.counts.established > 0) {
+      recorder.notes.push(`TLS handshake time: the ${ctx.transport.name} transport does not expose it`);
+    }
     if (pool.counts.failedByKind['fd-limit'] !== undefined) {
       recorder.notes.push('connects failed with EMFILE/ENFILE: raise the open-file limit (ulimit -n)');
     }
@@ -27,6 +30,7 @@ export async function runConnectionStorm(ctx: TestContext): Promise<TestResult> 
         connectionCounts: pool.counts,
         connectRatePerSec: pool.wallMs > 0 ? pool.counts.established / (pool.wallMs / 1000) : 0,
         connectLatency: summarizeHistogram(pool.connectLatency),
+        ...(pool.tlsHandshake !== undefined && pool.tlsHandshake.totalCount > 0 ? { tlsHandshake: summarizeHistogram(pool.tlsHandshake) } : {}),
       }),
     );
   }

@@ -1,11 +1,12 @@
 // Test 2: every connection sends --pings sequential pings (the next after the previous PONG), all
 // connections at once; RTT percentiles.
 import type { Histogram } from 'hdr-histogram-js';
-import type { TestResult, TierResult } from '../results.js';
+import type { RampVerdict, TestResult, TierResult } from '../results.js';
 import { createLatencyHistogram, recordMicros, summarizeHistogram } from '../stats/histogram.js';
 import type { BenchConnection, PhaseHandler } from './connection.js';
 import { IDLE_PHASE, TierTally } from './connection.js';
 import type { TestContext } from './context.js';
+import { measureOpenLoopPings, runOpenLoopSteps } from './open-loop.js';
 import { PhaseWaiter } from './phase-waiter.js';
 import { closeConnections, openConnections } from './pool.js';
 import { TierRecorder, pingConsistency } from './tier.js';
@@ -54,12 +55,24 @@ class SequentialPings implements PhaseHandler {
 
 export async function runPingLatency(ctx: TestContext): Promise<TestResult> {
   const tiers: TierResult[] = [];
+  const ramp: RampVerdict[] = [];
   const pings = Math.max(1, ctx.options.pings);
   for (const target of ctx.options.tiers) {
     if (ctx.signal.aborted) break;
     ctx.progress.phase('ping-latency', `${target} conns: connecting`);
     const openingTally = new TierTally();
     const pool = await openConnections(ctx, 'ping-latency', target, openingTally);
+    if (ctx.options.openLoop !== undefined) {
+      // --rate / --ramp: the pings are due on a timetable; latency counts from when each was due.
+      await ctx.barrier('connected');
+      const steps = await runOpenLoopSteps(ctx, pool, undefined, (rate, label, first) =>
+        measureOpenLoopPings(ctx, pool, first ? openingTally : undefined, rate, label, first));
+      tiers.push(...steps.tiers);
+      if (steps.verdict !== undefined) ramp.push(steps.verdict);
+      await ctx.barrier('done');
+      await closeConnections(pool.connections);
+      continue;
+    }
     const recorder = new TierRecorder(ctx, 'ping-latency', target, { pingsPerConnection: pings });
     recorder.tally.absorb(openingTally);
     for (const c of pool.connections) c.tally = recorder.tally;
@@ -92,5 +105,5 @@ export async function runPingLatency(ctx: TestContext): Promise<TestResult> {
     if (consistency !== undefined) fields.consistency = consistency;
     tiers.push(recorder.build(fields));
   }
-  return { test: 'ping-latency', tiers };
+  return ramp.length > 0 ? { test: 'ping-latency', tiers, ramp } : { test: 'ping-latency', tiers };
 }

@@ -1,9 +1,12 @@
 // Opening and closing a tier's connections. Connections open in batches of options.batchSize:
 // each batch concurrently, the next when the previous has settled (the reference's storm).
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { ConnectError } from '../../core/errors.js';
+import type { ClientTlsOptions } from '../../core/tls.js';
 import { WseSession } from '../../core/wse/session.js';
 import type { Histogram } from 'hdr-histogram-js';
+import type { BenchOptions } from '../options.js';
 import type { ConnectionCounts, TestName } from '../results.js';
 import { createLatencyHistogram, recordMicros } from '../stats/histogram.js';
 import { BenchConnection } from './connection.js';
@@ -20,6 +23,8 @@ export interface OpenedPool {
   connections: BenchConnection[];
   counts: ConnectionCounts;
   connectLatency: Histogram;
+  /** wss://: TCP connect start → TLS handshake done, for the connections whose transport measured it. */
+  tlsHandshake: Histogram | undefined;
   /** First dial → last batch settled, ms. */
   wallMs: number;
   startedAtEpochMs: number;
@@ -42,6 +47,8 @@ export async function openConnections(
   const counts: ConnectionCounts = { attempted: 0, established: 0, failed: 0, failedByKind: {} };
   const connections: BenchConnection[] = [];
   const connectLatency = createLatencyHistogram();
+  const tls = ctx.url.startsWith('wss:') ? clientTlsOptions(ctx.options) : undefined;
+  const tlsHandshake = tls !== undefined ? createLatencyHistogram() : undefined;
   const batchSize = Math.max(1, ctx.options.batchSize);
   const addresses = ctx.localAddresses !== undefined && ctx.transport.supportsLocalAddress ? ctx.localAddresses : undefined;
   if (ctx.localAddresses !== undefined && addresses === undefined) {
@@ -64,6 +71,7 @@ export async function openConnections(
           localAddress: addresses === undefined ? undefined : addresses[index % addresses.length],
           clientVersion: ctx.clientVersion,
           msgpack: ctx.msgpack,
+          ...(tls !== undefined ? { tls } : {}),
         },
         connection,
       );
@@ -73,6 +81,8 @@ export async function openConnections(
       if (connection.closed) connection.countUnexpectedClose();
       counts.established++;
       recordMicros(connectLatency, session.connectMicros);
+      const handshakeMicros = session.tlsHandshakeMicros;
+      if (tlsHandshake !== undefined && handshakeMicros !== undefined) recordMicros(tlsHandshake, handshakeMicros);
       connections.push(connection);
     } catch (error) {
       counts.failed++;
@@ -90,16 +100,29 @@ export async function openConnections(
     ctx.progress.tick(next, target, 'connections');
   }
   if (ctx.signal.aborted) ctx.progress.warn(`${test}: stopped opening connections at ${next} of ${target}`);
+  const fdLimited = counts.failedByKind['fd-limit'];
+  if (fdLimited !== undefined) {
+    ctx.progress.warn(`${test}: ${fdLimited} of ${target} connects failed with EMFILE/ENFILE (out of file descriptors): raise the open-file limit (ulimit -n); going on with ${counts.established}`);
+  }
   return {
     target,
     connections,
     counts,
     connectLatency,
+    tlsHandshake,
     wallMs: performance.now() - started,
     startedAtEpochMs,
     endedAtEpochMs: epochNowMs(),
     aborted: ctx.signal.aborted,
   };
+}
+
+/** The dial's TLS settings from --tls, --ca and --insecure; undefined without --tls. Reads the CA file. */
+export function clientTlsOptions(options: BenchOptions): ClientTlsOptions | undefined {
+  if (options.tls !== true) return undefined;
+  if (options.insecure === true) return { rejectUnauthorized: false };
+  if (options.caFile !== undefined) return { ca: readFileSync(options.caFile, 'utf8') };
+  return {};
 }
 
 /** Closes every connection and waits until all are closed; stragglers are dropped after a timeout. */

@@ -1,11 +1,13 @@
 // Test 4: payload sizes × tiers, --cell-duration a cell; msg/s and bandwidth. The connections of a
 // tier are opened once and reused by every size cell.
 import { paddedTradingMessage } from '../../core/wse/messages.js';
-import type { TestResult, TierResult } from '../results.js';
+import type { RampVerdict, TestResult, TierResult } from '../results.js';
 import { TierTally } from './connection.js';
 import type { TestContext } from './context.js';
+import { measureOpenLoopSendCell, runOpenLoopSteps } from './open-loop.js';
 import { closeConnections, openConnections } from './pool.js';
 import { measureSendCell } from './send-tier.js';
+import type { SendCell } from './send-tier.js';
 
 /** '64 B', '1 KB', '64 KB': the reference's row labels. */
 export function sizeLabel(bytes: number): string {
@@ -16,6 +18,7 @@ export function sizeLabel(bytes: number): string {
 
 export async function runSizeMatrix(ctx: TestContext): Promise<TestResult> {
   const tiers: TierResult[] = [];
+  const ramp: RampVerdict[] = [];
   const payloads = ctx.options.sizes.map((size) => ({ size, payload: paddedTradingMessage(size) }));
   for (const target of ctx.options.tiers) {
     if (ctx.signal.aborted) break;
@@ -26,7 +29,7 @@ export async function runSizeMatrix(ctx: TestContext): Promise<TestResult> {
     let first = true;
     for (const { size, payload } of payloads) {
       if (ctx.signal.aborted) break;
-      const cell = await measureSendCell(ctx, {
+      const cell: SendCell = {
         test: 'size-matrix',
         pool,
         openingTally: first ? openingTally : undefined,
@@ -35,12 +38,23 @@ export async function runSizeMatrix(ctx: TestContext): Promise<TestResult> {
         durationMs: ctx.options.cellDurationSec * 1000,
         label: sizeLabel(size),
         params: { sizeBytes: size, cellDurationSec: ctx.options.cellDurationSec },
-      });
+      };
+      if (ctx.options.openLoop === undefined) {
+        tiers.push(await measureSendCell(ctx, cell));
+      } else {
+        // --rate / --ramp: one cell per rate; a ramp's rows are labelled '1 KB @ 200/s per conn'.
+        const steps = await runOpenLoopSteps(ctx, pool, cell.label, (rate, label, firstStep) => {
+          const stepCell: SendCell = { ...cell, withConnectLatency: first && firstStep, openingTally: first && firstStep ? openingTally : undefined };
+          if (label !== undefined) stepCell.label = label;
+          return measureOpenLoopSendCell(ctx, stepCell, rate);
+        });
+        tiers.push(...steps.tiers);
+        if (steps.verdict !== undefined) ramp.push(steps.verdict);
+      }
       first = false;
-      tiers.push(cell);
     }
     await ctx.barrier('done');
     await closeConnections(pool.connections);
   }
-  return { test: 'size-matrix', tiers };
+  return ramp.length > 0 ? { test: 'size-matrix', tiers, ramp } : { test: 'size-matrix', tiers };
 }

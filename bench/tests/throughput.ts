@@ -1,21 +1,24 @@
 // Test 3: every connection sends the ~175-byte trading message as fast as it can for --duration;
 // delivered msg/s and MB/s over first send → last barrier PONG.
 import { TRADING_MESSAGE } from '../../core/wse/messages.js';
-import type { TestResult, TierResult } from '../results.js';
+import type { RampVerdict, TestResult, TierResult } from '../results.js';
 import { TierTally } from './connection.js';
 import type { TestContext } from './context.js';
+import { measureOpenLoopSendCell, runOpenLoopSteps } from './open-loop.js';
 import { closeConnections, openConnections } from './pool.js';
 import { measureSendCell } from './send-tier.js';
+import type { SendCell } from './send-tier.js';
 
 export async function runThroughput(ctx: TestContext): Promise<TestResult> {
   const tiers: TierResult[] = [];
+  const ramp: RampVerdict[] = [];
   for (const target of ctx.options.tiers) {
     if (ctx.signal.aborted) break;
     ctx.progress.phase('throughput', `${target} conns: connecting`);
     const openingTally = new TierTally();
     const pool = await openConnections(ctx, 'throughput', target, openingTally);
     await ctx.barrier('connected');
-    const tier = await measureSendCell(ctx, {
+    const cell: SendCell = {
       test: 'throughput',
       pool,
       openingTally,
@@ -23,10 +26,21 @@ export async function runThroughput(ctx: TestContext): Promise<TestResult> {
       payload: TRADING_MESSAGE,
       durationMs: ctx.options.durationSec * 1000,
       params: { durationSec: ctx.options.durationSec },
-    });
+    };
+    if (ctx.options.openLoop === undefined) {
+      tiers.push(await measureSendCell(ctx, cell));
+    } else {
+      // --rate / --ramp: one cell per rate on these connections; only the first reports the opening.
+      const steps = await runOpenLoopSteps(ctx, pool, undefined, (rate, label, first) => {
+        const stepCell: SendCell = { ...cell, withConnectLatency: first, openingTally: first ? openingTally : undefined };
+        if (label !== undefined) stepCell.label = label;
+        return measureOpenLoopSendCell(ctx, stepCell, rate);
+      });
+      tiers.push(...steps.tiers);
+      if (steps.verdict !== undefined) ramp.push(steps.verdict);
+    }
     await ctx.barrier('done');
     await closeConnections(pool.connections);
-    tiers.push(tier);
   }
-  return { test: 'throughput', tiers };
+  return ramp.length > 0 ? { test: 'throughput', tiers, ramp } : { test: 'throughput', tiers };
 }

@@ -5,6 +5,7 @@ import { ConnectError } from '../errors.js';
 import { CloseCode, DEFAULT_MAX_MESSAGE_SIZE } from '../constants.js';
 import { decodeWseMessage, type DecodeOptions, type MsgpackCodec, type PayloadKind, type WseMessage } from './decode.js';
 import { clientHello, heartbeatReply, pingMessage } from './messages.js';
+import type { ClientTlsOptions } from '../tls.js';
 import type { ClientTransport, MessageSocket, MessageSocketEvents } from './transport.js';
 
 export interface WseConnectOptions {
@@ -21,6 +22,8 @@ export interface WseConnectOptions {
   maxMessageSize?: number;
   /** Needed to read `M:` messages (servers send them when the URL asks for format=msgpack). */
   msgpack?: MsgpackCodec;
+  /** Certificate trust and SNI for wss:// URLs. */
+  tls?: ClientTlsOptions;
 }
 
 export interface WseSessionListener {
@@ -60,7 +63,8 @@ export class WseSession {
   private readyBeforeSocket = false;
   private messagesBeforeReady = 0;
   private authError: { code: string; message: string } | undefined;
-  private hello: WseMessage | undefined;
+  /** server_hello as it arrived (a copy), decoded only when asked for: most sessions never ask. */
+  private helloData: { data: Buffer | string; isBinary: boolean } | undefined;
   private readonly decodeOptions: DecodeOptions;
   // Ping send times (performance.now() ms), a queue read from `pingHead`.
   private pingTimes: number[] = [];
@@ -73,11 +77,7 @@ export class WseSession {
     private readonly listener: WseSessionListener,
   ) {
     this.decodeOptions = options.msgpack !== undefined ? { msgpack: options.msgpack } : {};
-    this.events = {
-      message: (data, isBinary) => this.handleMessage(data, isBinary),
-      close: (code, reason) => this.handleClose(code, reason),
-      error: (error) => this.handleError(error),
-    };
+    this.events = new SessionEvents(this);
   }
 
   /** Resolves once server_ready has arrived and client_hello is written; rejects with a ConnectError. */
@@ -99,6 +99,7 @@ export class WseSession {
             timeoutMs: options.timeoutMs,
             localAddress: options.localAddress,
             maxMessageSize: options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
+            ...(options.tls !== undefined ? { tls: options.tls } : {}),
           },
           session.events,
         )
@@ -110,7 +111,15 @@ export class WseSession {
   }
 
   get serverHello(): WseMessage | undefined {
-    return this.hello;
+    const hello = this.helloData;
+    if (hello === undefined) return undefined;
+    const result = decodeWseMessage(hello.data, hello.isBinary, this.decodeOptions);
+    return result.ok ? result.message : undefined;
+  }
+
+  /** wss://: TCP connect start → TLS handshake done, µs, where the transport measures it. */
+  get tlsHandshakeMicros(): number | undefined {
+    return this.socket?.tlsHandshakeMicros;
   }
 
   get outstandingPings(): number {
@@ -191,7 +200,8 @@ export class WseSession {
     pending.reject(error);
   }
 
-  private handleMessage(data: Buffer | string, isBinary: boolean): void {
+  /** Transport event (through SessionEvents). */
+  handleMessage(data: Buffer | string, isBinary: boolean): void {
     if (this.state === 'failed' || this.state === 'closed') return;
     const result = decodeWseMessage(data, isBinary, this.decodeOptions);
     if (this.state !== 'open') {
@@ -218,7 +228,8 @@ export class WseSession {
     } else if (type === 'rate_limit_warning') {
       this.listener.onRateLimitWarning();
     } else if (type === 'server_hello') {
-      this.hello = message;
+      // data may be a view of the socket's read buffer: keep a copy
+      this.helloData = { data: typeof data === 'string' ? data : Buffer.from(data), isBinary };
     } else {
       this.listener.onMessage?.(message, result.kind);
     }
@@ -265,7 +276,8 @@ export class WseSession {
     this.socket?.send(heartbeatReply(Date.now(), serverTimeMs));
   }
 
-  private handleClose(code: number, reason: string): void {
+  /** Transport event (through SessionEvents). */
+  handleClose(code: number, reason: string): void {
     const previous = this.state;
     if (previous === 'closed') return;
     this.state = 'closed';
@@ -290,9 +302,27 @@ export class WseSession {
     }
   }
 
-  private handleError(error: Error): void {
+  /** Transport event (through SessionEvents). */
+  handleError(error: Error): void {
     if (this.state === 'open') this.listener.onError?.(error);
     // Before ready, the close that follows decides the failure kind.
+  }
+}
+
+/** Hands a transport's events to its session: one small object per session instead of three closures. */
+class SessionEvents implements MessageSocketEvents {
+  constructor(private readonly session: WseSession) {}
+
+  message(data: Buffer | string, isBinary: boolean): void {
+    this.session.handleMessage(data, isBinary);
+  }
+
+  close(code: number, reason: string): void {
+    this.session.handleClose(code, reason);
+  }
+
+  error(error: Error): void {
+    this.session.handleError(error);
   }
 }
 

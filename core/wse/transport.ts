@@ -1,6 +1,7 @@
 // The seam between the WSE session layer and a WebSocket implementation. The core's own
 // WebSocketConnection, npm ws and the runtime's global WebSocket each provide a ClientTransport
 // (see adapters/client/), so every benchmark test runs unchanged on every transport.
+import type { ClientTlsOptions } from '../tls.js';
 
 export interface MessageSocketEvents {
   /** One whole message. Text may arrive as a string (web) or as UTF-8 bytes (core, ws). */
@@ -24,6 +25,8 @@ export interface MessageSocket {
   close(code?: number, reason?: string): void;
   /** Drops the TCP connection at once. */
   terminate(): void;
+  /** wss:// on transports that can see it: TCP connect start → TLS handshake done, µs. */
+  readonly tlsHandshakeMicros?: number;
 }
 
 export interface DialOptions {
@@ -35,6 +38,8 @@ export interface DialOptions {
   localAddress?: string;
   /** Largest inbound message accepted; bigger ones fail the connection with 1009. */
   maxMessageSize: number;
+  /** Certificate trust and SNI for wss:// URLs. */
+  tls?: ClientTlsOptions;
 }
 
 export interface ClientTransport {

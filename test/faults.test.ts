@@ -1,0 +1,235 @@
+// Faults in the middle of a run of dist/bench.js (run with --unhandled-rejections=strict on Node):
+// the embedded server SIGKILLed during throughput and during sustained-hold, SIGINT to the
+// benchmark, and a full fd table. Each time the run must end on its own, keep what it measured,
+// write its JSON report, leave no process behind, and exit with the documented code.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { RunResult } from '../bench/results.js';
+import { startHostileServer } from './hostile-harness.js';
+import type { HostileServer } from './hostile-harness.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const bundle = join(root, 'dist/bench.js');
+const isBun = process.versions['bun'] !== undefined;
+const nodeFlags = isBun ? [] : ['--unhandled-rejections=strict'];
+
+/** Pids of every live descendant of `pid`, from /proc (ppid is the 4th field of /proc/<pid>/stat). */
+function descendantsOf(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (fields[0] === 'Z') continue;
+    const ppid = Number(fields[1]);
+    children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+  }
+  const found: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    for (const child of children.get(queue.shift()!) ?? []) {
+      found.push(child);
+      queue.push(child);
+    }
+  }
+  return found;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    const state = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return state.slice(state.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+async function allGone(pids: number[], ms = 5_000): Promise<number[]> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const alive = pids.filter(isAlive);
+    if (alive.length === 0 || Date.now() > deadline) return alive;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+interface Running {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves once stderr matches (progress lines), rejects after `ms`. */
+  waitFor(pattern: RegExp, ms?: number): Promise<void>;
+  exited: Promise<number | null>;
+}
+
+const started: ChildProcess[] = [];
+
+function startCli(args: string[], prefix: string[] = []): Running {
+  const command = prefix.length > 0 ? prefix[0]! : process.execPath;
+  const argv = [...prefix.slice(1), ...(prefix.length > 0 ? [process.execPath] : []), ...nodeFlags, bundle, ...args];
+  const child = spawn(command, argv, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  started.push(child);
+  let stdout = '';
+  let stderr = '';
+  const watchers: { pattern: RegExp; resolve: () => void }[] = [];
+  child.stdout!.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+  child.stderr!.setEncoding('utf8').on('data', (c: string) => {
+    stderr += c;
+    for (const w of watchers.splice(0)) {
+      if (w.pattern.test(stderr)) w.resolve();
+      else watchers.push(w);
+    }
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  return {
+    child,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    exited,
+    waitFor(pattern, ms = 60_000) {
+      if (pattern.test(stderr)) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no ${pattern} on stderr within ${ms} ms: ${stderr}`)), ms);
+        watchers.push({ pattern, resolve: () => (clearTimeout(timer), resolve()) });
+      });
+    },
+  };
+}
+
+async function exitWithin(run: Running, ms: number): Promise<number | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the run did not end within ${ms} ms: ${run.stderr()}`)), ms);
+  });
+  try {
+    return await Promise.race([run.exited, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function assertCleanStderr(stderr: string): void {
+  assert.doesNotMatch(stderr, /unhandled|Uncaught|\bat .*:\d+:\d+/i, stderr);
+}
+
+let dir = '';
+before(() => {
+  const build = spawnSync(process.execPath, ['build.mjs'], { cwd: root, encoding: 'utf8' });
+  assert.equal(build.status, 0, `node build.mjs failed: ${build.stderr}`);
+  dir = mkdtempSync(join(tmpdir(), 'wse-faults-'));
+});
+after(() => {
+  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the embedded server killed mid-run', () => {
+  test('during throughput: the tier ends partial, deliveries before the kill are kept, JSON written, exit 0', async () => {
+    const out = join(dir, 'killed-throughput.json');
+    const run = startCli(['--test', 'throughput', '--tiers', '20', '--duration', '30', '--progress', '--output', 'json', '--out', out]);
+    await run.waitFor(/throughput: .*sending/);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const server = descendantsOf(run.child.pid!);
+    assert.ok(server.length >= 1, 'the embedded server runs as a child process');
+    for (const pid of server) process.kill(pid, 'SIGKILL');
+    const killedAt = Date.now();
+    const code = await exitWithin(run, 30_000);
+    assert.equal(code, 0, run.stderr());
+    assert.ok(Date.now() - killedAt < 20_000, 'ends long before the 30 s send phase');
+    assertCleanStderr(run.stderr());
+    assert.match(run.stderr(), /embedded server died/);
+    const result = JSON.parse(readFileSync(out, 'utf8')) as RunResult;
+    assert.match(result.partial ?? '', /embedded server died/);
+    const tier = result.tests[0]!.tiers[0]!;
+    assert.ok(tier.partial !== undefined, 'the tier is marked partial');
+    assert.equal(tier.connectionCounts.established, 20);
+    assert.ok((tier.messages?.delivered ?? 0) > 0, `messages delivered before the kill are kept: ${JSON.stringify(tier.messages)}`);
+    assert.ok(tier.messages!.delivered <= tier.messages!.sent);
+    assert.match(run.stdout(), /Throughput/);
+  });
+
+  test('during sustained-hold: the tier ends partial with the PONGs it got, JSON written, exit 0', async () => {
+    const out = join(dir, 'killed-hold.json');
+    const run = startCli(['--test', 'sustained-hold', '--tiers', '20', '--hold', '30', '--hold-ping-interval', '0.5', '--progress', '--output', 'json', '--out', out]);
+    await run.waitFor(/sustained-hold: .*hold/i);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    for (const pid of descendantsOf(run.child.pid!)) process.kill(pid, 'SIGKILL');
+    const code = await exitWithin(run, 30_000);
+    assert.equal(code, 0, run.stderr());
+    assertCleanStderr(run.stderr());
+    const result = JSON.parse(readFileSync(out, 'utf8')) as RunResult;
+    const tier = result.tests[0]!.tiers[0]!;
+    assert.ok(tier.partial !== undefined, 'the tier is marked partial');
+    assert.ok((tier.hold?.pongsReceived ?? 0) >= 20, `PONGs before the kill are kept: ${JSON.stringify(tier.hold)}`);
+    assert.ok(tier.hold!.heldMs < 30_000);
+  });
+});
+
+describe('SIGINT to the benchmark', () => {
+  test('stops the tier and the embedded server, prints what finished, exits 130, leaves no process', async () => {
+    const out = join(dir, 'sigint.json');
+    const run = startCli(['--test', 'connection-storm,throughput', '--tiers', '20', '--duration', '30', '--progress', '--output', 'json', '--out', out]);
+    await run.waitFor(/throughput: .*sending/);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const children = descendantsOf(run.child.pid!);
+    assert.ok(children.length >= 1);
+    run.child.kill('SIGINT');
+    const code = await exitWithin(run, 30_000);
+    assert.equal(code, 130, run.stderr());
+    assertCleanStderr(run.stderr());
+    assert.deepEqual(await allGone(children), [], 'no orphan process');
+    assert.match(run.stdout(), /Connection storm/);
+    assert.match(run.stdout(), /Throughput/);
+    assert.match(run.stdout(), /PARTIAL/);
+    const result = JSON.parse(readFileSync(out, 'utf8')) as RunResult;
+    assert.equal(result.tests.length, 2);
+    assert.match(result.tests[1]!.tiers[0]!.partial ?? '', /interrupted/);
+    assert.ok((result.tests[1]!.tiers[0]!.messages?.delivered ?? 0) > 0);
+  });
+});
+
+describe('a full fd table', () => {
+  let harness: HostileServer;
+  before(async () => {
+    harness = await startHostileServer();
+  });
+  after(async () => {
+    await harness.close();
+  });
+
+  test('connects failing with EMFILE are counted as fd-limit with the ulimit hint; the run goes on, exit 0', async () => {
+    assert.ok(existsSync('/usr/bin/prlimit') || existsSync('/bin/prlimit'), 'prlimit (util-linux) is needed');
+    const out = join(dir, 'fd-limit.json');
+    const run = startCli(
+      ['--host', '127.0.0.1', '--port', String(harness.port), '--test', 'connection-storm,throughput', '--tiers', '400', '--duration', '0.5', '--output', 'json', '--out', out],
+      ['prlimit', '--nofile=200:200', '--'],
+    );
+    const code = await exitWithin(run, 60_000);
+    assert.equal(code, 0, run.stderr());
+    assertCleanStderr(run.stderr());
+    assert.match(run.stderr(), /ulimit -n/);
+    const result = JSON.parse(readFileSync(out, 'utf8')) as RunResult;
+    const [storm, throughput] = [result.tests[0]!.tiers[0]!, result.tests[1]!.tiers[0]!];
+    for (const tier of [storm, throughput]) {
+      const counts = tier.connectionCounts;
+      assert.equal(counts.attempted, 400);
+      assert.ok((counts.failedByKind['fd-limit'] ?? 0) > 100, JSON.stringify(counts));
+      assert.ok(counts.established > 50, JSON.stringify(counts));
+      assert.equal(counts.established + counts.failed, 400);
+    }
+    assert.ok(storm.notes.some((n) => /ulimit -n/.test(n)), storm.notes.join('; '));
+    assert.ok((throughput.messages?.delivered ?? 0) > 0, 'the run continues with the connections it has');
+    assert.match(run.stdout(), /fd-limit/);
+  });
+});

@@ -1,0 +1,309 @@
+// The client against a server that misbehaves (test/hostile-harness.ts): each connection's
+// failure is reported with its cause (ConnectError kind, or the close code the client failed the
+// connection with), healthy connections of the same tier go on, a server that stops reading
+// cannot make the client queue without bound, a missing barrier PONG ends the tier marked
+// partial, and a whole CLI run counts the errors and still exits 0 with results.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { coreTransport } from '../adapters/client/core.js';
+import { ConnectError, WebSocketProtocolError } from '../core/errors.js';
+import { TRADING_MESSAGE } from '../core/wse/messages.js';
+import { WseSession } from '../core/wse/session.js';
+import type { WseSessionListener } from '../core/wse/session.js';
+import { msgpackCodec } from '../bench/msgpack-codec.js';
+import type { BenchOptions } from '../bench/options.js';
+import type { RunResult, TierResult } from '../bench/results.js';
+import { TierTally } from '../bench/tests/connection.js';
+import type { TestContext } from '../bench/tests/context.js';
+import { openConnections, closeConnections } from '../bench/tests/pool.js';
+import { runSendPhase } from '../bench/tests/send-phase.js';
+import { measureSendCell } from '../bench/tests/send-tier.js';
+import { ALL_CASES, HANDSHAKE_CASES, MALFORMED_FRAME_CASES, startHostileServer } from './hostile-harness.js';
+import type { HostileCase, HostileServer, MalformedFrameCase } from './hostile-harness.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const bundle = join(root, 'dist/bench.js');
+const isBun = process.versions['bun'] !== undefined;
+
+function within<T>(promise: Promise<T>, what: string, ms = 10_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Records what a session reports after it connected. */
+class Listener implements WseSessionListener {
+  pongs = 0;
+  errors: Error[] = [];
+  closed: Promise<number>;
+  private resolveClosed: (code: number) => void = () => {};
+  private pongWaiter: (() => void) | undefined;
+  constructor() {
+    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+  }
+  onPong(): void {
+    this.pongs++;
+    this.pongWaiter?.();
+  }
+  onServerError(): void {}
+  onRateLimitWarning(): void {}
+  onClose(code: number): void {
+    this.resolveClosed(code);
+  }
+  onError(error: Error): void {
+    this.errors.push(error);
+  }
+  nextPong(): Promise<void> {
+    return new Promise((resolve) => (this.pongWaiter = resolve));
+  }
+}
+
+function sessionTo(port: number, hostile: HostileCase, listener: WseSessionListener, timeoutMs = 3_000): Promise<WseSession> {
+  return WseSession.connect(
+    {
+      transport: coreTransport,
+      url: `ws://127.0.0.1:${port}/case/${encodeURIComponent(hostile)}`,
+      token: 'unused-by-the-harness',
+      authVia: 'cookie',
+      timeoutMs,
+      clientVersion: 'hostile-test/0',
+    },
+    listener,
+  );
+}
+
+async function connectFailure(port: number, hostile: HostileCase, timeoutMs?: number): Promise<ConnectError> {
+  try {
+    const session = await sessionTo(port, hostile, new Listener(), timeoutMs);
+    session.terminate();
+  } catch (error) {
+    assert.ok(error instanceof ConnectError, String(error));
+    return error;
+  }
+  assert.fail(`${hostile}: connected`);
+}
+
+function contextFor(port: number, path: string, signal: AbortSignal): TestContext {
+  const options = { batchSize: 50, authVia: 'cookie', connectTimeoutMs: 3_000 } as BenchOptions;
+  return {
+    options,
+    transport: coreTransport,
+    url: `ws://127.0.0.1:${port}${path}`,
+    token: 'unused-by-the-harness',
+    msgpack: msgpackCodec,
+    clientVersion: 'hostile-test/0',
+    readServerStats: () => Promise.resolve(undefined),
+    progress: { phase() {}, tick() {}, warn() {} },
+    signal,
+    localAddresses: undefined,
+    barrier: () => Promise.resolve(),
+  };
+}
+
+describe('one connection against each hostile behaviour (core transport)', () => {
+  let harness: HostileServer;
+  let healthy: WseSession;
+  const healthyListener = new Listener();
+
+  before(async () => {
+    harness = await startHostileServer();
+    healthy = await sessionTo(harness.port, 'healthy', healthyListener);
+  });
+  after(async () => {
+    healthy.terminate();
+    await healthyListener.closed;
+    await harness.close();
+  });
+
+  /** The healthy connection opened first still gets its PONG: one bad connection harms no other. */
+  async function healthyStillAnswers(): Promise<void> {
+    const pong = healthyListener.nextPong();
+    healthy.sendPing();
+    await within(pong, 'the healthy connection\'s PONG');
+  }
+
+  for (const hostile of HANDSHAKE_CASES) {
+    test(`${hostile} → connect fails with kind 'handshake'`, async () => {
+      const error = await within(connectFailure(harness.port, hostile), hostile);
+      assert.equal(error.kind, 'handshake', error.message);
+      await healthyStillAnswers();
+    });
+  }
+
+  test('status-403 quotes the status line; huge-headers names the size limit', async () => {
+    assert.match((await connectFailure(harness.port, 'status-403')).message, /403/);
+    assert.match((await connectFailure(harness.port, 'huge-headers')).message, /size limit/);
+  });
+
+  test("hang-before-ready → connect fails with kind 'timeout' after the connect timeout", async () => {
+    const started = Date.now();
+    const error = await within(connectFailure(harness.port, 'hang-before-ready', 400), 'the timeout');
+    assert.equal(error.kind, 'timeout', error.message);
+    assert.ok(Date.now() - started >= 350);
+    await healthyStillAnswers();
+  });
+
+  for (const [hostile, closeCode] of Object.entries(MALFORMED_FRAME_CASES) as [MalformedFrameCase, number][]) {
+    test(`${hostile} after server_ready → protocol error, connection failed with ${closeCode}`, async () => {
+      const listener = new Listener();
+      await sessionTo(harness.port, hostile, listener);
+      const code = await within(listener.closed, `${hostile}: close`);
+      assert.equal(code, closeCode);
+      const protocolErrors = listener.errors.filter((e) => e instanceof WebSocketProtocolError);
+      assert.equal(protocolErrors.length, 1, listener.errors.map((e) => e.message).join('; '));
+      assert.equal((protocolErrors[0] as WebSocketProtocolError).closeCode, closeCode);
+      await healthyStillAnswers();
+    });
+  }
+
+  test('close-mid-frame → closed with 1006 (no close frame), no error thrown', async () => {
+    const listener = new Listener();
+    await sessionTo(harness.port, 'close-mid-frame', listener);
+    assert.equal(await within(listener.closed, 'close'), 1006);
+    await healthyStillAnswers();
+  });
+});
+
+describe('a tier mixing healthy and hostile connections', () => {
+  let harness: HostileServer;
+  before(async () => {
+    harness = await startHostileServer({ pongsBeforeSilence: 1 });
+  });
+  after(async () => {
+    await harness.close();
+  });
+
+  test('stop-reading: the send loop stops queueing (bounded memory); healthy connections deliver', async () => {
+    const controller = new AbortController();
+    const ctx = contextFor(harness.port, '/mix/stop-reading,stop-reading,stop-reading,healthy', controller.signal);
+    const pool = await openConnections(ctx, 'throughput', 24, new TierTally());
+    assert.equal(pool.counts.established, 24);
+    const readBefore = harness.messagesRead('healthy');
+    const rssBefore = process.memoryUsage().rss;
+    // Long enough that an unbounded sender would queue hundreds of MB; the abort makes the
+    // barrier wait 1 s instead of 10 s for the PONGs that can never come.
+    const timer = setTimeout(() => controller.abort(), 2_000);
+    const payloadBytes = Buffer.byteLength(TRADING_MESSAGE);
+    const send = await runSendPhase(pool.connections, TRADING_MESSAGE, payloadBytes, 60_000, controller.signal);
+    clearTimeout(timer);
+    const rssGrowth = process.memoryUsage().rss - rssBefore;
+    const stalled = pool.connections.filter((_, i) => i % 4 !== 3);
+    for (const c of stalled) {
+      assert.ok(c.sent * payloadBytes <= 1024 * 1024, `a stop-reading connection queued ${c.sent * payloadBytes} bytes`);
+      assert.ok((c.session?.bufferedAmount ?? 0) <= 512 * 1024);
+    }
+    assert.ok(rssGrowth < 128 * 1024 * 1024, `RSS grew by ${(rssGrowth / 1048576).toFixed(1)} MB`);
+    assert.equal(send.barrierPings, 24);
+    assert.equal(send.barrierPongs, 6, 'only the healthy connections answer');
+    assert.ok(send.delivered > 0);
+    assert.equal(send.delivered, harness.messagesRead('healthy') - readBefore, 'delivered = what the healthy connections read');
+    for (const c of pool.connections) c.terminate();
+    await closeConnections(pool.connections);
+  });
+
+  test('no-pong: the barrier times out, the tier ends marked partial, healthy deliveries are kept', async () => {
+    const ctx = contextFor(harness.port, '/mix/healthy,no-pong', new AbortController().signal);
+    const opening = new TierTally();
+    const pool = await openConnections(ctx, 'throughput', 4, opening);
+    const readBefore = harness.messagesRead('healthy') + harness.messagesRead('no-pong');
+    const tier: TierResult = await within(
+      measureSendCell(ctx, { test: 'throughput', pool, openingTally: opening, withConnectLatency: false, payload: TRADING_MESSAGE, durationMs: 500, params: {} }),
+      'the tier',
+      30_000,
+    );
+    await closeConnections(pool.connections);
+    assert.match(tier.partial ?? '', /2 of 4 barrier PONGs did not come back/);
+    assert.ok((tier.messages?.delivered ?? 0) > 0);
+    const read = harness.messagesRead('healthy') + harness.messagesRead('no-pong') - readBefore;
+    assert.ok(tier.messages!.delivered <= read, 'delivered never exceeds what was read');
+  });
+});
+
+describe('a whole CLI run against the hostile harness', () => {
+  let harness: HostileServer;
+  let dir = '';
+  before(async () => {
+    const build = spawnSync(process.execPath, ['build.mjs'], { cwd: root, encoding: 'utf8' });
+    assert.equal(build.status, 0, `node build.mjs failed: ${build.stderr}`);
+    harness = await startHostileServer({ pongsBeforeSilence: 1 });
+    dir = mkdtempSync(join(tmpdir(), 'wse-hostile-'));
+  });
+  after(async () => {
+    await harness.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  interface CliRun {
+    status: number | null;
+    stdout: string;
+    stderr: string;
+  }
+  function cli(args: string[]): Promise<CliRun> {
+    const flags = isBun ? [] : ['--unhandled-rejections=strict'];
+    const child = spawn(process.execPath, [...flags, bundle, '--host', '127.0.0.1', '--port', String(harness.port), ...args], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    return within(
+      new Promise<CliRun>((resolve) => child.once('close', (status) => resolve({ status, stdout, stderr }))),
+      'the CLI run',
+      90_000,
+    ).catch((error: unknown) => {
+      child.kill('SIGKILL');
+      throw error;
+    });
+  }
+
+  test('every case in one run: errors counted by cause, exit 0 with results', async () => {
+    const out = join(dir, 'mix.json');
+    const cases = ALL_CASES;
+    const r = await cli([
+      '--path', `/mix/${cases.join(',')}`,
+      '--test', 'connection-storm,throughput',
+      '--tiers', String(cases.length),
+      '--duration', '0.5',
+      '--connect-timeout', '1500',
+      '--output', 'json', '--out', out,
+    ]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /unhandled|Uncaught|TypeError|RangeError/i);
+    const run = JSON.parse(readFileSync(out, 'utf8')) as RunResult;
+    const [storm, throughput] = [run.tests[0]!.tiers[0]!, run.tests[1]!.tiers[0]!];
+    for (const tier of [storm, throughput]) {
+      const counts = tier.connectionCounts;
+      assert.equal(counts.attempted, cases.length);
+      assert.equal(counts.failedByKind['handshake'], HANDSHAKE_CASES.length, JSON.stringify(counts));
+      assert.equal(counts.failedByKind['timeout'], 1, JSON.stringify(counts));
+      // healthy, the frame cases, close-mid-frame, stop-reading, no-pong
+      assert.equal(counts.established, cases.length - HANDSHAKE_CASES.length - 1);
+      const closes = tier.unexpectedCloses;
+      const byCode = (code: number) => Object.values(MALFORMED_FRAME_CASES).filter((c) => c === code).length;
+      assert.equal(closes['1002'], byCode(1002), JSON.stringify(closes));
+      assert.equal(closes['1007'], byCode(1007), JSON.stringify(closes));
+      assert.equal(closes['1009'], byCode(1009), JSON.stringify(closes));
+      assert.equal(closes['1006'], 1, JSON.stringify(closes));
+    }
+    // The healthy connection delivered; stop-reading and no-pong left the barrier incomplete.
+    assert.ok((throughput.messages?.delivered ?? 0) > 0);
+    assert.match(throughput.partial ?? '', /barrier PONGs did not come back/);
+    assert.match(r.stdout, /Throughput/);
+  });
+
+  test('nothing measurable: one clear line, non-zero exit', async () => {
+    const r = await cli(['--path', '/case/status-403', '--test', 'connection-storm', '--tiers', '3']);
+    assert.equal(r.status, 1);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr.trim(), 'wse-bench: nothing could be measured: every connection failed (mostly: handshake)');
+  });
+});

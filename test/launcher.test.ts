@@ -1,0 +1,161 @@
+// --procs N: connections split across worker processes, one phase barrier, results merged, and
+// the merged counts equal to the embedded server's own counters. A dying worker leaves a partial
+// result; a dying launcher leaves no workers behind.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { PhaseBarrier } from '../bench/launcher/barrier.js';
+import { shareOf } from '../bench/launcher/ipc.js';
+import type { RunResult } from '../bench/results.js';
+import { serverDataMessages } from '../bench/tests/tier.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const bundle = `${root}dist/bench.js`;
+
+/** Child processes of `pid` whose command line contains `word`, from /proc. */
+function childrenOf(pid: number, word: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid !== pid) continue;
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (cmdline.includes(word)) found.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return found;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Starts the bundle; resolves when stderr matches `ready` (the send phase is under way). */
+function startRun(args: string[]): { child: ChildProcess; stdout: () => string; stderr: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [bundle, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+const leftovers: number[] = [];
+after(() => {
+  for (const pid of leftovers) if (alive(pid)) process.kill(pid, 'SIGKILL');
+});
+
+describe('splitting and the barrier', () => {
+  test('each tier is split floor + remainder, and the shares add up', () => {
+    assert.deepEqual([0, 1, 2].map((i) => shareOf(200, i, 3)), [67, 67, 66]);
+    assert.deepEqual([0, 1].map((i) => shareOf(1, i, 2)), [1, 0]);
+    for (const n of [1, 7, 100, 1001]) for (const w of [1, 2, 3, 8]) {
+      assert.equal(Array.from({ length: w }, (_, i) => shareOf(n, i, w)).reduce((a, b) => a + b, 0), n);
+    }
+  });
+
+  test('a barrier is released only when every live participant arrived; its hook runs first; a dead one is dropped', async () => {
+    const events: string[] = [];
+    const barrier = new PhaseBarrier(
+      async (phase, seq) => void events.push(`hook ${phase} ${seq}`),
+      (participant, seq) => events.push(`release ${participant} ${seq}`),
+    );
+    barrier.startRound([0, 1, 2]);
+    barrier.arrive(0, 1, 'start');
+    barrier.arrive(1, 1, 'start');
+    await barrier.settled();
+    assert.deepEqual(events, []);
+    barrier.arrive(2, 1, 'start');
+    await barrier.settled();
+    assert.deepEqual(events, ['hook start 1', 'release 0 1', 'release 1 1', 'release 2 1']);
+    events.length = 0;
+    barrier.arrive(0, 2, 'done');
+    barrier.arrive(2, 2, 'done');
+    await barrier.settled();
+    assert.deepEqual(events, []);
+    barrier.remove(1); // died
+    await barrier.settled();
+    assert.deepEqual(events, ['hook done 2', 'release 0 2', 'release 2 2']);
+  });
+});
+
+describe('dist/bench.js --procs 2', () => {
+  test('throughput 200 connections: merged delivered count equals the embedded server\'s counters', () => {
+    const r = spawnSync(process.execPath, [bundle, '--test', 'throughput', '--tiers', '200', '--procs', '2', '--duration', '1', '--output', 'json'], {
+      cwd: root, encoding: 'utf8', timeout: 60_000,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const run = JSON.parse(r.stdout) as RunResult;
+    assert.equal(run.procs, 2);
+    assert.equal(run.partial, undefined);
+    const tier = run.tests[0]!.tiers[0]!;
+    assert.equal(tier.connections, 200);
+    assert.equal(tier.connectionCounts.established, 200);
+    assert.equal(tier.workers?.length, 2);
+    assert.ok(tier.messages !== undefined && tier.messages.delivered > 0);
+    assert.ok(tier.server !== undefined, 'the launcher read the server counters');
+    assert.equal(serverDataMessages(tier.server.counters), tier.messages.delivered);
+    assert.equal(tier.server.counters.messages.json, tier.server.counters.messages.text);
+    assert.deepEqual(
+      { ok: tier.consistency?.ok, client: tier.consistency?.clientDelivered, server: tier.consistency?.serverReceived },
+      { ok: true, client: tier.messages.delivered, server: tier.messages.delivered },
+    );
+    // The rate is over the common window of both workers.
+    assert.ok(Math.abs(tier.messages.deliveredPerSec - tier.messages.delivered / (tier.messages.windowMs / 1000)) < 1e-6);
+  });
+
+  test('a worker killed mid-run: partial result with its exit cause, exit 0, the other finished, no orphans', async () => {
+    const run = startRun(['--test', 'throughput', '--tiers', '200', '--procs', '2', '--duration', '3', '--output', 'json', '--progress']);
+    await waitFor(() => /sending/.test(run.stderr()), 30_000, 'the send phase');
+    const workers = childrenOf(run.child.pid!, 'worker');
+    const servers = childrenOf(run.child.pid!, 'serve');
+    leftovers.push(...workers, ...servers);
+    assert.equal(workers.length, 2);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    process.kill(workers[1]!, 'SIGKILL');
+    const code = await run.exited;
+    assert.equal(code, 0, run.stderr());
+    const result = JSON.parse(run.stdout()) as RunResult;
+    assert.match(result.partial ?? '', /killed by SIGKILL/);
+    const tier = result.tests[0]!.tiers[0]!;
+    assert.match(tier.partial ?? '', /killed by SIGKILL/);
+    assert.equal(tier.workers?.length, 1, 'only the surviving worker\'s usage');
+    assert.ok((tier.messages?.delivered ?? 0) > 0, 'the other worker finished its tier');
+    assert.equal(tier.consistency?.ok, true, tier.consistency?.message);
+    await waitFor(() => [...workers, ...servers].every((pid) => !alive(pid)), 10_000, 'workers and server to exit');
+  });
+
+  test('the launcher killed: its workers exit (IPC disconnect)', async () => {
+    const run = startRun(['--test', 'throughput', '--tiers', '50', '--procs', '2', '--duration', '5', '--output', 'json', '--progress']);
+    await waitFor(() => /sending/.test(run.stderr()), 30_000, 'the send phase');
+    const workers = childrenOf(run.child.pid!, 'worker');
+    const servers = childrenOf(run.child.pid!, 'serve');
+    leftovers.push(...workers, ...servers);
+    assert.equal(workers.length, 2);
+    run.child.kill('SIGKILL');
+    await run.exited;
+    await waitFor(() => workers.every((pid) => !alive(pid)), 5_000, 'orphaned workers to exit');
+    // The embedded server is not the launcher's to reap here; stop it so no process outlives the test.
+    for (const pid of servers) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  });
+});
