@@ -6,6 +6,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { availableParallelism } from 'node:os';
+import { parseArgs } from '../bench/cli/parse-args.js';
+import { UsageError } from '../bench/cli/usage-error.js';
 import { PhaseBarrier } from '../bench/launcher/barrier.js';
 import { shareOf } from '../bench/launcher/ipc.js';
 import type { RunResult } from '../bench/results.js';
@@ -63,6 +66,34 @@ function startRun(args: string[]): { child: ChildProcess; stdout: () => string; 
 const leftovers: number[] = [];
 after(() => {
   for (const pid of leftovers) if (alive(pid)) process.kill(pid, 'SIGKILL');
+});
+
+describe('--procs, --per-worker, --start-at on the command line', () => {
+  const facts = { hasGlobalWebSocket: true, runtimeLabel: 'test' };
+  const options = (argv: string[]) => {
+    const parsed = parseArgs(argv, facts);
+    assert.equal(parsed.kind, 'run');
+    return parsed.kind === 'run' ? parsed.options : assert.fail();
+  };
+
+  test('a count, auto, and a list (a scaling series)', () => {
+    assert.equal(options([]).procs, 1);
+    assert.equal(options(['--procs', '3']).procs, 3);
+    assert.equal(options(['--procs', '3']).procsSeries, undefined);
+    assert.equal(options(['--procs', 'auto']).procs, availableParallelism());
+    const series = options(['--procs', '1,2']);
+    assert.equal(series.procs, 2);
+    assert.deepEqual(series.procsSeries, [1, 2]);
+    assert.equal(options(['--procs', '2', '--per-worker']).perWorker, true);
+    assert.equal(options(['--start-at', '1795750000000']).startAtEpochMs, 1795750000000);
+  });
+
+  test('refusals are one-line usage errors', () => {
+    assert.throws(() => parseArgs(['--procs', '0'], facts), UsageError);
+    assert.throws(() => parseArgs(['--procs', 'many'], facts), UsageError);
+    assert.throws(() => parseArgs(['--per-worker'], facts), /--per-worker needs --procs/);
+    assert.throws(() => parseArgs(['--start-at', 'soon'], facts), UsageError);
+  });
 });
 
 describe('splitting and the barrier', () => {

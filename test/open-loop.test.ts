@@ -197,7 +197,7 @@ describe('open loop against a server that stalls for 1 s', () => {
     // A ping due during the stall waits for its end: ~20 % of the samples spread over 0…1 s.
     assert.ok(o.corrected.p99 >= 900_000, `corrected p99 ${o.corrected.p99} µs`);
     assert.ok(o.corrected.max >= 950_000, `corrected max ${o.corrected.max} µs`);
-    // Measured from the actual write only the one ping per connection in flight saw the stall.
+    // Measured from the actual write only the ≤ 4 pings per connection in flight saw the stall.
     assert.ok(o.uncorrected.p99 < 300_000, `uncorrected p99 ${o.uncorrected.p99} µs`);
     assert.ok(o.uncorrected.max >= 900_000, `the in-flight ping saw the stall: ${o.uncorrected.max} µs`);
     assert.equal(tier.latency?.p99, o.corrected.p99, 'the tier latency is the corrected one');
@@ -270,16 +270,16 @@ describe('--ramp against a server that answers pings 20 ms late', () => {
   after(() => server.stop());
 
   test('steps until corrected p99 breaks the SLO and names the highest passing rate', async () => {
-    // One ping in flight and 20 ms per answer: 50 pings/s per connection at most.
-    const result = await run(server, 'ping-latency', { tiers: [2], pings: 20 }, { per: 'connection', ramp: [10, 20, 200, 400], sloMs: 250 });
-    assert.deepEqual(result.tiers.map((t) => t.label), ['10/s per conn', '20/s per conn', '200/s per conn'], JSON.stringify(result.ramp));
+    // Four pings in flight and 20 ms per answer: 200 pings/s per connection at most.
+    const result = await run(server, 'ping-latency', { tiers: [2], pings: 20 }, { per: 'connection', ramp: [10, 20, 1000, 2000], sloMs: 250 });
+    assert.deepEqual(result.tiers.map((t) => t.label), ['10/s per conn', '20/s per conn', '1000/s per conn'], JSON.stringify(result.ramp));
     assert.deepEqual(result.tiers.map((t) => t.openLoop?.withinSlo), [true, true, false]);
     const verdict = result.ramp?.[0];
     assert.ok(verdict !== undefined);
     assert.equal(verdict.highestPassingPerConnection, 20);
     assert.equal(verdict.highestPassingTotal, 40);
-    assert.deepEqual(verdict.stepsPerConnection, [10, 20, 200]);
-    assert.match(verdict.failedBecause ?? '', /200\/s per conn: achieved \d+ of 400 msg\/s/);
+    assert.deepEqual(verdict.stepsPerConnection, [10, 20, 1000]);
+    assert.match(verdict.failedBecause ?? '', /1000\/s per conn: achieved \d+ of 2000 msg\/s/);
     const slow = result.tiers[2]!.openLoop!;
     assert.ok(slow.corrected.p99 > slow.uncorrected.p99, 'falling behind shows only in the corrected latency');
     assertSchemaValid(result);

@@ -21,6 +21,7 @@ import { parseArgs, type ParsedCommand } from '../bench/cli/parse-args.js';
 import { UsageError } from '../bench/cli/usage-error.js';
 import type { BenchOptions } from '../bench/options.js';
 import type { RunResult } from '../bench/results.js';
+import { ServeUsageError, parseServeArgs, serveArgsOf } from '../bench/server/serve-args.js';
 import { generateSelfSignedCertificate, writeCertificateFiles, type CertificateFiles, type CertificatePair } from '../bench/server/tls-cert.js';
 import { connect } from '../core/client.js';
 import type { WebSocketConnection } from '../core/connection.js';
@@ -331,6 +332,18 @@ describe('TLS flags', () => {
     assert.match(refusal(['--tls', '--ca', 'ca.pem', '--insecure']), /exclude/);
     assert.match(refusal(['--cert', 'c.pem']), /--cert and --key/);
     assert.match(refusal(['--host', 'h', '--tls', '--cert', 'c.pem', '--key', 'k.pem']), /embedded server/);
+  });
+});
+
+describe('serve flags', () => {
+  test('--cert/--key imply --tls, go together, and reach the worker processes', () => {
+    const served = parseServeArgs(['--cert', 'c.pem', '--key', 'k.pem']);
+    assert.equal(served.tls, true);
+    const args = serveArgsOf(served, 5006);
+    assert.deepEqual(args.slice(args.indexOf('--cert'), args.indexOf('--cert') + 4), ['--cert', 'c.pem', '--key', 'k.pem']);
+    assert.equal(parseServeArgs(['--tls']).certFile, undefined, '--tls alone: generated at start');
+    assert.throws(() => parseServeArgs(['--key', 'k.pem']), ServeUsageError);
+    assert.equal(serveArgsOf(parseServeArgs([]), 5006).includes('--cert'), false);
   });
 });
 

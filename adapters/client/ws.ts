@@ -100,6 +100,8 @@ function failureOf(url: string, error: Error): ConnectError {
   const errno = (error as NodeJS.ErrnoException).code;
   let kind: ConnectFailureKind = connectFailureKindOf(errno);
   if (isTlsErrorCode(errno)) kind = 'tls';
+  // Node's HTTP parser refusing the upgrade response (HPE_HEADER_OVERFLOW, HPE_INVALID_…).
+  else if (errno?.startsWith('HPE_') === true) kind = 'handshake';
   else if (kind === 'other' && errno === undefined) {
     kind = /timed out/i.test(error.message) ? 'timeout' : 'handshake';
   }

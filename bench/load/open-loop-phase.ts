@@ -130,7 +130,10 @@ export class OpenLoopPhase implements PhaseHandler {
     this.lastProgressMs = this.startMs;
     this.scheduleEndMs = this.startMs + this.plan.messagesPerConnection * this.intervalMs;
     this.unfinished = this.senders.size;
-    for (const sender of this.senders.values()) sender.connection.phase = this;
+    for (const sender of this.senders.values()) {
+      sender.connection.phase = this;
+      sender.nextDueAt = this.startMs + sender.stagger * this.intervalMs;
+    }
     const outcome = await new Promise<PhaseOutcome>((resolve) => {
       const onAbort = (): void => this.finish('aborted');
       this.settle = (result) => {
@@ -201,12 +204,17 @@ export class OpenLoopPhase implements PhaseHandler {
 
   private tick(): void {
     const now = performance.now();
+    let waiting = false;
     for (const sender of this.senders.values()) {
+      if (sender.finished) continue;
       // Most ticks most connections have nothing due: one comparison each.
-      if (!sender.finished && now >= sender.nextDueAt) this.pump(sender, now);
+      if (now >= sender.nextDueAt) this.pump(sender, now);
+      if (sender.outstanding > 0 || now >= sender.nextDueAt) waiting = true;
     }
     if (this.behindAtScheduleEnd < 0 && now >= this.scheduleEndMs) this.recordScheduleEnd();
-    if (now - this.lastProgressMs >= OPEN_LOOP_STALL_MS) this.finish('stalled');
+    // A stall is a wait on the server or the transport, not a slow timetable's quiet gap.
+    if (!waiting) this.lastProgressMs = now;
+    else if (now - this.lastProgressMs >= OPEN_LOOP_STALL_MS) this.finish('stalled');
   }
 
   /** Writes every message of `sender` that is due by `now`, as far as its window allows. */

@@ -17,8 +17,11 @@ const MAX_PROBE_SPAN_BYTES = 64 * 1024;
  * it the client holds back (a stalled server stops it, as TCP would), and due messages wait.
  */
 export const DATA_PROBE_WINDOW = 8;
-/** ping-latency keeps the reference's one ping in flight; a late ping counts from when it was due. */
-export const PING_PROBE_WINDOW = 1;
+/**
+ * ping-latency: pings go out when due, not after the previous PONG, up to this many unanswered;
+ * then they wait, and a late ping's corrected latency counts from when it was due.
+ */
+export const PING_PROBE_WINDOW = 4;
 /** A step achieved less than this share of its requested rate: the rate was not sustained. */
 export const SUSTAINED_SHARE = 0.95;
 
