@@ -60,6 +60,17 @@ function parseTarget(url: string): Target | ConnectError {
   };
 }
 
+// A connection storm dials one URL thousands of times: the last parse is kept (a Target is
+// never modified after parseTarget built it).
+let lastParsed: { url: string; target: Target } | undefined;
+
+function targetOf(url: string): Target | ConnectError {
+  if (lastParsed !== undefined && lastParsed.url === url) return lastParsed.target;
+  const target = parseTarget(url);
+  if (!(target instanceof ConnectError)) lastParsed = { url, target };
+  return target;
+}
+
 /**
  * Opens a WebSocket to a ws:// or wss:// URL. Resolves once the 101 response has been checked;
  * rejects with a ConnectError (refused, timeout, fd-limit, address-unavailable, reset, tls,
@@ -67,7 +78,7 @@ function parseTarget(url: string): Target | ConnectError {
  */
 export function connect(url: string, options: ClientConnectOptions = {}): Promise<WebSocketConnection> {
   return new Promise<WebSocketConnection>((resolve, reject) => {
-    const target = parseTarget(url);
+    const target = targetOf(url);
     if (target instanceof ConnectError) {
       reject(target);
       return;

@@ -7,6 +7,7 @@
 // target table and rewrites the A/B section of BENCHMARKS.md (the ceiling section is left alone).
 //   node scripts/bench-ab.mjs [--quick] [--runtimes node,node22,bun] [--repeat K] [--no-profile]
 //                             [--no-write] [--json FILE]
+import { build } from 'esbuild';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, platform, release, tmpdir } from 'node:os';
@@ -31,6 +32,7 @@ const { values } = parseArgs({
     'no-profile': { type: 'boolean', default: false },
     'no-write': { type: 'boolean', default: false },
     json: { type: 'string' },
+    'hold-rounds': { type: 'string' },
   },
 });
 const quick = values.quick;
@@ -47,6 +49,7 @@ for (const r of runtimes) {
   }
 }
 
+const holdRounds = Math.min(repeat, Number(values['hold-rounds'] ?? 1));
 // Tiers: the issue's targets; --quick shrinks the big ones so the whole run takes ~2 minutes.
 const HOLD_TIER = quick ? 2000 : 10000;
 const STORM_BIG = quick ? 2000 : 5000;
@@ -59,7 +62,9 @@ const GROUPS = [
   },
   { name: 'c1000', args: ['--test', 'ping-latency,connection-storm', '--tiers', '1000', '--pings', '10'] },
   { name: 'storm-big', args: ['--test', 'connection-storm', '--tiers', String(STORM_BIG)] },
-  { name: 'hold', args: ['--test', 'sustained-hold', '--tiers', `100,${HOLD_TIER}`, '--hold', '2', '--hold-ping-interval', '1'] },
+  // The longest group (ws opens ~10K connections at a few hundred a second): core and ws only, in
+  // the first round only unless --hold-rounds says otherwise.
+  { name: 'hold', args: ['--test', 'sustained-hold', '--tiers', `100,${HOLD_TIER}`, '--hold', '2', '--hold-ping-interval', '1'], transports: ['core', 'ws'], rounds: holdRounds },
 ];
 
 const log = (line) => process.stderr.write(`${line}\n`);
@@ -93,7 +98,8 @@ function startServer({ mode, profileDir }) {
       const match = /ws:\/\/127\.0\.0\.1:(\d+)\/\S* transport=(\S+)/.exec(out);
       if (match) {
         child.stdout.off('data', onData);
-        resolve({ child, port: Number(match[1]), transport: match[2], banner: out.split('\n')[0].replace(/ token=\S+/, '') });
+        const token = /token=(\S+)/.exec(out)?.[1] ?? '';
+        resolve({ child, port: Number(match[1]), transport: match[2], token, banner: out.split('\n')[0].replace(/ token=\S+/, '') });
       }
     };
     child.stdout.on('data', onData);
@@ -191,6 +197,18 @@ const samples = {}; // key → metric → number[]
 const errors = []; // one line per failed child
 const ceilings = {}; // runtime → framesPerSec[]
 let procsSamples; // { 1: number[], 2: number[] }, when the CLI has --procs
+const memory = {}; // mode → rssKB | heapUsedKB | … → number[]
+const MEMORY_CONNECTIONS = quick ? 2000 : 5000;
+
+async function buildMemoryProbe() {
+  const outfile = join(root, '.build/connection-memory.mjs');
+  await build({ entryPoints: [join(root, 'bench/perf/connection-memory.ts')], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning',
+    external: ['@trufflesuite/uws-js-unofficial', 'uWebSockets.js'],
+    // bundled CommonJS (ws) calls require(): give the ESM bundle one, as build.mjs does
+    banner: { js: "import { createRequire as __abCreateRequire } from 'node:module';\nconst require = __abCreateRequire(import.meta.url);" },
+  });
+  return outfile;
+}
 
 if (!existsSync(BUNDLE)) {
   log('bench:ab: building dist/bench.js');
@@ -206,7 +224,9 @@ log(`bench:ab: ${server.banner}${hasTaskset ? ` (pinned to core ${serverCore}; c
 try {
   for (let round = 1; round <= repeat; round++) {
     for (const group of GROUPS) {
+      if (group.rounds !== undefined && round > group.rounds) continue;
       for (const combo of combos) {
+        if (group.transports !== undefined && !group.transports.includes(combo.transport)) continue;
         log(`bench:ab: round ${round}/${repeat} ${group.name} ${combo.key}`);
         const result = await runClient(combo.runtime, combo.transport, server.port, group.args);
         if (result.error) {
@@ -242,6 +262,23 @@ try {
         (ceilings[runtime] ??= []).push(c.framesPerSec);
       } catch (error) {
         errors.push(`ceiling ${runtime} round ${round}: ${error.message}`);
+      }
+    }
+  }
+  // Memory of one held connection with garbage collected before and after, raw socket vs sessions.
+  if (runtimes.includes('node')) {
+    const probe = await buildMemoryProbe();
+    for (let round = 1; round <= Math.min(repeat, 3); round++) {
+      for (const mode of ['raw', 'core', 'ws']) {
+        log(`bench:ab: round ${round} connection memory ${mode}`);
+        const [cmd, args] = pinned(clientCores, process.execPath, ['--expose-gc', probe, '--port', String(server.port), '--token', server.token, '--mode', mode, '--connections', String(MEMORY_CONNECTIONS)]);
+        const run = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', timeout: 120_000 });
+        try {
+          const m = JSON.parse(run.stdout.trim().split('\n').pop());
+          for (const key of ['rssKB', 'heapUsedKB', 'heapTotalKB', 'externalKB']) ((memory[mode] ??= {})[key] ??= []).push(m[key]);
+        } catch {
+          errors.push(`connection memory ${mode} round ${round}: ${(run.stderr || run.error?.message || 'no output').trim().split('\n').pop()}`);
+        }
       }
     }
   }
@@ -335,7 +372,10 @@ lines.push(`- Runtimes: ${runtimes.map((r) => versions[r]).join(', ')}`);
 lines.push(`- Server: \`${server.banner.replace(/^wse-bench serve: /, '')}\` (embedded, run under ${versions.node ?? `Node ${process.version}`}${hasTaskset ? `, pinned to core ${serverCore} with \`taskset\`; clients pinned to core ${clientCores}` : ''})`);
 lines.push(`- Command: \`${cmd}\` (${quick ? 'quick profile' : 'full'}; took ${((Date.now() - started) / 60000).toFixed(1)} min; ${date} UTC)`);
 lines.push(`- Each client run: \`<runtime> dist/bench.js --host 127.0.0.1 --port <server> --transport <t> --output json\` plus one of:`);
-for (const g of GROUPS) lines.push(`  - \`${g.args.join(' ')}\``);
+for (const g of GROUPS) {
+  const only = [g.transports ? `${g.transports.join(' and ')} only` : '', g.rounds !== undefined && g.rounds < repeat ? `${g.rounds} round(s): no median of 3` : ''].filter(Boolean).join(', ');
+  lines.push(`  - \`${g.args.join(' ')}\`${only ? ` (${only})` : ''}`);
+}
 lines.push(`- Runs interleaved (every combination once per round, ${repeat} round(s)); median (min–max). Ceiling: \`measureCeiling\` of scripts/lib/ceiling.mjs, 100 connections, in the same rounds.`);
 lines.push('- The machine was shared with other work while this ran: absolute numbers vary between runs; ratios of interleaved runs are the point.');
 lines.push('');
@@ -378,6 +418,17 @@ if (procsVerdict) {
   lines.push(`--procs: client processes + server used ${fmtStat(procsVerdict.cpu1, 'cores')} cores with one client process and ${fmtStat(procsVerdict.cpu2, 'cores')} with two, of ${cpus().length} cores on the machine: ` +
     `a second client process can only add what the server leaves free, so ≥ 1.8× needs more cores than this machine has whenever the server needs most of one.`, '');
 }
+if (Object.keys(memory).length > 0) {
+  lines.push(`### Memory of one held connection (${versions.node}, ${MEMORY_CONNECTIONS.toLocaleString('en-US')} connections, garbage collected before and after)`, '');
+  lines.push('`node --expose-gc .build/connection-memory.mjs --mode raw|core|ws` (bench/perf/connection-memory.ts): raw = a plain `net` socket connected to the server and nothing else; core / ws = a WSE session (upgrade, server_ready, client_hello) on that transport.', '');
+  lines.push('| Connection | RSS KB | V8 heap used KB | V8 heap total KB | external KB |', '|---|---:|---:|---:|---:|');
+  for (const mode of ['raw', 'core', 'ws']) {
+    const m = memory[mode];
+    if (!m) continue;
+    lines.push(`| ${mode} | ${['rssKB', 'heapUsedKB', 'heapTotalKB', 'externalKB'].map((k) => fmtStat(stats(m[k] ?? []), 'KB')).join(' | ')} |`);
+  }
+  lines.push('');
+}
 if (Object.keys(profiles).length > 0) {
   lines.push('### Where the time goes (CPU profiles of a Node 20 core run, top self time)', '');
   for (const [group, p] of Object.entries(profiles)) {
@@ -399,7 +450,7 @@ lines.push(END);
 const section = lines.join('\n');
 process.stdout.write(`${section}\n`);
 
-if (values.json) writeFileSync(values.json, JSON.stringify({ versions, samples, ceilings, procs: procsSamples, verdicts, profiles, errors }, null, 2));
+if (values.json) writeFileSync(values.json, JSON.stringify({ versions, samples, ceilings, procs: procsSamples, memory, verdicts, profiles, errors }, null, 2));
 if (!values['no-write']) {
   const path = join(root, 'BENCHMARKS.md');
   const current = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n';

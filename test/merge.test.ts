@@ -95,6 +95,15 @@ describe('mergeTiers', () => {
     assert.notEqual(m.latency!.p99, averagedP99);
   });
 
+  test('TLS handshake histograms merge like the others; tiers without them get none', () => {
+    const a = samples(7, 300);
+    const b = samples(8, 500);
+    const m = mergeTiers({ parts: [tier({ tlsHandshake: histogramOf(a) }), tier({ tlsHandshake: histogramOf(b) })], sources: ['a', 'b'] });
+    assert.deepEqual(m.tlsHandshake?.p99, histogramOf([...a, ...b]).p99);
+    assert.equal(m.tlsHandshake?.count, 800);
+    assert.equal(mergeTiers({ parts: [tier({}), tier({})], sources: ['a', 'b'] }).tlsHandshake, undefined);
+  });
+
   test('rates are recomputed over the common window, not added up', () => {
     // Two clients, 100,000 messages each, windows 1.0–3.0 s and 1.5–3.5 s: common window 2.5 s.
     const a = tier({ messages: messages(100_000, 1000, 3000), startedAtEpochMs: 1000, endedAtEpochMs: 3000 });

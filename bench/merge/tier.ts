@@ -2,6 +2,7 @@
 // machines): counts summed, histograms merged from their HDR encodings (percentiles are never
 // averaged), rates recomputed over the common window (earliest start → latest end).
 import type { ConnectionCounts, HoldCounts, MessageCounts, ServerSide, TierResult } from '../results.js';
+import { mergeOpenLoopResults } from '../load/open-loop-merge.js';
 import { mergeLatencySummaries } from '../stats/histogram.js';
 import { judgeSaturation } from '../stats/saturation.js';
 import { mergedConsistency } from './consistency.js';
@@ -60,6 +61,10 @@ export function mergeTiers(input: TierMergeInput): TierResult {
   if (connectLatency !== undefined) merged.connectLatency = connectLatency;
   const latency = mergeLatencySummaries(parts.map((p) => p.latency));
   if (latency !== undefined) merged.latency = latency;
+  const tlsHandshake = mergeLatencySummaries(parts.map((p) => p.tlsHandshake));
+  if (tlsHandshake !== undefined) merged.tlsHandshake = tlsHandshake;
+  const openLoop = mergeOpenLoopResults(parts.map((p) => p.openLoop));
+  if (openLoop !== undefined) merged.openLoop = openLoop;
   const messages = mergeMessageCounts(parts.map((p) => p.messages), connectionCounts.established);
   if (messages !== undefined) merged.messages = messages;
   const hold = mergeHoldCounts(parts);
