@@ -1,7 +1,7 @@
 // The client role: TCP connect (plus TLS for wss://), HTTP upgrade, then a WebSocketConnection.
 // Every failure becomes a ConnectError whose kind the benchmark counts; the socket never outlives it.
 import { closeSync, openSync } from 'node:fs';
-import { connect as netConnect, type Socket } from 'node:net';
+import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_MAX_MESSAGE_SIZE } from './constants.js';
 import { ConnectError, connectFailureKindOf, type ConnectFailureKind } from './errors.js';
@@ -134,6 +134,8 @@ export function connect(url: string, options: ClientConnectOptions = {}): Promis
       const connection = new WebSocketConnection(socket, 'client', {
         maxMessageSize: options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
         head: result.rest,
+        // an IP literal we dialled is the peer's address; a host name is left to getpeername
+        ...(isIP(target.host) !== 0 ? { remoteAddress: target.host } : {}),
         ...(options.closeTimeoutMs !== undefined ? { closeTimeoutMs: options.closeTimeoutMs } : {}),
       });
       resolve(connection);

@@ -17,6 +17,8 @@ export interface WebSocketConnectionOptions {
   head?: Buffer;
   /** How long a started close handshake waits for the peer before the socket is destroyed. */
   closeTimeoutMs?: number;
+  /** The peer's address when the caller knows it already (spares a getpeername call per connection). */
+  remoteAddress?: string;
 }
 
 export interface WebSocketConnectionEvents {
@@ -76,7 +78,7 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
     this.role = role;
     this.socket = socket as OwnedSocket;
     this.socket[kConnection] = this;
-    this.remoteAddress = socket.remoteAddress ?? '';
+    this.remoteAddress = options.remoteAddress ?? socket.remoteAddress ?? '';
     this.closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
     this.encoder = ENCODERS[role];
     // The decoder's role is the side that receives, i.e. ours.

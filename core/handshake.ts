@@ -26,9 +26,21 @@ const REASON_PHRASES: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
+const KEY_POOL_BYTES = 16 * 256;
+let keyPool = Buffer.alloc(0);
+let keyPoolOffset = KEY_POOL_BYTES;
+
 /** A fresh Sec-WebSocket-Key: 16 random bytes, base64 (RFC 6455 §4.1). */
 export function generateWebSocketKey(): string {
-  return randomBytes(16).toString('base64');
+  // Drawn from a pooled random buffer, each 16 bytes used once: a connection storm made one
+  // randomBytes call per connection otherwise.
+  if (keyPoolOffset === KEY_POOL_BYTES) {
+    keyPool = randomBytes(KEY_POOL_BYTES);
+    keyPoolOffset = 0;
+  }
+  const key = keyPool.toString('base64', keyPoolOffset, keyPoolOffset + 16);
+  keyPoolOffset += 16;
+  return key;
 }
 
 /** Sec-WebSocket-Accept for a key: base64(SHA-1(key + GUID)) (RFC 6455 §4.2.2). */

@@ -33,6 +33,20 @@ export const sharedMaskPool = new MaskPool();
 const rotatedKey = new Uint8Array(4);
 const rotatedKeyWord = new Uint32Array(rotatedKey.buffer);
 
+// One word view over the whole ArrayBuffer masked last: the frames of a burst (and of the frame
+// slab) share one ArrayBuffer, so masking them makes no view per frame. Only the last buffer is
+// held on to.
+let viewBuffer: ArrayBufferLike | undefined;
+let viewWords: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
+
+function wordsOf(buffer: ArrayBufferLike): Uint32Array<ArrayBufferLike> {
+  if (buffer !== viewBuffer) {
+    viewBuffer = buffer;
+    viewWords = new Uint32Array(buffer, 0, buffer.byteLength >>> 2);
+  }
+  return viewWords;
+}
+
 /** Below this many bytes the word loop's setup costs more than it saves. */
 const WORD_LOOP_MIN = 32;
 
@@ -63,9 +77,11 @@ export function applyMask(
     rotatedKey[2] = mask[maskAt + ((phase + 2) & 3)]!;
     rotatedKey[3] = mask[maskAt + ((phase + 3) & 3)]!;
     const key = rotatedKeyWord[0]!;
-    const words = new Uint32Array(data.buffer, data.byteOffset + i, (end - i) >>> 2);
-    for (let w = 0; w < words.length; w++) words[w]! ^= key;
-    i += words.length * 4; // whole words: the phase is unchanged
+    const words = wordsOf(data.buffer);
+    const first = (data.byteOffset + i) >>> 2; // i is 4-byte aligned here
+    const count = (end - i) >>> 2;
+    for (let w = first, last = first + count; w < last; w++) words[w]! ^= key;
+    i += count * 4; // whole words: the phase is unchanged
   }
   for (; i < end; i++) {
     data[i]! ^= mask[maskAt + phase]!;

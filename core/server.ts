@@ -84,6 +84,7 @@ export function acceptWebSocket(socket: Socket, options: WebSocketServerOptions,
     const connection = new WebSocketConnection(socket, 'server', {
       maxMessageSize: options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
       head: rest,
+      remoteAddress,
       ...(options.closeTimeoutMs !== undefined ? { closeTimeoutMs: options.closeTimeoutMs } : {}),
     });
     onConnection(connection, requestHead(request));
