@@ -35,7 +35,7 @@ export const SERVE_USAGE = `Usage: wse-bench serve [options]   run the embedded 
   --issuer <s>               JWT issuer (wse-bench)
   --audience <s>             JWT audience (wse-bench)
   --mode wse|sink            parse every message like WSE, or only count frames (wse)
-  --transport auto|uws|bun|core   WebSocket server (auto: Bun.serve on Bun, uWebSockets.js on Node, else core)
+  --transport auto|uws|bun|core   WebSocket server (auto: core, the fastest measured; uws: uWebSockets.js where a build loads; bun: Bun.serve under Bun)
   --workers <n>              server processes sharing the port (1)
   --max-connections <n>      connections over this are closed right after the upgrade (100000)
   --rate-limit off|wse       WSE's per-connection token bucket: 100000 capacity, 10000/s (off)

@@ -2,7 +2,7 @@
 // the primary of N worker processes. With --ipc (spawned by startEmbeddedServer or a primary) it
 // reports readiness and stats over the IPC channel and exits when that channel goes away.
 import { readFileSync } from 'node:fs';
-import { loadServerTransport } from '../../adapters/server/index.js';
+import { selectServerTransport } from '../../adapters/server/index.js';
 import { mintToken } from './auth.js';
 import { isParentToChild, type ChildToParent } from './ipc.js';
 import { createServerMsgpackCodec } from './msgpack.js';
@@ -71,7 +71,7 @@ export function sendToParent(message: ChildToParent, sent?: () => void): void {
 
 /** One server process: listens, serves until SIGINT/SIGTERM (or the IPC parent goes away). */
 async function runServerProcess(options: ServeOptions): Promise<number> {
-  const { transport, note } = loadServerTransport(options.transport);
+  const { transport, note } = selectServerTransport(options.transport);
   if (note !== undefined && !options.ipc) process.stderr.write(`wse-bench serve: ${note}\n`);
   let merged: ServerStats | undefined; // pushed by a multi-worker primary
   const app: WseServerApp = new WseServerApp({

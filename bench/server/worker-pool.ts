@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import cluster, { type Worker } from 'node:cluster';
 import { createServer, type AddressInfo } from 'node:net';
-import { loadServerTransport } from '../../adapters/server/index.js';
+import { selectServerTransport } from '../../adapters/server/index.js';
 import { isChildToParent, isParentToChild, mergeStats, type ChildToParent, type ParentToChild } from './ipc.js';
 import type { ServeOptions } from './serve-args.js';
 import { serveArgsOf } from './serve-args.js';
@@ -23,7 +23,7 @@ const MERGED_PUSH_INTERVAL_MS = 500;
 const READY_TIMEOUT_MS = 15_000;
 
 export async function runServerPrimary(options: ServeOptions): Promise<number> {
-  const resolved = loadServerTransport(options.transport);
+  const resolved = selectServerTransport(options.transport);
   const isBun = typeof (globalThis as { Bun?: unknown }).Bun !== 'undefined';
   const useCluster = resolved.transport.name === 'core' && !isBun;
   const script = process.argv[1] ?? '';
