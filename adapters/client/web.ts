@@ -8,6 +8,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { ConnectError, connectFailureKindOf, type ConnectFailureKind } from '../../core/errors.js';
 import { dialTls, type ClientTlsOptions } from '../../core/tls.js';
 import type { ClientTransport, DialOptions, MessageSocket, MessageSocketEvents } from '../../core/wse/transport.js';
+import { DrainWaiter } from './drain-waiter.js';
 
 const DRAIN_POLL_MS = 1;
 /** The close code a web WebSocket reports when the connection dropped without a close frame. */
@@ -34,14 +35,13 @@ export function webTlsRefusal(tls: ClientTlsOptions | undefined): string | undef
 }
 
 class WebMessageSocket implements MessageSocket {
-  private drainWaiters: (() => void)[] = [];
-  private pollTimer: ReturnType<typeof setTimeout> | undefined;
-  private closed = false;
+  private readonly drain: DrainWaiter;
 
   constructor(
     private readonly ws: WebSocket,
     events: MessageSocketEvents,
   ) {
+    this.drain = new DrainWaiter(() => ws.bufferedAmount, DRAIN_POLL_MS);
     ws.onmessage = (event: MessageEvent) => {
       const data: unknown = event.data;
       if (typeof data === 'string') events.message(data, false);
@@ -51,9 +51,7 @@ class WebMessageSocket implements MessageSocket {
       events.error(new Error(`WebSocket error: ${(event as ErrorEvent).message ?? 'unknown'}`));
     };
     ws.onclose = (event: CloseEvent) => {
-      this.closed = true;
-      this.drainWaiters = [];
-      if (this.pollTimer !== undefined) clearTimeout(this.pollTimer);
+      this.drain.close();
       events.close(event.code, event.reason);
     };
   }
@@ -71,12 +69,7 @@ class WebMessageSocket implements MessageSocket {
   }
 
   onceDrained(callback: () => void): void {
-    if (this.ws.bufferedAmount === 0) {
-      callback();
-      return;
-    }
-    this.drainWaiters.push(callback);
-    this.schedulePoll();
+    this.drain.wait(callback);
   }
 
   close(code = 1000, reason = ''): void {
@@ -87,20 +80,6 @@ class WebMessageSocket implements MessageSocket {
     const ws = this.ws as MaybeTerminable;
     if (typeof ws.terminate === 'function') ws.terminate();
     else ws.close();
-  }
-
-  private schedulePoll(): void {
-    if (this.pollTimer !== undefined || this.closed) return;
-    this.pollTimer = setTimeout(() => {
-      this.pollTimer = undefined;
-      if (this.ws.bufferedAmount !== 0) {
-        this.schedulePoll();
-        return;
-      }
-      const waiters = this.drainWaiters;
-      this.drainWaiters = [];
-      for (const waiter of waiters) waiter();
-    }, DRAIN_POLL_MS);
   }
 }
 

@@ -10,31 +10,30 @@ import WebSocket from 'ws';
 import { ConnectError, connectFailureKindOf, type ConnectFailureKind } from '../../core/errors.js';
 import { isTlsErrorCode, sniServerName, type ClientTlsOptions } from '../../core/tls.js';
 import type { ClientTransport, DialOptions, MessageSocket, MessageSocketEvents } from '../../core/wse/transport.js';
+import { DrainWaiter } from './drain-waiter.js';
 
 const DRAIN_POLL_MS = 1;
 /** With a TCP 'drain' to wait for, polling is only the fallback for bytes ws held itself. */
 const DRAIN_FALLBACK_POLL_MS = 10;
 
 class WsMessageSocket implements MessageSocket {
-  private drainWaiters: (() => void)[] = [];
-  private pollTimer: ReturnType<typeof setTimeout> | undefined;
-  private closed = false;
+  private readonly drain: DrainWaiter;
 
   constructor(
     private readonly ws: WebSocket,
-    private readonly tcp: Socket | undefined,
+    tcp: Socket | undefined,
     events: MessageSocketEvents,
     readonly tlsHandshakeMicros: number | undefined,
   ) {
+    this.drain = new DrainWaiter(() => ws.bufferedAmount, tcp === undefined ? DRAIN_POLL_MS : DRAIN_FALLBACK_POLL_MS);
     ws.on('message', (data, isBinary) => events.message(toBuffer(data), isBinary));
     ws.on('error', (error) => events.error(error));
     ws.once('close', (code, reason) => {
-      this.closed = true;
-      this.drainWaiters = [];
-      if (this.pollTimer !== undefined) clearTimeout(this.pollTimer);
+      this.drain.close();
       events.close(code, reason.toString());
     });
-    tcp?.on('drain', () => this.checkDrained());
+    // ws may still hold bytes of its own after the socket drained: the waiter looks again shortly.
+    tcp?.on('drain', () => this.drain.check());
     // Bun's stand-in for `ws` may hand out a socket object that never emits 'drain'.
   }
 
@@ -51,12 +50,7 @@ class WsMessageSocket implements MessageSocket {
   }
 
   onceDrained(callback: () => void): void {
-    if (this.ws.bufferedAmount === 0) {
-      callback();
-      return;
-    }
-    this.drainWaiters.push(callback);
-    this.schedulePoll();
+    this.drain.wait(callback);
   }
 
   close(code?: number, reason?: string): void {
@@ -67,26 +61,6 @@ class WsMessageSocket implements MessageSocket {
     this.ws.terminate();
   }
 
-  private schedulePoll(): void {
-    if (this.pollTimer === undefined && !this.closed) {
-      this.pollTimer = setTimeout(() => {
-        this.pollTimer = undefined;
-        this.checkDrained();
-      }, this.tcp === undefined ? DRAIN_POLL_MS : DRAIN_FALLBACK_POLL_MS);
-    }
-  }
-
-  private checkDrained(): void {
-    if (this.drainWaiters.length === 0 || this.closed) return;
-    // ws may still hold bytes of its own after the socket drained: look again shortly.
-    if (this.ws.bufferedAmount !== 0) {
-      this.schedulePoll();
-      return;
-    }
-    const waiters = this.drainWaiters;
-    this.drainWaiters = [];
-    for (const waiter of waiters) waiter();
-  }
 }
 
 function toBuffer(data: WebSocket.RawData): Buffer {

@@ -3,20 +3,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { ServerTlsFiles } from '../../adapters/server/transport.js';
 import { isChildToParent, type ParentToChild } from './ipc.js';
+import type { ServeOptions } from './serve-args.js';
 import type { ServerStats } from './stats.js';
 
-export interface EmbeddedServerOptions {
-  host: string;
+/** The serve flags the benchmark sets (the same meaning as `serve`'s), plus how to launch it. */
+export interface EmbeddedServerOptions
+  extends Pick<ServeOptions, 'host' | 'secret' | 'issuer' | 'audience' | 'mode' | 'transport' | 'workers' | 'maxConnections' | 'rateLimit'> {
   /** 0 = any free port. */
   port: number;
-  secret: string;
-  issuer: string;
-  audience: string;
-  mode: 'wse' | 'sink';
-  transport: 'auto' | 'uws' | 'bun' | 'core';
-  workers: number;
-  maxConnections: number;
-  rateLimit: 'off' | 'wse';
   /** Serve wss:// with these PEM files. */
   tls?: ServerTlsFiles;
   /** Path of dist/bench.js to run as `<runtime> <script> serve …`; default process.argv[1]. */
