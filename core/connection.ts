@@ -4,6 +4,7 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { CloseCode, DEFAULT_MAX_MESSAGE_SIZE, MAX_CONTROL_PAYLOAD, Opcode, type Role } from './constants.js';
+import { sharedBurstPool } from './burst-pool.js';
 import type { WebSocketProtocolError } from './errors.js';
 import { FrameDecoder, isValidWireCloseCode, type FrameHandler } from './frame-decoder.js';
 import { FrameEncoder } from './frame-encoder.js';
@@ -66,6 +67,9 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
   private closeCode: number = CloseCode.Abnormal;
   private closeReason = '';
   private closeTimer: NodeJS.Timeout | undefined;
+  /** Pooled bursts handed to the socket, oldest first; each goes back when its write completes. */
+  private burstsInFlight: Buffer[] | undefined;
+  private onBurstWritten: ((error?: Error | null) => void) | undefined;
 
   /**
    * Takes over a socket whose upgrade has completed; the caller must have removed its own
@@ -116,7 +120,17 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
   sendRepeated(data: string | Buffer, count: number, isBinary: boolean = typeof data !== 'string'): boolean {
     if (this.state !== 'open') return false;
     if (count <= 0) return !this.socket.writableNeedDrain;
-    return this.socket.write(this.encoder.encodeRepeated(isBinary ? Opcode.Binary : Opcode.Text, data, count));
+    const burst = this.encoder.encodeRepeated(isBinary ? Opcode.Binary : Opcode.Text, data, count);
+    if (!sharedBurstPool.isPooled(burst)) return this.socket.write(burst);
+    (this.burstsInFlight ??= []).push(burst);
+    return this.socket.write(burst, (this.onBurstWritten ??= (error) => this.releaseBurst(error)));
+  }
+
+  /** Write callbacks come in write order, so the oldest burst in flight is the one written. */
+  private releaseBurst(error?: Error | null): void {
+    const burst = this.burstsInFlight?.shift();
+    // A failed write may leave the buffer anywhere: let the collector have it.
+    if (burst !== undefined && (error === undefined || error === null)) sharedBurstPool.give(burst);
   }
 
   /** Sends a ping control frame (payload up to 125 bytes). */

@@ -2,6 +2,7 @@
 // masks each frame with a fresh key (§5.3); a server never masks.
 import type { Opcode, Role } from './constants.js';
 import { MAX_CONTROL_PAYLOAD } from './constants.js';
+import { sharedBurstPool } from './burst-pool.js';
 import { applyMask, sharedMaskPool } from './mask.js';
 
 const SLAB_SIZE = 64 * 1024;
@@ -74,6 +75,10 @@ function writePayload(out: Buffer, at: number, payload: Buffer | string, length:
 
 export class FrameEncoder {
   private readonly masked: boolean;
+  // The bytes of the last string encodeRepeated was given: senders repeat one payload, and a
+  // 64 KB string costs more to encode than the copy of its cached bytes.
+  private repeatedText: string | undefined;
+  private repeatedBytes: Buffer = Buffer.alloc(0);
 
   constructor(role: Role) {
     this.masked = role === 'client';
@@ -99,15 +104,17 @@ export class FrameEncoder {
   /**
    * `count` complete frames of the same payload in one buffer (the throughput hot path): the
    * payload is encoded once, then the frame is copied by doubling and each copy gets its own key.
+   * A result of BURST_POOL_MIN bytes or more comes from sharedBurstPool: give it back once written.
    */
   encodeRepeated(opcode: Opcode, payload: Buffer | string, count: number): Buffer {
     if (!Number.isInteger(count) || count < 0) throw new RangeError(`invalid frame count ${count}`);
-    const length = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
+    if (typeof payload === 'string') payload = this.bytesOfRepeated(payload);
+    const length = payload.length;
     if (isControl(opcode)) checkControl(length, true);
     const keyAt = baseHeaderSize(length);
     const frameSize = keyAt + (this.masked ? 4 : 0) + length;
     const total = frameSize * count;
-    const out = total <= SLAB_FRAME_MAX ? sharedSlab.alloc(total) : Buffer.allocUnsafe(total);
+    const out = total <= SLAB_FRAME_MAX ? sharedSlab.alloc(total) : sharedBurstPool.take(total);
     if (count === 0) return out;
     const payloadAt = writeHeader(out, 0, opcode, true, length, this.masked) + (this.masked ? 4 : 0);
     writePayload(out, payloadAt, payload, length);
@@ -122,6 +129,14 @@ export class FrameEncoder {
       }
     }
     return out;
+  }
+
+  private bytesOfRepeated(text: string): Buffer {
+    if (text !== this.repeatedText) {
+      this.repeatedBytes = Buffer.from(text, 'utf8');
+      this.repeatedText = text;
+    }
+    return this.repeatedBytes;
   }
 
   /** A close frame; without a code the payload is empty (RFC 6455 §5.5.1). */

@@ -29,22 +29,40 @@ export class MaskPool {
 export const sharedMaskPool = new MaskPool();
 
 // The key rotated to the current phase, read as one native-endian word: data words are read
-// with the same byte order, so the XOR is right on any platform.
+// with the same byte order, so the XOR is right on any platform. Int32, not Uint32: XOR yields an
+// int32, and loading uint32 words makes V8 box the ones over 2^31.
 const rotatedKey = new Uint8Array(4);
-const rotatedKeyWord = new Uint32Array(rotatedKey.buffer);
+const rotatedKeyWord = new Int32Array(rotatedKey.buffer);
 
 // One word view over the whole ArrayBuffer masked last: the frames of a burst (and of the frame
 // slab) share one ArrayBuffer, so masking them makes no view per frame. Only the last buffer is
 // held on to.
 let viewBuffer: ArrayBufferLike | undefined;
-let viewWords: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
+let viewWords: Int32Array<ArrayBufferLike> = new Int32Array(0);
 
-function wordsOf(buffer: ArrayBufferLike): Uint32Array<ArrayBufferLike> {
+function wordsOf(buffer: ArrayBufferLike): Int32Array<ArrayBufferLike> {
   if (buffer !== viewBuffer) {
     viewBuffer = buffer;
-    viewWords = new Uint32Array(buffer, 0, buffer.byteLength >>> 2);
+    viewWords = new Int32Array(buffer, 0, buffer.byteLength >>> 2);
   }
   return viewWords;
+}
+
+/**
+ * XORs `count` words from `first` with `key`, four per iteration: measured 1.5–3× faster than one
+ * per iteration on 64 KB under Node 20, Node 22 and Bun (scripts/bench-mask.mjs).
+ */
+function xorWords(words: Int32Array<ArrayBufferLike>, first: number, count: number, key: number): void {
+  const last = first + count;
+  const lastQuad = first + (count & ~3);
+  let w = first;
+  for (; w < lastQuad; w += 4) {
+    words[w] ^= key;
+    words[w + 1] ^= key;
+    words[w + 2] ^= key;
+    words[w + 3] ^= key;
+  }
+  for (; w < last; w++) words[w] ^= key;
 }
 
 /** Below this many bytes the word loop's setup costs more than it saves. */
@@ -76,11 +94,9 @@ export function applyMask(
     rotatedKey[1] = mask[maskAt + ((phase + 1) & 3)]!;
     rotatedKey[2] = mask[maskAt + ((phase + 2) & 3)]!;
     rotatedKey[3] = mask[maskAt + ((phase + 3) & 3)]!;
-    const key = rotatedKeyWord[0]!;
-    const words = wordsOf(data.buffer);
-    const first = (data.byteOffset + i) >>> 2; // i is 4-byte aligned here
     const count = (end - i) >>> 2;
-    for (let w = first, last = first + count; w < last; w++) words[w]! ^= key;
+    // i is 4-byte aligned here
+    xorWords(wordsOf(data.buffer), (data.byteOffset + i) >>> 2, count, rotatedKeyWord[0]!);
     i += count * 4; // whole words: the phase is unchanged
   }
   for (; i < end; i++) {

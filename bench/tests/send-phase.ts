@@ -18,8 +18,8 @@ export const SEND_HIGH_WATER_BYTES = 256 * 1024;
 /** Bytes one connection may hand to its transport per event-loop turn, so others get their turn. */
 const TURN_BUDGET_BYTES = 64 * 1024;
 /** Bytes one sendRepeated burst aims for (one write on the core transport). */
-const BURST_BYTES = 16 * 1024;
-const MAX_BURST_MESSAGES = 64;
+const BURST_BYTES = 64 * 1024;
+const MAX_BURST_MESSAGES = 512;
 /** A flow-control ping follows at most every this many payload bytes on a connection. */
 const MAX_MARKER_BYTES = 128 * 1024;
 /**
