@@ -102,9 +102,21 @@ export class FrameDecoder {
   private run(): void {
     for (;;) {
       switch (this.state) {
-        case State.Header:
-          if (this.unread < 2 || !this.readHeader()) return;
+        case State.Header: {
+          if (this.unread < 2) return;
+          // Fast path: both bytes in the first chunk (almost always) are read without readByte.
+          const chunk = this.chunks[0]!;
+          const at = this.offset;
+          let accepted: boolean;
+          if (chunk.length - at >= 2) {
+            this.skip(chunk, at, 2);
+            accepted = this.readHeader(chunk[at]!, chunk[at + 1]!);
+          } else {
+            accepted = this.readHeader(this.readByte(), this.readByte());
+          }
+          if (!accepted) return;
           break;
+        }
         case State.Length16:
           if (this.unread < 2) return;
           this.payloadLength = (this.readByte() << 8) | this.readByte();
@@ -113,11 +125,24 @@ export class FrameDecoder {
         case State.Length64:
           if (this.unread < 8 || !this.readLength64()) return;
           break;
-        case State.MaskKey:
+        case State.MaskKey: {
           if (this.unread < 4) return;
-          for (let i = 0; i < 4; i++) this.maskKey[i] = this.readByte();
+          const chunk = this.chunks[0]!;
+          const at = this.offset;
+          if (chunk.length - at >= 4) {
+            // Copied, not viewed: the chunk may be dropped before the payload is complete.
+            const key = this.maskKey;
+            key[0] = chunk[at]!;
+            key[1] = chunk[at + 1]!;
+            key[2] = chunk[at + 2]!;
+            key[3] = chunk[at + 3]!;
+            this.skip(chunk, at, 4);
+          } else {
+            for (let i = 0; i < 4; i++) this.maskKey[i] = this.readByte();
+          }
           this.state = State.Payload;
           break;
+        }
         case State.Payload:
           if (this.unread < this.payloadLength) return;
           this.state = State.Header;
@@ -129,10 +154,15 @@ export class FrameDecoder {
     }
   }
 
+  /** Consumes `count` bytes that lie in the first chunk, `chunk`, from `at`. */
+  private skip(chunk: Buffer, at: number, count: number): void {
+    this.offset = at + count;
+    this.unread -= count;
+    if (this.offset === chunk.length) this.dropFirstChunk();
+  }
+
   /** First two header bytes (§5.2); false when the frame is refused. */
-  private readHeader(): boolean {
-    const b0 = this.readByte();
-    const b1 = this.readByte();
+  private readHeader(b0: number, b1: number): boolean {
     if ((b0 & 0x40) !== 0) return this.fail('WS_ERR_UNEXPECTED_RSV_1', 'RSV1 must be clear');
     if ((b0 & 0x30) !== 0) return this.fail('WS_ERR_UNEXPECTED_RSV_2_3', 'RSV2 and RSV3 must be clear');
     const fin = (b0 & 0x80) !== 0;
