@@ -90,7 +90,8 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
     this.pendingChunks = options.head !== undefined && options.head.length > 0 ? [options.head] : [];
     socket.setNoDelay(true);
     socket.on('data', WebSocketConnection.onSocketData);
-    socket.on('end', WebSocketConnection.onSocketEnd);
+    // Without allowHalfOpen, net ends our side by itself; a listener would cost an array per socket.
+    if (socket.allowHalfOpen) socket.on('end', WebSocketConnection.onSocketEnd);
     socket.on('error', WebSocketConnection.onSocketError);
     socket.on('close', WebSocketConnection.onSocketClose);
     socket.on('drain', WebSocketConnection.onSocketDrain);
@@ -221,7 +222,7 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
   }
 
   private static onSocketEnd(this: OwnedSocket): void {
-    // The peer finished sending; finish ours too (matters for sockets made with allowHalfOpen).
+    // The peer finished sending; finish ours too (only registered for allowHalfOpen sockets).
     this.end();
   }
 

@@ -72,13 +72,15 @@ export class FrameDecoder {
   private opcode = 0;
   private masked = false;
   private payloadLength = 0;
-  private readonly maskKey = Buffer.alloc(4);
+  /** Made on the first masked frame: client-side decoders never need one. */
+  private maskKey: Buffer | undefined;
 
   // The fragmented message being reassembled (messageOpcode 0 = none open).
   private messageOpcode = 0;
   private fragments: Buffer[] = [];
   private fragmentBytes = 0;
-  private readonly utf8 = new Utf8Validator();
+  /** Made on the first fragmented text message: most connections never see one. */
+  private utf8: Utf8Validator | undefined;
 
   constructor(handler: FrameHandler, options: FrameDecoderOptions) {
     this.handler = handler;
@@ -131,14 +133,16 @@ export class FrameDecoder {
           const at = this.offset;
           if (chunk.length - at >= 4) {
             // Copied, not viewed: the chunk may be dropped before the payload is complete.
-            const key = this.maskKey;
+            // allocUnsafe: 4 bytes of the shared pool instead of an ArrayBuffer per connection.
+            const key = (this.maskKey ??= Buffer.allocUnsafe(4));
             key[0] = chunk[at]!;
             key[1] = chunk[at + 1]!;
             key[2] = chunk[at + 2]!;
             key[3] = chunk[at + 3]!;
             this.skip(chunk, at, 4);
           } else {
-            for (let i = 0; i < 4; i++) this.maskKey[i] = this.readByte();
+            const key = (this.maskKey ??= Buffer.allocUnsafe(4));
+            for (let i = 0; i < 4; i++) key[i] = this.readByte();
           }
           this.state = State.Payload;
           break;
@@ -260,7 +264,7 @@ export class FrameDecoder {
 
   private startFragments(payload: Buffer): void {
     this.messageOpcode = this.opcode;
-    if (this.opcode === OPCODE_TEXT && !this.utf8.write(payload)) {
+    if (this.opcode === OPCODE_TEXT && !(this.utf8 ??= new Utf8Validator()).write(payload)) {
       this.fail('WS_ERR_INVALID_UTF8', 'invalid UTF-8 in a text message');
       return;
     }
@@ -270,13 +274,13 @@ export class FrameDecoder {
   private continueFragments(payload: Buffer): void {
     const isText = this.messageOpcode === OPCODE_TEXT;
     // Each fragment is checked as it arrives; a character split across fragments carries over.
-    if (isText && !this.utf8.write(payload)) {
+    if (isText && !this.utf8!.write(payload)) {
       this.fail('WS_ERR_INVALID_UTF8', 'invalid UTF-8 in a text message');
       return;
     }
     this.addFragment(payload);
     if (!this.fin) return;
-    if (isText && !this.utf8.finish()) {
+    if (isText && !this.utf8!.finish()) {
       this.fail('WS_ERR_INVALID_UTF8', 'text message ends inside a UTF-8 sequence');
       return;
     }
@@ -356,12 +360,15 @@ export class FrameDecoder {
       }
     }
     this.unread -= length;
-    if (this.masked) applyMask(payload, this.maskKey, 0, 0, length);
+    if (this.masked) applyMask(payload, this.maskKey!, 0, 0, length);
     return payload;
   }
 
   private dropFirstChunk(): void {
-    this.chunks.shift();
+    // length = 0 lets V8 drop the list's backing store, which shift() keeps: an idle connection
+    // then holds no array storage.
+    if (this.chunks.length === 1) this.chunks.length = 0;
+    else this.chunks.shift();
     this.offset = 0;
   }
 

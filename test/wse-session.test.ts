@@ -173,7 +173,7 @@ for (const transport of availableTransports()) {
 
     const open = async (
       listener: WseSessionListener,
-      overrides: { token?: string; authVia?: 'cookie' | 'bearer'; timeoutMs?: number } = {},
+      overrides: { token?: string; authVia?: 'cookie' | 'bearer'; timeoutMs?: number; keepServerHello?: boolean } = {},
     ): Promise<WseSession> => {
       const session = await WseSession.connect(
         {
@@ -183,6 +183,7 @@ for (const transport of availableTransports()) {
           authVia: overrides.authVia ?? 'cookie',
           timeoutMs: overrides.timeoutMs ?? 3000,
           clientVersion: 'wse-bench-ts/test',
+          keepServerHello: overrides.keepServerHello ?? false,
         },
         listener,
       );
@@ -203,7 +204,7 @@ for (const transport of availableTransports()) {
     for (const authVia of ['cookie', 'bearer'] as const) {
       test(`connects with the token in the ${authVia}: hello after ready, server_hello stored`, async () => {
         server.mode = 'wse';
-        const session = await open(new RecordingListener(), { authVia });
+        const session = await open(new RecordingListener(), { authVia, keepServerHello: true });
         assert.ok(session.connectMicros > 0);
         const side = server.lastSide();
         await waitFor(() => side.helloAfterReady !== undefined, 'client_hello');
@@ -213,6 +214,21 @@ for (const transport of availableTransports()) {
         session.close();
       });
     }
+
+    test('server_hello is not kept unless asked for', async () => {
+      server.mode = 'wse';
+      const session = await open(new RecordingListener());
+      const side = server.lastSide();
+      await waitFor(() => side.helloAfterReady !== undefined, 'client_hello');
+      // The server answers client_hello with server_hello; a ping after it comes back after it.
+      const listener = new RecordingListener();
+      const pinged = await open(listener);
+      pinged.sendPing();
+      await waitFor(() => listener.rtts.length > 0, 'pong');
+      assert.equal(session.serverHello, undefined);
+      assert.equal(pinged.serverHello, undefined);
+      session.close();
+    });
 
     test('PONGs are matched to pings in FIFO order with positive RTTs', async () => {
       server.mode = 'wse';

@@ -24,6 +24,8 @@ export interface WseConnectOptions {
   msgpack?: MsgpackCodec;
   /** Certificate trust and SNI for wss:// URLs. */
   tls?: ClientTlsOptions;
+  /** Keep server_hello for `serverHello` (a few hundred bytes a session; off by default). */
+  keepServerHello?: boolean;
 }
 
 export interface WseSessionListener {
@@ -43,6 +45,9 @@ export interface WseSessionListener {
 const AUTH_HINT = 'check --secret, --issuer and --audience (the server\'s JWT settings)';
 
 // Codes a server uses when it drops a connection it cannot take (1013 = try again later).
+/** Shared by every session without msgpack: one object per session adds up at 100K sessions. */
+const NO_MSGPACK: DecodeOptions = Object.freeze({});
+
 const SERVER_FULL_CODES = new Set<number>([CloseCode.Normal, CloseCode.GoingAway, CloseCode.NoStatus, CloseCode.Abnormal, 1013]);
 
 type SessionState = 'dialling' | 'awaiting-ready' | 'open' | 'failed' | 'closed';
@@ -63,9 +68,14 @@ export class WseSession {
   private readyBeforeSocket = false;
   private messagesBeforeReady = 0;
   private authError: { code: string; message: string } | undefined;
-  /** server_hello as it arrived (a copy), decoded only when asked for: most sessions never ask. */
-  private helloData: { data: Buffer | string; isBinary: boolean } | undefined;
+  /** server_hello as it arrived (a copy), kept with keepServerHello and decoded only when asked for. */
+  private helloData: Buffer | string | undefined;
+  private helloIsBinary = false;
   private readonly decodeOptions: DecodeOptions;
+  // Only what is needed after connecting is kept, not the whole options object.
+  private readonly url: string;
+  private readonly clientVersion: string;
+  private readonly keepServerHello: boolean;
   // Ping send times (performance.now() ms), a queue read from `pingHead`.
   private pingTimes: number[] = [];
   private pingHead = 0;
@@ -73,10 +83,13 @@ export class WseSession {
   private readonly events: MessageSocketEvents;
 
   private constructor(
-    private readonly options: WseConnectOptions,
+    options: WseConnectOptions,
     private readonly listener: WseSessionListener,
   ) {
-    this.decodeOptions = options.msgpack !== undefined ? { msgpack: options.msgpack } : {};
+    this.url = options.url;
+    this.clientVersion = options.clientVersion;
+    this.keepServerHello = options.keepServerHello === true;
+    this.decodeOptions = options.msgpack !== undefined ? { msgpack: options.msgpack } : NO_MSGPACK;
     this.events = new SessionEvents(this);
   }
 
@@ -113,7 +126,7 @@ export class WseSession {
   get serverHello(): WseMessage | undefined {
     const hello = this.helloData;
     if (hello === undefined) return undefined;
-    const result = decodeWseMessage(hello.data, hello.isBinary, this.decodeOptions);
+    const result = decodeWseMessage(hello, this.helloIsBinary, this.decodeOptions);
     return result.ok ? result.message : undefined;
   }
 
@@ -184,7 +197,7 @@ export class WseSession {
     this.pending = undefined;
     clearTimeout(pending.timer);
     this.state = 'open';
-    socket.send(clientHello(this.options.clientVersion));
+    socket.send(clientHello(this.clientVersion));
     this.connectMicros = (performance.now() - pending.startedAt) * 1000;
     pending.resolve(this);
   }
@@ -228,8 +241,10 @@ export class WseSession {
     } else if (type === 'rate_limit_warning') {
       this.listener.onRateLimitWarning();
     } else if (type === 'server_hello') {
+      if (!this.keepServerHello) return;
       // data may be a view of the socket's read buffer: keep a copy
-      this.helloData = { data: typeof data === 'string' ? data : Buffer.from(data), isBinary };
+      this.helloData = typeof data === 'string' ? data : Buffer.from(data);
+      this.helloIsBinary = isBinary;
     } else {
       this.listener.onMessage?.(message, result.kind);
     }
@@ -254,7 +269,7 @@ export class WseSession {
 
   private authFailure(detail: string): ConnectError {
     const serverSaid = this.authError !== undefined && this.authError.message !== '' ? ` (${this.authError.message})` : '';
-    return new ConnectError('auth', `${this.options.url}: the server refused the token: ${detail}${serverSaid}; ${AUTH_HINT}`);
+    return new ConnectError('auth', `${this.url}: the server refused the token: ${detail}${serverSaid}; ${AUTH_HINT}`);
   }
 
   private popPing(): void {
@@ -286,7 +301,7 @@ export class WseSession {
       return;
     }
     if (this.pending === undefined) return;
-    const url = this.options.url;
+    const url = this.url;
     const why = reason === '' ? '' : ` (${reason})`;
     if (code === CloseCode.WseAuthFailed || this.authError !== undefined) {
       this.fail(this.authFailure(`close ${code}${why}`));
