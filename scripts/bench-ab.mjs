@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { cpus, platform, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { measureCeiling, root, runtimeBinary, runtimeVersion, stopAllChildren } from './lib/ceiling.mjs';
+import { measureCeiling, measureFloor, root, runtimeBinary, runtimeVersion, stopAllChildren } from './lib/ceiling.mjs';
 import { summarizeProfile } from '../bench/perf/cpu-profile.mjs';
 
 const START = '<!-- ab:start -->';
@@ -65,7 +65,16 @@ const GROUPS = [
   { name: 'storm-big', args: ['--test', 'connection-storm', '--tiers', String(STORM_BIG)] },
   // The longest group (ws opens ~10K connections at a few hundred a second): core and ws only, in
   // the first round only unless --hold-rounds says otherwise.
-  { name: 'hold', args: ['--test', 'sustained-hold', '--tiers', `100,${HOLD_TIER}`, '--hold', '2', '--hold-ping-interval', '1'], transports: ['core', 'ws'], rounds: holdRounds },
+  { name: 'hold', args: ['--test', 'sustained-hold', '--tiers', `100,${HOLD_TIER / 2},${HOLD_TIER}`, '--hold', '2', '--hold-ping-interval', '1'], transports: ['core', 'ws'], rounds: holdRounds },
+];
+/**
+ * The raw-client floor runs (bench/ceiling/floor-client.ts), one per group whose latency or
+ * connection metrics it bounds, with the same connection counts and pings as those groups.
+ */
+const FLOOR_RUNS = [
+  { connections: 100, pings: 20, metrics: { pingP50_100: (f) => f.rttP50Micros / 1000, pingP99_100: (f) => f.rttP99Micros / 1000 } },
+  { connections: 1000, pings: 10, metrics: { pingP50_1000: (f) => f.rttP50Micros / 1000, pingP99_1000: (f) => f.rttP99Micros / 1000, storm1000: (f) => f.connectRatePerSec } },
+  { connections: STORM_BIG, pings: 0, metrics: { stormBig: (f) => f.connectRatePerSec } },
 ];
 
 const log = (line) => process.stderr.write(`${line}\n`);
@@ -165,7 +174,8 @@ const METRICS = {
   pingP99_1000: { group: 'c1000', unit: 'ms', better: 'lower', read: (r) => ms(tier(r, 'ping-latency', 1000)?.latency?.p99) },
   storm1000: { group: 'c1000', unit: 'conn/s', better: 'higher', read: (r) => tier(r, 'connection-storm', 1000)?.connectRatePerSec },
   stormBig: { group: 'storm-big', unit: 'conn/s', better: 'higher', read: (r) => tier(r, 'connection-storm', STORM_BIG)?.connectRatePerSec },
-  rssPerConn: { group: 'hold', unit: 'KB', better: 'lower', read: rssPerConnection },
+  rssPerConn: { group: 'hold', unit: 'KB', better: 'lower', read: (r) => rssPerConnection(r, HOLD_TIER / 2) },
+  rssPerConnFrom100: { group: 'hold', unit: 'KB', better: 'lower', read: (r) => rssPerConnection(r, 100) },
   throughputClientCpu: { group: 'send', unit: 'cores', better: 'lower', read: (r) => tier(r, 'throughput', 100)?.client?.cpuCores },
   throughputServerCpu: { group: 'send', unit: 'cores', better: 'lower', read: (r) => tier(r, 'throughput', 100)?.server?.cpuCores },
 };
@@ -179,9 +189,13 @@ function sizeCell(result) {
   return t?.tiers.find((x) => x.connections === 100 && x.messages?.payloadBytes === 65536);
 }
 
-/** Client RSS growth from the 100-connection hold to the big one, per added connection, KB. */
-function rssPerConnection(result) {
-  const small = tier(result, 'sustained-hold', 100);
+/**
+ * Client RSS growth per added connection, KB, from the `from`-connection hold to the big one. From
+ * half the big tier it is the marginal cost of a held connection; from 100 it also spreads one-time
+ * growth (V8's young generation grows to its full size, code is compiled) over the connections.
+ */
+function rssPerConnection(result, from) {
+  const small = tier(result, 'sustained-hold', from);
   const big = tier(result, 'sustained-hold', HOLD_TIER);
   if (!small || !big || big.connectionCounts.established < HOLD_TIER * 0.99) return undefined;
   return (big.client.rssBytes - small.client.rssBytes) / (big.connectionCounts.established - small.connectionCounts.established) / KB;
@@ -262,6 +276,18 @@ try {
       }
     }
     for (const runtime of runtimes) {
+      for (const run of FLOOR_RUNS) {
+        log(`bench:ab: round ${round}/${repeat} raw-client floor ${runtime} ${run.connections} conns`);
+        try {
+          const f = await measureFloor({ runtime, port: server.port, token: server.token, connections: run.connections, pings: run.pings, cores: hasTaskset ? clientCores : undefined });
+          const bucket = (samples[`${runtime}/floor`] ??= {});
+          for (const [metric, read] of Object.entries(run.metrics)) (bucket[metric] ??= []).push(read(f));
+        } catch (error) {
+          errors.push(`floor ${runtime} ${run.connections} round ${round}: ${error.message}`);
+        }
+      }
+    }
+    for (const runtime of runtimes) {
       log(`bench:ab: round ${round}/${repeat} ceiling ${runtime}`);
       try {
         const c = await measureCeiling({ runtime, connections: 100, durationSec: quick ? 2 : 3, warmupSec: 1 });
@@ -303,7 +329,10 @@ function ratioTarget(target, runtime, metric, baselineTransport, goal, direction
   const base = med(`${runtime}/${baselineTransport}`, metric);
   if (!core || !base) return;
   const ratio = direction === 'higher' ? core.median / base.median : base.median / core.median;
-  verdicts.push({ target, runtime, metric, core, base, baselineTransport, ratio, goal: `≥ ${goal}×`, met: ratio >= goal, profileGroup });
+  // The best ratio any client could show against this baseline: the raw-client floor's.
+  const floor = med(`${runtime}/floor`, metric);
+  const floorRatio = floor === undefined ? undefined : direction === 'higher' ? floor.median / base.median : base.median / floor.median;
+  verdicts.push({ target, runtime, metric, core, base, baselineTransport, ratio, goal: `≥ ${goal}×`, met: ratio >= goal, profileGroup, floor, floorRatio, goalRatio: goal });
 }
 
 for (const runtime of runtimes) {
@@ -382,7 +411,7 @@ for (const g of GROUPS) {
   const only = [g.transports ? `${g.transports.join(' and ')} only` : '', g.rounds !== undefined && g.rounds < repeat ? `${g.rounds} round(s): no median of 3` : ''].filter(Boolean).join(', ');
   lines.push(`  - \`${g.args.join(' ')}\`${only ? ` (${only})` : ''}`);
 }
-lines.push(`- Runs interleaved (every combination once per round, ${repeat} round(s)); median (min–max). Ceiling: \`measureCeiling\` of scripts/lib/ceiling.mjs, 100 connections, in the same rounds.`);
+lines.push(`- Runs interleaved (every combination once per round, ${repeat} round(s)); median (min–max). Ceiling: \`measureCeiling\` of scripts/lib/ceiling.mjs, 100 connections, and the raw-client floor: \`measureFloor\`, in the same rounds.`);
 lines.push('- The machine was shared with other work while this ran: absolute numbers vary between runs; ratios of interleaved runs are the point.');
 lines.push('');
 lines.push('### Medians per runtime and transport', '');
@@ -401,23 +430,40 @@ const header = {
 lines.push(`| Runtime / transport | ${shown.map((m) => header[m]).join(' | ')} |`);
 lines.push(`|---|${shown.map(() => '---:').join('|')}|`);
 for (const c of combos) lines.push(`| ${versions[c.runtime]} / ${c.transport} | ${shown.map((m) => fmtStat(med(c.key, m), METRICS[m].unit)).join(' | ')} |`);
+for (const runtime of runtimes) {
+  if (samples[`${runtime}/floor`] === undefined) continue;
+  lines.push(`| ${versions[runtime]} / *raw-client floor* | ${shown.map((m) => (med(`${runtime}/floor`, m) ? fmtStat(med(`${runtime}/floor`, m), METRICS[m].unit) : '—')).join(' | ')} |`);
+}
+lines.push('');
+lines.push(
+  '*Raw-client floor*: bench/ceiling/floor-client.ts under the same runtime, pinned like the clients, against the same server in the same rounds: ' +
+    'plain `net` sockets writing a pre-built upgrade request, client_hello and ping frames, reading only frame lengths and the word PONG ' +
+    '(same connection counts, batches of 500, same pings per connection, after one untimed warm-up round of pings). It is the server plus the ' +
+    'socket syscalls that every client pays: no client can beat it by much, so a baseline ÷ floor ratio under a goal means the goal is out of reach on this machine and server.',
+);
+lines.push('');
+lines.push(`RSS/conn: client RSS growth per added connection from the ${(HOLD_TIER / 2).toLocaleString('en-US')}-connection hold to the ${HOLD_TIER.toLocaleString('en-US')}-connection one (the marginal cost of a held connection). ` +
+  `From the 100-connection hold instead, which also spreads one-time heap growth over the connections: ` +
+  combos.filter((c) => med(c.key, 'rssPerConnFrom100')).map((c) => `${c.key} ${fmtStat(med(c.key, 'rssPerConnFrom100'), 'KB')} KB`).join('; ') + '.');
 lines.push('');
 lines.push('Throughput CPU (median, cores): ' + combos.map((c) => `${c.key} client ${fmtStat(med(c.key, 'throughputClientCpu'), 'cores')} / server ${fmtStat(med(c.key, 'throughputServerCpu'), 'cores')}`).join('; ') + '.');
 lines.push('');
 lines.push('### Targets', '');
-lines.push('| Target | Runtime | core | baseline | Ratio / share | Goal | Met |');
-lines.push('|---|---|---:|---:|---:|---|---|');
+lines.push('| Target | Runtime | core | baseline | Ratio / share | Goal | Met | Raw-client floor | Floor\'s ratio (best any client can show) |');
+lines.push('|---|---|---:|---:|---:|---|---|---:|---:|');
 for (const v of verdicts) {
   const unit = METRICS[v.metric].unit;
   const baseline = v.base ? `${v.baselineTransport} ${fmtStat(v.base, unit)}` : v.ceiling ? `ceiling ${fmtStat(v.ceiling, 'frames/s')} frames/s` : '—';
   const ratio = v.base ? `${v.ratio.toFixed(2)}×` : v.ceiling ? `${(v.ratio * 100).toFixed(0)} %` : '—';
-  lines.push(`| ${v.target} | ${versions[v.runtime]} | ${fmtStat(v.core, unit)} ${unit} | ${baseline} | ${ratio} | ${v.goal} | ${v.met ? 'met' : '**not met**'} |`);
+  const floor = v.floor ? `${fmtStat(v.floor, unit)}` : '—';
+  const floorRatio = v.floorRatio === undefined ? '—' : `${v.floorRatio.toFixed(2)}×${v.floorRatio < v.goalRatio ? ' (goal out of reach)' : ''}`;
+  lines.push(`| ${v.target} | ${versions[v.runtime]} | ${fmtStat(v.core, unit)} ${unit} | ${baseline} | ${ratio} | ${v.goal} | ${v.met ? 'met' : '**not met**'} | ${floor} | ${floorRatio} |`);
 }
 if (procsVerdict) {
   const p = procsVerdict;
-  lines.push(`| --procs 2 vs 1 (core, throughput 100) | ${versions.node} | ${fmtStat(p.two, 'msg/s')} msg/s | 1 proc ${fmtStat(p.one, 'msg/s')} | ${p.ratio.toFixed(2)}× | ≥ 1.8× | ${p.ratio >= 1.8 ? 'met' : '**not met**'} |`);
+  lines.push(`| --procs 2 vs 1 (core, throughput 100) | ${versions.node} | ${fmtStat(p.two, 'msg/s')} msg/s | 1 proc ${fmtStat(p.one, 'msg/s')} | ${p.ratio.toFixed(2)}× | ≥ 1.8× | ${p.ratio >= 1.8 ? 'met' : '**not met**'} | — | — |`);
 } else if (runtimes.includes('node')) {
-  lines.push(`| --procs 2 vs 1 | ${versions.node} | — | — | — | ≥ 1.8× | not measured: ${procsSupported ? 'the runs failed (see errors)' : 'this build of dist/bench.js has no --procs option'} |`);
+  lines.push(`| --procs 2 vs 1 | ${versions.node} | — | — | — | ≥ 1.8× | not measured: ${procsSupported ? 'the runs failed (see errors)' : 'this build of dist/bench.js has no --procs option'} | — | — |`);
 }
 lines.push('');
 if (procsVerdict) {

@@ -8,6 +8,9 @@ import { WebSocketServer } from 'ws';
 import { buildMaskedTextFrames, maskedFrameSize, TRADING_MESSAGE } from '../bench/ceiling/frames.js';
 import { CeilingSink } from '../bench/ceiling/sink.js';
 import { runFloodClient } from '../bench/ceiling/flood-client.js';
+import { runFloorClient } from '../bench/ceiling/floor-client.js';
+import { loadServerTransport } from '../adapters/server/index.js';
+import { mint, startTestServer, waitFor } from './server-harness.js';
 
 /**
  * Hands `bytes` to an independent WebSocket server (ws under Node, Bun's own under Bun) after a plain
@@ -112,5 +115,54 @@ describe('ceiling run', () => {
       runFloodClient({ host: '127.0.0.1', port, connections: 3, writeSec: 0.1, burst }),
       /3 of 3 connects failed/,
     );
+  });
+});
+
+describe('raw-client floor (bench/ceiling/floor-client.ts)', () => {
+  test('connects through the WSE handshake and times every ping against the embedded app', async () => {
+    const server = await startTestServer(loadServerTransport('core').transport);
+    try {
+      const report = await runFloorClient({
+        host: '127.0.0.1',
+        port: server.port,
+        path: '/wse?compression=false&protocol_version=1',
+        token: await mint(),
+        connections: 12,
+        batchSize: 5,
+        pings: 3,
+        timeoutMs: 5000,
+      });
+      assert.equal(report.established, 12);
+      assert.equal(report.failed, 0);
+      assert.equal(report.pings, 36);
+      assert.equal(report.pongs, 36, 'every timed ping got its PONG');
+      assert.ok(report.rttP50Micros > 0 && report.rttP99Micros >= report.rttP50Micros);
+      assert.ok(report.connectRatePerSec > 0);
+      // The server read client_hello and both rounds of pings (the untimed warm-up and the timed one).
+      await waitFor(() => server.app.counters.pings === 72);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('a wrong token is a failed connection, not a hang', async () => {
+    const server = await startTestServer(loadServerTransport('core').transport);
+    try {
+      const report = await runFloorClient({
+        host: '127.0.0.1',
+        port: server.port,
+        path: '/wse',
+        token: await mint({ secret: 'not-the-secret' }),
+        connections: 3,
+        batchSize: 3,
+        pings: 1,
+        timeoutMs: 3000,
+      });
+      assert.equal(report.established, 0);
+      assert.equal(report.failed, 3);
+      assert.equal(report.pongs, 0);
+    } finally {
+      await server.stop();
+    }
   });
 });

@@ -1,11 +1,13 @@
 // Entry of the ceiling's child processes, bundled by scripts/bench-ceiling.mjs into .build/ceiling.mjs:
 //   ceiling.mjs sink   --connections C --warmup W [--port 0]
 //   ceiling.mjs client --port P --connections C --warmup W --duration D [--frames-per-write N]
+//   ceiling.mjs floor  --port P --token JWT --connections C [--pings K] [--batch B]   (a WSE server)
 // Each prints JSON lines on stdout ({"event":"listening"|"result"|"error",...}) and exits when done,
 // when its parent goes away (stdin closes) or at its own deadline, whichever comes first.
 import { parseArgs } from 'node:util';
 import { CeilingSink } from './sink.js';
 import { runFloodClient } from './flood-client.js';
+import { runFloorClient } from './floor-client.js';
 import { buildMaskedTextFrames, DEFAULT_FRAMES_PER_WRITE, maskedFrameSize, TRADING_MESSAGE } from './frames.js';
 
 const HOST = '127.0.0.1';
@@ -31,6 +33,10 @@ async function main(): Promise<void> {
       warmup: { type: 'string' },
       duration: { type: 'string' },
       'frames-per-write': { type: 'string' },
+      token: { type: 'string' },
+      pings: { type: 'string' },
+      batch: { type: 'string' },
+      path: { type: 'string' },
     },
   });
   const role = positionals[0];
@@ -67,8 +73,21 @@ async function main(): Promise<void> {
       burst,
     });
     emit({ event: 'result', ...report, burstBytes: burst.length, frameBytes: maskedFrameSize(payload.length) });
+  } else if (role === 'floor') {
+    if (values.port === undefined || values.token === undefined) throw new Error('floor needs --port and --token');
+    const report = await runFloorClient({
+      host: HOST,
+      port: positiveNumber('port', values.port, 0),
+      path: values.path ?? '/wse?compression=false&protocol_version=1',
+      token: values.token,
+      connections,
+      batchSize: Math.max(1, positiveNumber('batch', values.batch, 500)),
+      pings: Math.floor(positiveNumber('pings', values.pings, 0)),
+      timeoutMs: 10_000,
+    });
+    emit({ event: 'result', ...report });
   } else {
-    throw new Error(`first argument must be "sink" or "client", got "${role ?? ''}"`);
+    throw new Error(`first argument must be "sink", "client" or "floor", got "${role ?? ''}"`);
   }
   process.exit(0);
 }

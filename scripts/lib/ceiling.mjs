@@ -158,3 +158,32 @@ export async function measureCeiling({
     for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
 }
+
+/**
+ * The raw-client floor (bench/ceiling/floor-client.ts) against a running WSE server: `connections`
+ * opened in batches, then `pings` sequential pings each (after one untimed round). `cores`, when
+ * given and taskset exists, pins the client like the benchmark's clients. Resolves with its report.
+ */
+export async function measureFloor({ runtime, port, token, connections, pings = 0, cores }) {
+  const script = await buildCeilingBundle();
+  const bin = runtimeBinary(runtime);
+  const args = [script, 'floor', '--port', String(port), '--token', token, '--connections', String(connections), '--pings', String(pings), '--duration', '120'];
+  const pin = cores !== undefined && spawnSync('taskset', ['-V']).status === 0;
+  const [cmd, fullArgs] = pin ? ['taskset', ['-c', cores, bin, ...args]] : [bin, args];
+  let result;
+  let failure;
+  await new Promise((resolve) => {
+    startChild(
+      cmd,
+      fullArgs,
+      (message) => {
+        if (message.event === 'result') result = message;
+        else if (message.event === 'error') failure = message.message;
+      },
+      resolve,
+    );
+  });
+  if (result === undefined) throw new Error(`floor (${runtime}, ${connections} conns): ${failure ?? 'no result'}`);
+  if (result.established < connections) throw new Error(`floor (${runtime}): only ${result.established} of ${connections} connections established`);
+  return result;
+}
