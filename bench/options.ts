@@ -36,6 +36,8 @@ export interface BenchOptions {
   durationSec: number;
   cellDurationSec: number;
   batchSize: number;
+  /** Connections opened, pinged and closed before the first test, untimed (0 = none). */
+  warmupConnections: number;
   /** Upper bound for connection-limit, and the cap passed to the embedded server. */
   maxConnections: number;
   /** connection-limit: first probe (default 1,000; small values for tests). */

@@ -28,6 +28,7 @@ import { clientTlsOptions } from './tests/pool.js';
 import type { ServerStats } from './server/stats.js';
 import type { TestContext } from './tests/context.js';
 import { TEST_RUNNERS } from './tests/index.js';
+import { warmUp } from './tests/warm-up.js';
 import { CLIENT_NAME, VERSION } from './version.js';
 
 export const EXIT_OK = 0;
@@ -138,6 +139,7 @@ export async function runBenchmark(options: BenchOptions): Promise<number> {
       tests = launched.tests;
       if (launched.partial !== undefined) interruption.reason ??= launched.partial;
     } else {
+      await warmUp({ ...baseContext, options: testOptions });
       for (const test of options.tests) {
         if (controller.signal.aborted) break;
         const tiers = options.tiersByTest?.[test] ?? options.tiers;

@@ -15,6 +15,7 @@ import type { TestResult, TierResult } from '../bench/results.js';
 import { startEmbeddedServer } from '../bench/server/embedded.js';
 import type { EmbeddedServer } from '../bench/server/embedded.js';
 import type { TestContext } from '../bench/tests/context.js';
+import { warmUp, warmUpSize } from '../bench/tests/warm-up.js';
 import { TEST_RUNNERS } from '../bench/tests/index.js';
 import { bisectionResolution } from '../bench/tests/connection-limit.js';
 import { AUTH, mint } from './server-harness.js';
@@ -92,6 +93,7 @@ const BASE_OPTIONS: BenchOptions = {
   durationSec: 0.4,
   cellDurationSec: 0.25,
   batchSize: 4,
+  warmupConnections: 0,
   maxConnections: 1000,
   pings: 5,
   holdSec: 1.2,
@@ -201,6 +203,21 @@ for (const transport of availableTransports()) {
       }
       // The client has seen every close; the server may take a moment longer to see the last ones.
       assert.ok(await waitFor(async () => (await server.openConnections()) === 0, 3000), 'connections closed after the tier');
+    });
+
+    test('warm-up: its connections and pings reach the server, are closed, and leave the next tier exact', async () => {
+      const before = await server.server!.stats();
+      const ctx = context(transport, server, { tiers: [4], warmupConnections: 7 });
+      await warmUp(ctx);
+      const afterWarmUp = await server.server!.stats();
+      assert.equal(afterWarmUp.counters.connectionsOpened - before.counters.connectionsOpened, 4, 'capped at the largest tier');
+      assert.equal(afterWarmUp.counters.pings - before.counters.pings, 4 * 5);
+      assert.ok(await waitFor(async () => (await server.openConnections()) === 0, 3000), 'warm-up connections closed');
+      const tier = (await TEST_RUNNERS['ping-latency'](ctx)).tiers[0]!;
+      assertCleanTier(tier, 4);
+      assert.equal(tier.consistency?.serverReceived, 4 * ctx.options.pings, 'warm-up pings are not counted in the tier');
+      assert.equal(warmUpSize({ ...ctx.options, warmupConnections: 0 }), 0);
+      assert.equal(warmUpSize({ ...ctx.options, tiers: [3], tiersByTest: { 'ping-latency': [50] }, tests: ['ping-latency'], warmupConnections: 20 }), 20);
     });
 
     test('ping-latency: every ping answered, RTT percentiles, server agrees', async () => {

@@ -131,6 +131,7 @@ describe('raw-client floor (bench/ceiling/floor-client.ts)', () => {
         batchSize: 5,
         pings: 3,
         timeoutMs: 5000,
+        warmupConnections: 4,
       });
       assert.equal(report.established, 12);
       assert.equal(report.failed, 0);
@@ -138,8 +139,8 @@ describe('raw-client floor (bench/ceiling/floor-client.ts)', () => {
       assert.equal(report.pongs, 36, 'every timed ping got its PONG');
       assert.ok(report.rttP50Micros > 0 && report.rttP99Micros >= report.rttP50Micros);
       assert.ok(report.connectRatePerSec > 0);
-      // The server read client_hello and both rounds of pings (the untimed warm-up and the timed one).
-      await waitFor(() => server.app.counters.pings === 72);
+      // The server read the warm-up's 4 × 5 pings and both rounds of 12 × 3 (one untimed, one timed).
+      await waitFor(() => server.app.counters.pings === 20 + 72);
     } finally {
       await server.stop();
     }
@@ -157,6 +158,7 @@ describe('raw-client floor (bench/ceiling/floor-client.ts)', () => {
         batchSize: 3,
         pings: 1,
         timeoutMs: 3000,
+        warmupConnections: 0,
       });
       assert.equal(report.established, 0);
       assert.equal(report.failed, 3);

@@ -137,6 +137,7 @@ const BASE_OPTIONS: BenchOptions = {
   durationSec: 1,
   cellDurationSec: 0.5,
   batchSize: 10,
+  warmupConnections: 0,
   maxConnections: 1000,
   pings: 20,
   holdSec: 1,

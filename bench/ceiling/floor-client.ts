@@ -20,6 +20,8 @@ export interface FloorOptions {
   batchSize: number;
   pings: number;
   timeoutMs: number;
+  /** Opened, pinged and closed before anything is timed (the benchmark's --warmup). */
+  warmupConnections: number;
 }
 
 export interface FloorReport {
@@ -170,41 +172,59 @@ export async function runFloorClient(options: FloorOptions): Promise<FloorReport
       });
     });
 
-  let cpu = process.cpuUsage();
-  const started = performance.now();
-  for (let next = 0; next < options.connections; ) {
-    const end = Math.min(options.connections, next + options.batchSize);
-    const batch: Promise<void>[] = [];
-    for (; next < end; next++) batch.push(dialOne());
-    await Promise.all(batch);
-  }
-  const connectMs = performance.now() - started;
-  const connectCpu = process.cpuUsage(cpu);
-
-  // Let the server's answer to client_hello (server_hello) arrive, then one untimed round of the
-  // same pings warms both sides' code paths, as the benchmark's earlier tests warm its own.
-  await new Promise((resolve) => setTimeout(resolve, 200));
-  const pingRound = async (): Promise<void> => {
-    if (options.pings === 0 || open.length === 0) return;
+  const openAll = async (count: number): Promise<void> => {
+    for (let next = 0; next < count; ) {
+      const end = Math.min(count, next + options.batchSize);
+      const batch: Promise<void>[] = [];
+      for (; next < end; next++) batch.push(dialOne());
+      await Promise.all(batch);
+    }
+  };
+  const pingRound = async (pings: number): Promise<void> => {
+    if (pings === 0 || open.length === 0) return;
     const allDone = new Promise<void>((resolve) => (pingsDone = resolve));
     pingsOutstanding = open.length;
     for (const c of open) {
       c.pinging = true;
-      c.pingsLeft = options.pings - 1;
+      c.pingsLeft = pings - 1;
       c.sentAt = performance.now();
       c.socket.write(ping);
     }
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, options.timeoutMs + options.pings * 1000)));
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, options.timeoutMs + pings * 1000)));
     await Promise.race([allDone, timeout]);
     clearTimeout(timer);
   };
-  await pingRound();
+  const settleMs = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+  // Untimed warm-up, as the benchmark's --warmup: connections opened, pinged 5 times and closed.
+  if (options.warmupConnections > 0) {
+    await openAll(options.warmupConnections);
+    await settleMs(100);
+    await pingRound(5);
+    for (const c of open) c.socket.destroy();
+    open.length = 0;
+    rtts.length = 0;
+    pongs = 0;
+    failed = 0;
+    await settleMs(200);
+  }
+
+  let cpu = process.cpuUsage();
+  const started = performance.now();
+  await openAll(options.connections);
+  const connectMs = performance.now() - started;
+  const connectCpu = process.cpuUsage(cpu);
+
+  // Let the server's answer to client_hello (server_hello) arrive, then one untimed round of the
+  // same pings warms the ping path further, as the benchmark's earlier tests warm its own.
+  await settleMs(200);
+  await pingRound(options.pings);
   rtts.length = 0;
   pongs = 0;
   cpu = process.cpuUsage();
   const pingStarted = performance.now();
-  await pingRound();
+  await pingRound(options.pings);
   const pingMs = performance.now() - pingStarted;
   const pingCpu = process.cpuUsage(cpu);
   for (const c of open) c.socket.destroy();

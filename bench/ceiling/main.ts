@@ -1,7 +1,7 @@
 // Entry of the ceiling's child processes, bundled by scripts/bench-ceiling.mjs into .build/ceiling.mjs:
 //   ceiling.mjs sink   --connections C --warmup W [--port 0]
 //   ceiling.mjs client --port P --connections C --warmup W --duration D [--frames-per-write N]
-//   ceiling.mjs floor  --port P --token JWT --connections C [--pings K] [--batch B]   (a WSE server)
+//   ceiling.mjs floor  --port P --token JWT --connections C [--pings K] [--batch B] [--warmup-connections W]
 // Each prints JSON lines on stdout ({"event":"listening"|"result"|"error",...}) and exits when done,
 // when its parent goes away (stdin closes) or at its own deadline, whichever comes first.
 import { parseArgs } from 'node:util';
@@ -37,6 +37,7 @@ async function main(): Promise<void> {
       pings: { type: 'string' },
       batch: { type: 'string' },
       path: { type: 'string' },
+      'warmup-connections': { type: 'string' },
     },
   });
   const role = positionals[0];
@@ -84,6 +85,7 @@ async function main(): Promise<void> {
       batchSize: Math.max(1, positiveNumber('batch', values.batch, 500)),
       pings: Math.floor(positiveNumber('pings', values.pings, 0)),
       timeoutMs: 10_000,
+      warmupConnections: Math.floor(positiveNumber('warmup-connections', values['warmup-connections'], 1000)),
     });
     emit({ event: 'result', ...report });
   } else {

@@ -125,6 +125,7 @@ export const OPTION_TABLE: readonly OptionSpec[] = [
   { group: 'tests', flag: '--duration', arg: '<s>', defaultText: 'profile: 5 (quick 2, full 10)', help: 'throughput send phase', parse: seconds(0.1) },
   { group: 'tests', flag: '--cell-duration', arg: '<s>', defaultText: 'profile: 2 (quick 1, full 5)', help: 'send phase of each size-matrix / format-comparison cell', parse: seconds(0.1) },
   { group: 'tests', flag: '--batch-size', arg: '<n>', defaultText: '500', help: 'connections opened concurrently per batch', parse: integer(1) },
+  { group: 'tests', flag: '--warmup', arg: '<n>', defaultText: '1000', help: 'before the first test, untimed, in every client process: open n connections, ping each 5 times, close them, so the first measured tier is not run by a cold JIT (0 = no warm-up)', parse: integer(0) },
   { group: 'tests', flag: '--pings', arg: '<n>', defaultText: 'profile: 50 (quick 20)', help: 'ping-latency: sequential pings per connection', parse: integer(1) },
   { group: 'tests', flag: '--hold', arg: '<s>', defaultText: 'profile: 15 (quick 4, full 30)', help: 'sustained-hold duration', parse: seconds(0.1) },
   { group: 'tests', flag: '--hold-ping-interval', arg: '<s>', defaultText: 'profile: 5 (quick 1)', help: 'sustained-hold ping period', parse: seconds(0.1) },

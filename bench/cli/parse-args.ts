@@ -120,6 +120,7 @@ export function parseArgs(argv: readonly string[], runtime: RuntimeFacts = curre
     durationSec: pick<number>(given, '--duration', profile.durationSec),
     cellDurationSec: pick<number>(given, '--cell-duration', profile.cellDurationSec),
     batchSize: pick<number>(given, '--batch-size', 500),
+    warmupConnections: pick<number>(given, '--warmup', 1000),
     maxConnections,
     limitStartConnections,
     limitHoldSec: pick<number>(given, '--limit-hold', profile.limitHoldSec),

@@ -6,6 +6,7 @@ import { loadClientTransport } from '../../adapters/client/index.js';
 import { msgpackCodec } from '../msgpack-codec.js';
 import type { TestName } from '../results.js';
 import type { ProgressSink, TestContext } from '../tests/context.js';
+import { warmUp } from '../tests/warm-up.js';
 import { TEST_RUNNERS } from '../tests/index.js';
 import { VERSION } from '../version.js';
 import { isMessage, type ParentToWorker, type WorkerToParent } from './ipc.js';
@@ -39,10 +40,16 @@ export function runWorkerCommand(): Promise<number> {
     });
   };
 
+  let warmedUp = false;
   const runTest = async (test: TestName, tiers: number[]): Promise<void> => {
     if (context === undefined) return;
     barrierSeq = 0; // the launcher numbers each test's barriers from 1
     try {
+      if (!warmedUp) {
+        // Every process compiles its own code: each warms itself before its first test.
+        warmedUp = true;
+        await warmUp(context);
+      }
       const result = await TEST_RUNNERS[test]({ ...context, options: { ...context.options, tiers } });
       post({ type: 'result', test, result });
     } catch (error) {
