@@ -34,6 +34,19 @@ export interface WebSocketConnectionEvents {
   drain: [];
 }
 
+/**
+ * One consumer of a connection's events, called directly (setSink): no listener storage on the
+ * connection and no emit() per message, which a transport holding 100K connections notices.
+ */
+export interface WebSocketEventSink {
+  onMessage(data: Buffer, isBinary: boolean): void;
+  /** Exactly once. */
+  onClose(code: number, reason: string): void;
+  /** A protocol or socket error; onClose follows. */
+  onError(error: Error): void;
+  onDrain(): void;
+}
+
 export const DEFAULT_CLOSE_TIMEOUT_MS = 2000;
 
 // The socket's listeners are shared module-level functions that find their connection through
@@ -67,6 +80,8 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
   private closeCode: number = CloseCode.Abnormal;
   private closeReason = '';
   private closeTimer: NodeJS.Timeout | undefined;
+  /** Set by setSink: message, close, error and drain go there instead of being emitted. */
+  private sink: WebSocketEventSink | undefined;
   /** Pooled bursts handed to the socket, oldest first; each goes back when its write completes. */
   private burstsInFlight: Buffer[] | undefined;
   private onBurstWritten: ((error?: Error | null) => void) | undefined;
@@ -96,6 +111,14 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
     socket.on('close', WebSocketConnection.onSocketClose);
     socket.on('drain', WebSocketConnection.onSocketDrain);
     setImmediate(WebSocketConnection.start, this);
+  }
+
+  /**
+   * Hands 'message', 'close', 'error' and 'drain' to `sink` by direct calls from now on; they are
+   * then no longer emitted ('ping' and 'pong' still are). For transports that own the connection.
+   */
+  setSink(sink: WebSocketEventSink): void {
+    this.sink = sink;
   }
 
   get readyState(): ReadyState {
@@ -166,7 +189,9 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
 
   onMessage(payload: Buffer, isBinary: boolean): void {
     if (this.ignoreIncoming) return;
-    this.emit('message', payload, isBinary);
+    const sink = this.sink;
+    if (sink !== undefined) sink.onMessage(payload, isBinary);
+    else this.emit('message', payload, isBinary);
   }
 
   onPing(payload: Buffer): void {
@@ -243,7 +268,9 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
   }
 
   private static onSocketDrain(this: OwnedSocket): void {
-    this[kConnection].emit('drain');
+    const connection = this[kConnection];
+    if (connection.sink !== undefined) connection.sink.onDrain();
+    else connection.emit('drain');
   }
 
   /** Delivers what arrived before the listeners were attached, then runs normally. */
@@ -264,14 +291,16 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
   }
 
   private emitError(error: Error): void {
-    if (this.listenerCount('error') > 0) this.emit('error', error);
+    if (this.sink !== undefined) this.sink.onError(error);
+    else if (this.listenerCount('error') > 0) this.emit('error', error);
   }
 
   private emitClose(): void {
     if (this.closeEmitted) return;
     this.closeEmitted = true;
     this.state = 'closed';
-    this.emit('close', this.closeCode, this.closeReason);
+    if (this.sink !== undefined) this.sink.onClose(this.closeCode, this.closeReason);
+    else this.emit('close', this.closeCode, this.closeReason);
   }
 }
 

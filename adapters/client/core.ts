@@ -1,36 +1,11 @@
 // ClientTransport over our own framing (core/client.ts): sendRepeated encodes all copies into
 // one socket write, and onceDrained waits for the socket's 'drain'.
 import { connect } from '../../core/client.js';
-import type { WebSocketConnection } from '../../core/connection.js';
+import type { WebSocketConnection, WebSocketEventSink } from '../../core/connection.js';
 import type { ClientTransport, DialOptions, MessageSocket, MessageSocketEvents } from '../../core/wse/transport.js';
 
-// The connection's listeners are shared module-level functions that find their socket through
-// this symbol, so a held connection costs no closures.
-const kOwner = Symbol('CoreMessageSocket');
-interface OwnedConnection extends WebSocketConnection {
-  [kOwner]: CoreMessageSocket;
-}
-
-function onConnectionMessage(this: OwnedConnection, data: Buffer, isBinary: boolean): void {
-  this[kOwner].events.message(data, isBinary);
-}
-
-function onConnectionError(this: OwnedConnection, error: Error): void {
-  this[kOwner].events.error(error);
-}
-
-function onConnectionClose(this: OwnedConnection, code: number, reason: string): void {
-  const owner = this[kOwner];
-  // A closed socket never drains: waiters are dropped; the close itself tells the owner.
-  owner.drainWaiters = undefined;
-  owner.events.close(code, reason);
-}
-
-function onConnectionDrain(this: OwnedConnection): void {
-  this[kOwner].runDrainWaiters();
-}
-
-class CoreMessageSocket implements MessageSocket {
+/** The connection's sink (direct calls, no listeners): a held connection costs no closures. */
+class CoreMessageSocket implements MessageSocket, WebSocketEventSink {
   /** Created on the first wait: most held connections never wait for a drain. */
   drainWaiters: (() => void)[] | undefined;
 
@@ -39,13 +14,30 @@ class CoreMessageSocket implements MessageSocket {
     readonly events: MessageSocketEvents,
     readonly tlsHandshakeMicros: number | undefined,
   ) {
-    (connection as OwnedConnection)[kOwner] = this;
-    connection.on('message', onConnectionMessage);
-    connection.on('error', onConnectionError);
-    // 'close' comes exactly once; on() spares the wrapper once() would allocate
-    connection.on('close', onConnectionClose);
-    connection.on('drain', onConnectionDrain);
+    connection.setSink(this);
   }
+
+  // --- WebSocketEventSink ---------------------------------------------------------------------
+
+  onMessage(data: Buffer, isBinary: boolean): void {
+    this.events.message(data, isBinary);
+  }
+
+  onError(error: Error): void {
+    this.events.error(error);
+  }
+
+  onClose(code: number, reason: string): void {
+    // A closed socket never drains: waiters are dropped; the close itself tells the owner.
+    this.drainWaiters = undefined;
+    this.events.close(code, reason);
+  }
+
+  onDrain(): void {
+    this.runDrainWaiters();
+  }
+
+  // --- MessageSocket ----------------------------------------------------------------------------
 
   get bufferedAmount(): number {
     return this.connection.bufferedAmount;

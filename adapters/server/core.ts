@@ -1,8 +1,48 @@
 // Server transport on the core's own RFC 6455 server role (node:net): works on every runtime.
 import { readFileSync } from 'node:fs';
 import type { Server, Socket } from 'node:net';
+import type { WebSocketConnection, WebSocketEventSink } from '../../core/connection.js';
 import { createWebSocketServer } from '../../core/server.js';
 import type { ListenOptions, ListeningServer, ServerApp, ServerSocket, ServerTransport } from './transport.js';
+
+/** The app's socket and the connection's sink in one object: no closures per connection. */
+class CoreServerSocket<S> implements ServerSocket, WebSocketEventSink {
+  /** The app's state for this connection, set right after app.open(). */
+  state!: S;
+
+  constructor(
+    private readonly connection: WebSocketConnection,
+    private readonly app: ServerApp<S>,
+  ) {}
+
+  send(data: string | Buffer, isBinary: boolean): boolean {
+    return this.connection.send(data, isBinary);
+  }
+
+  end(code: number, reason: string): void {
+    this.connection.close(code, reason);
+  }
+
+  terminate(): void {
+    this.connection.terminate();
+  }
+
+  onMessage(data: Buffer, isBinary: boolean): void {
+    this.app.message(this.state, data, isBinary);
+  }
+
+  onClose(code: number, reason: string): void {
+    this.app.close(this.state, code, reason);
+  }
+
+  onError(): void {
+    // close follows with the code; nothing else to do
+  }
+
+  onDrain(): void {
+    // the app does not wait for drains
+  }
+}
 
 export const coreServerTransport: ServerTransport = {
   name: 'core',
@@ -18,15 +58,9 @@ export const coreServerTransport: ServerTransport = {
         },
       },
       (connection, request) => {
-        const socket: ServerSocket = {
-          send: (data, isBinary) => connection.send(data, isBinary),
-          end: (code, reason) => connection.close(code, reason),
-          terminate: () => connection.terminate(),
-        };
-        const state = app.open(socket, { url: request.url, headers: request.headers, remoteAddress: request.remoteAddress });
-        connection.on('message', (data, isBinary) => app.message(state, data, isBinary));
-        connection.on('close', (code, reason) => app.close(state, code, reason));
-        connection.on('error', () => undefined); // close follows with the code; nothing else to do
+        const socket = new CoreServerSocket(connection, app);
+        socket.state = app.open(socket, { url: request.url, headers: request.headers, remoteAddress: request.remoteAddress });
+        connection.setSink(socket);
       },
     );
     // every accepted socket, so close() can drop them (open connections keep a net.Server alive)
