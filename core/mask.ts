@@ -65,6 +65,37 @@ function xorWords(words: Int32Array<ArrayBufferLike>, first: number, count: numb
   for (; w < last; w++) words[w] ^= key;
 }
 
+// 64-bit words for long payloads where they are fast: V8 compiles BigUint64Array XOR without
+// allocating (measured 1.4–2.2× the Int32 loop on 64 KB under Node 20 and 22), while Bun
+// (JavaScriptCore) allocates a BigInt per element (measured 80× slower), so it keeps Int32 words.
+const BIG_WORDS_FAST = typeof (globalThis as { Bun?: unknown }).Bun === 'undefined' && typeof BigUint64Array === 'function';
+/** From this many bytes the 64-bit loop is used where it is fast. */
+const BIG_WORD_LOOP_MIN = 1024;
+const rotatedKey64 = new Uint8Array(8);
+const rotatedKeyBig = new BigUint64Array(rotatedKey64.buffer);
+let bigViewBuffer: ArrayBufferLike | undefined;
+let bigViewWords: BigUint64Array<ArrayBufferLike> = new BigUint64Array(0);
+
+function bigWordsOf(buffer: ArrayBufferLike): BigUint64Array<ArrayBufferLike> {
+  if (buffer !== bigViewBuffer) {
+    bigViewBuffer = buffer;
+    bigViewWords = new BigUint64Array(buffer, 0, Math.floor(buffer.byteLength / 8));
+  }
+  return bigViewWords;
+}
+
+/** XORs `count` 64-bit words from `first` with `key`, two per iteration. */
+function xorBigWords(words: BigUint64Array<ArrayBufferLike>, first: number, count: number, key: bigint): void {
+  const last = first + count;
+  const lastPair = first + (count & ~1);
+  let w = first;
+  for (; w < lastPair; w += 2) {
+    words[w] ^= key;
+    words[w + 1] ^= key;
+  }
+  if (w < last) words[w] ^= key;
+}
+
 /** Below this many bytes the word loop's setup costs more than it saves. */
 const WORD_LOOP_MIN = 32;
 
@@ -84,6 +115,11 @@ export function applyMask(
   const end = start + length;
   let i = start;
   let phase = keyPhase & 3;
+  if (BIG_WORDS_FAST && length >= BIG_WORD_LOOP_MIN) {
+    // Its own function, so that this one stays small enough to inline into the per-frame loops.
+    applyMaskBigWords(data, mask, maskAt, start, length, keyPhase & 3);
+    return;
+  }
   if (length >= WORD_LOOP_MIN) {
     // Bytes up to a 4-byte aligned address, then whole aligned words.
     for (let lead = (4 - ((data.byteOffset + i) & 3)) & 3; lead > 0; lead--, i++) {
@@ -99,6 +135,26 @@ export function applyMask(
     xorWords(wordsOf(data.buffer), (data.byteOffset + i) >>> 2, count, rotatedKeyWord[0]!);
     i += count * 4; // whole words: the phase is unchanged
   }
+  for (; i < end; i++) {
+    data[i]! ^= mask[maskAt + phase]!;
+    phase = (phase + 1) & 3;
+  }
+}
+
+/** applyMask for long payloads with 64-bit words (only where BIG_WORDS_FAST). */
+function applyMaskBigWords(data: Buffer, mask: Uint8Array, maskAt: number, start: number, length: number, keyPhase: number): void {
+  const end = start + length;
+  let i = start;
+  let phase = keyPhase;
+  // Bytes up to an 8-byte aligned address, then whole aligned 64-bit words.
+  for (let lead = (8 - ((data.byteOffset + i) & 7)) & 7; lead > 0; lead--, i++) {
+    data[i]! ^= mask[maskAt + phase]!;
+    phase = (phase + 1) & 3;
+  }
+  for (let b = 0; b < 8; b++) rotatedKey64[b] = mask[maskAt + ((phase + b) & 3)]!;
+  const count = Math.floor((end - i) / 8);
+  xorBigWords(bigWordsOf(data.buffer), (data.byteOffset + i) / 8, count, rotatedKeyBig[0]!);
+  i += count * 8; // whole words: the phase is unchanged
   for (; i < end; i++) {
     data[i]! ^= mask[maskAt + phase]!;
     phase = (phase + 1) & 3;

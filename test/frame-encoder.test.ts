@@ -177,6 +177,22 @@ describe('mask helpers', () => {
       }
     }
   });
+  test('applyMask on long payloads (the 64-bit word path where the runtime has it) matches a byte loop', () => {
+    const key = Buffer.from('5ec0de99', 'hex');
+    const backing = Buffer.alloc(5000);
+    for (const length of [1023, 1024, 1025, 1031, 2048 + 7, 4093]) {
+      for (const viewOffset of [0, 1, 3, 4, 5, 7]) {
+        for (const phase of [0, 1, 2, 3]) {
+          const data = backing.subarray(viewOffset, viewOffset + length + 9);
+          for (let i = 0; i < data.length; i++) data[i] = (i * 31 + 7) & 0xff;
+          const expected = Buffer.from(data);
+          for (let i = 0; i < length; i++) expected[5 + i]! ^= key[(i + phase) & 3]!;
+          applyMask(data, key, 0, 5, length, phase);
+          assert.ok(data.equals(expected), `length ${length} view offset ${viewOffset} phase ${phase}`);
+        }
+      }
+    }
+  });
   test('MaskPool hands out keys beyond one 16 KiB pool', () => {
     const pool = new MaskPool();
     const target = Buffer.alloc(4 * 5000);
