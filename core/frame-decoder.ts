@@ -178,6 +178,10 @@ export class FrameDecoder {
       if (length7 > MAX_CONTROL_PAYLOAD) {
         return this.fail('WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH', `invalid control payload length ${length7}`);
       }
+      // A close payload is empty or starts with a 2-byte code (§5.5.1): length 1 fails at the header.
+      if (opcode === OPCODE_CLOSE && length7 === 1) {
+        return this.fail('WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH', 'close frame with a 1-byte payload');
+      }
     } else if (opcode === OPCODE_CONTINUATION) {
       if (this.messageOpcode === 0) {
         return this.fail('WS_ERR_UNEXPECTED_CONTINUATION', 'continuation frame without a message to continue');
@@ -344,9 +348,14 @@ export class FrameDecoder {
     const first = this.chunks[0]!;
     let payload: Buffer;
     if (first.length - this.offset >= length) {
+      // Unmasked in the chunk, before the view exists: the mask's word view is then made once per
+      // chunk, not once per frame (ArrayBuffer lookups per view are dear under Bun).
+      if (this.masked) applyMask(first, this.maskKey!, 0, this.offset, length);
       payload = first.subarray(this.offset, this.offset + length);
       this.offset += length;
       if (this.offset === first.length) this.dropFirstChunk();
+      this.unread -= length;
+      return payload;
     } else {
       payload = Buffer.allocUnsafe(length);
       let filled = 0;

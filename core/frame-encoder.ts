@@ -3,9 +3,11 @@
 import type { Opcode, Role } from './constants.js';
 import { MAX_CONTROL_PAYLOAD } from './constants.js';
 import { sharedBurstPool } from './burst-pool.js';
-import { applyMask, sharedMaskPool } from './mask.js';
+import { applyMask, copyMasked, sharedMaskPool } from './mask.js';
 
 const SLAB_SIZE = 64 * 1024;
+/** A single repeated frame from this payload size on is copied and masked in one pass. */
+const COPY_MASKED_MIN = 1024;
 /** Frames up to this size are carved out of a shared slab instead of allocated one by one. */
 const SLAB_FRAME_MAX = 4 * 1024;
 
@@ -79,6 +81,8 @@ export class FrameEncoder {
   // 64 KB string costs more to encode than the copy of its cached bytes.
   private repeatedText: string | undefined;
   private repeatedBytes: Buffer = Buffer.alloc(0);
+  /** Alignment mod 8 the cached bytes were placed at for copyMasked, or -1 (pooled, any). */
+  private repeatedAlign = -1;
 
   constructor(role: Role) {
     this.masked = role === 'client';
@@ -117,6 +121,14 @@ export class FrameEncoder {
     const out = total <= SLAB_FRAME_MAX ? sharedSlab.alloc(total) : sharedBurstPool.take(total);
     if (count === 0) return out;
     const payloadAt = writeHeader(out, 0, opcode, true, length, this.masked) + (this.masked ? 4 : 0);
+    if (this.masked && count === 1 && length >= COPY_MASKED_MIN) {
+      // One long frame: copy and mask in one pass, from bytes placed at the same alignment.
+      sharedMaskPool.writeKey(out, keyAt);
+      const text = this.repeatedText;
+      const source = text !== undefined && payload === this.repeatedBytes ? this.alignedRepeated(text, (out.byteOffset + payloadAt) & 7) : payload;
+      copyMasked(source, 0, out, payloadAt, length, out, keyAt);
+      return out;
+    }
     writePayload(out, payloadAt, payload, length);
     // Replicate the unmasked frame: each copy doubles the filled region.
     for (let filled = frameSize; filled < total; filled *= 2) {
@@ -135,6 +147,19 @@ export class FrameEncoder {
     if (text !== this.repeatedText) {
       this.repeatedBytes = Buffer.from(text, 'utf8');
       this.repeatedText = text;
+      this.repeatedAlign = -1;
+    }
+    return this.repeatedBytes;
+  }
+
+  /** The cached bytes of `text`, moved once to an address ≡ `align` mod 8 (own ArrayBuffer). */
+  private alignedRepeated(text: string, align: number): Buffer {
+    if (this.repeatedAlign !== align) {
+      const length = this.repeatedBytes.length;
+      const placed = Buffer.allocUnsafeSlow(length + 8).subarray(align, align + length);
+      placed.write(text, 0, length, 'utf8');
+      this.repeatedBytes = placed;
+      this.repeatedAlign = align;
     }
     return this.repeatedBytes;
   }

@@ -39,8 +39,13 @@ const rotatedKeyWord = new Int32Array(rotatedKey.buffer);
 // held on to.
 let viewBuffer: ArrayBufferLike | undefined;
 let viewWords: Int32Array<ArrayBufferLike> = new Int32Array(0);
+// The Buffer masked last: frames unmasked in place in one read chunk skip even the .buffer lookup.
+let viewOwner: Uint8Array | undefined;
 
-function wordsOf(buffer: ArrayBufferLike): Int32Array<ArrayBufferLike> {
+function wordsOf(data: Uint8Array): Int32Array<ArrayBufferLike> {
+  if (data === viewOwner) return viewWords;
+  viewOwner = data;
+  const buffer = data.buffer;
   if (buffer !== viewBuffer) {
     viewBuffer = buffer;
     viewWords = new Int32Array(buffer, 0, buffer.byteLength >>> 2);
@@ -76,7 +81,8 @@ const rotatedKeyBig = new BigUint64Array(rotatedKey64.buffer);
 let bigViewBuffer: ArrayBufferLike | undefined;
 let bigViewWords: BigUint64Array<ArrayBufferLike> = new BigUint64Array(0);
 
-function bigWordsOf(buffer: ArrayBufferLike): BigUint64Array<ArrayBufferLike> {
+function bigWordsOf(data: Uint8Array): BigUint64Array<ArrayBufferLike> {
+  const buffer = data.buffer;
   if (buffer !== bigViewBuffer) {
     bigViewBuffer = buffer;
     bigViewWords = new BigUint64Array(buffer, 0, Math.floor(buffer.byteLength / 8));
@@ -132,7 +138,7 @@ export function applyMask(
     rotatedKey[3] = mask[maskAt + ((phase + 3) & 3)]!;
     const count = (end - i) >>> 2;
     // i is 4-byte aligned here
-    xorWords(wordsOf(data.buffer), (data.byteOffset + i) >>> 2, count, rotatedKeyWord[0]!);
+    xorWords(wordsOf(data), (data.byteOffset + i) >>> 2, count, rotatedKeyWord[0]!);
     i += count * 4; // whole words: the phase is unchanged
   }
   for (; i < end; i++) {
@@ -153,10 +159,79 @@ function applyMaskBigWords(data: Buffer, mask: Uint8Array, maskAt: number, start
   }
   for (let b = 0; b < 8; b++) rotatedKey64[b] = mask[maskAt + ((phase + b) & 3)]!;
   const count = Math.floor((end - i) / 8);
-  xorBigWords(bigWordsOf(data.buffer), (data.byteOffset + i) / 8, count, rotatedKeyBig[0]!);
+  xorBigWords(bigWordsOf(data), (data.byteOffset + i) / 8, count, rotatedKeyBig[0]!);
   i += count * 8; // whole words: the phase is unchanged
   for (; i < end; i++) {
     data[i]! ^= mask[maskAt + phase]!;
     phase = (phase + 1) & 3;
   }
+}
+
+// A second pair of cached views, for the source of copyMasked.
+let sourceBuffer: ArrayBufferLike | undefined;
+let sourceWords: Int32Array<ArrayBufferLike> = new Int32Array(0);
+let sourceBigWords: BigUint64Array<ArrayBufferLike> = new BigUint64Array(0);
+
+/** Below this many bytes copyMasked copies, then masks. */
+const COPY_MASKED_MIN = 1024;
+
+/**
+ * Writes `length` bytes of `src` from `srcAt`, masked with the key at `mask[maskAt..]`, into `dst`
+ * at `dstAt`: one pass instead of a copy and a masking pass over the copy. Word-wise when the two
+ * addresses share their alignment mod 8 (the caller arranges it), else a copy, then applyMask.
+ * `mask` must not overlap the destination payload.
+ */
+export function copyMasked(src: Buffer, srcAt: number, dst: Buffer, dstAt: number, length: number, mask: Uint8Array, maskAt: number): void {
+  const s0 = src.byteOffset + srcAt;
+  const d0 = dst.byteOffset + dstAt;
+  if (length < COPY_MASKED_MIN || ((s0 - d0) & 7) !== 0) {
+    dst.set(src.subarray(srcAt, srcAt + length), dstAt);
+    applyMask(dst, mask, maskAt, dstAt, length);
+    return;
+  }
+  let s = srcAt;
+  let d = dstAt;
+  const end = dstAt + length;
+  let phase = 0;
+  for (let lead = (8 - (d0 & 7)) & 7; lead > 0; lead--, s++, d++) {
+    dst[d] = src[s]! ^ mask[maskAt + phase]!;
+    phase = (phase + 1) & 3;
+  }
+  if (src.buffer !== sourceBuffer) {
+    sourceBuffer = src.buffer;
+    sourceWords = new Int32Array(src.buffer, 0, src.buffer.byteLength >>> 2);
+    sourceBigWords = BIG_WORDS_FAST ? new BigUint64Array(src.buffer, 0, Math.floor(src.buffer.byteLength / 8)) : new BigUint64Array(0);
+  }
+  const count = Math.floor((end - d) / 8);
+  const from = (src.byteOffset + s) / 8;
+  const to = (dst.byteOffset + d) / 8;
+  if (BIG_WORDS_FAST) {
+    for (let b = 0; b < 8; b++) rotatedKey64[b] = mask[maskAt + ((phase + b) & 3)]!;
+    copyXorBigWords(sourceBigWords, from, bigWordsOf(dst), to, count, rotatedKeyBig[0]!);
+  } else {
+    for (let b = 0; b < 4; b++) rotatedKey[b] = mask[maskAt + ((phase + b) & 3)]!;
+    copyXorWords(sourceWords, from * 2, wordsOf(dst), to * 2, count * 2, rotatedKeyWord[0]!);
+  }
+  s += count * 8;
+  d += count * 8;
+  for (; d < end; s++, d++) {
+    dst[d] = src[s]! ^ mask[maskAt + phase]!;
+    phase = (phase + 1) & 3;
+  }
+}
+
+function copyXorBigWords(from: BigUint64Array<ArrayBufferLike>, f: number, to: BigUint64Array<ArrayBufferLike>, t: number, count: number, key: bigint): void {
+  for (let i = 0; i < count; i++) to[t + i] = from[f + i]! ^ key;
+}
+
+function copyXorWords(from: Int32Array<ArrayBufferLike>, f: number, to: Int32Array<ArrayBufferLike>, t: number, count: number, key: number): void {
+  const quads = count & ~3;
+  let i = 0;
+  for (; i < quads; i += 4) {
+    to[t + i] = from[f + i]! ^ key;
+    to[t + i + 1] = from[f + i + 1]! ^ key;
+    to[t + i + 2] = from[f + i + 2]! ^ key;
+    to[t + i + 3] = from[f + i + 3]! ^ key;
+  }
+  for (; i < count; i++) to[t + i] = from[f + i]! ^ key;
 }

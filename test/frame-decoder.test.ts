@@ -384,6 +384,15 @@ describe('FrameDecoder: protocol violations (code string and close code, every s
     }
   });
 
+  test('a close frame declaring a 1-byte payload fails at its header (as ws does), before the payload', () => {
+    for (const role of ROLES) {
+      const recorder = new Recorder();
+      const decoder = new FrameDecoder(recorder, { role });
+      decoder.push(role === 'server' ? hex('88 81') : hex('88 01'));
+      assert.deepEqual(recorder.events, [['error', 'WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH', 1002]], role);
+    }
+  });
+
   test('a bad fragment fails at once, before the message is complete', () => {
     const recorder = new Recorder();
     const decoder = new FrameDecoder(recorder, { role: 'client' });

@@ -160,6 +160,28 @@ describe('FrameEncoder: server encodeRepeated', () => {
   });
 });
 
+describe('FrameEncoder.encodeRepeated: one long frame (copied and masked in one pass)', () => {
+  const enc = new FrameEncoder('client');
+  for (const length of [1023, 1024, 1029, 4000, 65535, 65536, 70001]) {
+    test(`text of ${length} bytes, twice (the cached bytes are reused), and as a Buffer at odd offsets`, () => {
+      const text = Array.from({ length }, (_, i) => String.fromCharCode(97 + (i % 26))).join('');
+      for (let round = 0; round < 2; round++) {
+        const [frame] = parseAll(enc.encodeRepeated(Opcode.Text, text, 1));
+        assert.equal(frame!.opcode, Opcode.Text);
+        assert.ok(frame!.mask !== null);
+        assert.equal(frame!.payload.toString('latin1'), text, `round ${round}`);
+      }
+      for (const offset of [0, 1, 3, 6]) {
+        const backing = Buffer.alloc(length + 8);
+        const payload = backing.subarray(offset, offset + length);
+        for (let i = 0; i < length; i++) payload[i] = (i * 7 + offset) & 0xff;
+        const [frame] = parseAll(enc.encodeRepeated(Opcode.Binary, payload, 1));
+        assert.ok(frame!.payload.equals(payload), `offset ${offset}`);
+      }
+    });
+  }
+});
+
 describe('mask helpers', () => {
   test('applyMask matches a byte loop for every length, alignment and key phase', () => {
     const key = Buffer.from('a1b2c3d4', 'hex');
