@@ -438,7 +438,7 @@ lines.push('');
 lines.push(
   '*Raw-client floor*: bench/ceiling/floor-client.ts under the same runtime, pinned like the clients, against the same server in the same rounds: ' +
     'plain `net` sockets writing a pre-built upgrade request, client_hello and ping frames, reading only frame lengths and the word PONG ' +
-    '(same connection counts, batches of 500, same pings per connection; after the same warm-up as the benchmark's --warmup, 1,000 connections opened, pinged and closed, and one untimed round of the pings). It is the server plus the ' +
+    '(same connection counts, batches of 500, same pings per connection; after the same warm-up as the benchmark (--warmup), 1,000 connections opened, pinged and closed, and one untimed round of the pings). It is the server plus the ' +
     'socket syscalls that every client pays: no client can beat it by much, so a baseline ÷ floor ratio under a goal means the goal is out of reach on this machine and server.',
 );
 lines.push('');
