@@ -90,7 +90,10 @@ function bigWordsOf(data: Uint8Array): BigUint64Array<ArrayBufferLike> {
   return bigViewWords;
 }
 
-/** XORs `count` 64-bit words from `first` with `key`, two per iteration. */
+/**
+ * XORs `count` 64-bit words from `first` with `key`, two per iteration. A twin of xorWords, not a
+ * generic over both: one loop per element type keeps each call site monomorphic.
+ */
 function xorBigWords(words: BigUint64Array<ArrayBufferLike>, first: number, count: number, key: bigint): void {
   const last = first + count;
   const lastPair = first + (count & ~1);

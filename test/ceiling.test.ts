@@ -8,7 +8,7 @@ import { WebSocketServer } from 'ws';
 import { buildMaskedTextFrames, maskedFrameSize, TRADING_MESSAGE } from '../bench/ceiling/frames.js';
 import { CeilingSink } from '../bench/ceiling/sink.js';
 import { runFloodClient } from '../bench/ceiling/flood-client.js';
-import { runFloorClient } from '../bench/ceiling/floor-client.js';
+import { runFloorClient, type FloorOptions, type FloorReport } from '../bench/ceiling/floor-client.js';
 import { loadServerTransport } from '../adapters/server/index.js';
 import { mint, startTestServer, waitFor } from './server-harness.js';
 
@@ -119,20 +119,13 @@ describe('ceiling run', () => {
 });
 
 describe('raw-client floor (bench/ceiling/floor-client.ts)', () => {
+  const floorAgainst = (port: number, token: string, shape: Pick<FloorOptions, 'connections' | 'batchSize' | 'pings' | 'warmupConnections'>): Promise<FloorReport> =>
+    runFloorClient({ host: '127.0.0.1', port, path: '/wse?compression=false&protocol_version=1', token, timeoutMs: 5000, ...shape });
+
   test('connects through the WSE handshake and times every ping against the embedded app', async () => {
     const server = await startTestServer(loadServerTransport('core').transport);
     try {
-      const report = await runFloorClient({
-        host: '127.0.0.1',
-        port: server.port,
-        path: '/wse?compression=false&protocol_version=1',
-        token: await mint(),
-        connections: 12,
-        batchSize: 5,
-        pings: 3,
-        timeoutMs: 5000,
-        warmupConnections: 4,
-      });
+      const report = await floorAgainst(server.port, await mint(), { connections: 12, batchSize: 5, pings: 3, warmupConnections: 4 });
       assert.equal(report.established, 12);
       assert.equal(report.failed, 0);
       assert.equal(report.pings, 36);
@@ -149,17 +142,7 @@ describe('raw-client floor (bench/ceiling/floor-client.ts)', () => {
   test('a wrong token is a failed connection, not a hang', async () => {
     const server = await startTestServer(loadServerTransport('core').transport);
     try {
-      const report = await runFloorClient({
-        host: '127.0.0.1',
-        port: server.port,
-        path: '/wse',
-        token: await mint({ secret: 'not-the-secret' }),
-        connections: 3,
-        batchSize: 3,
-        pings: 1,
-        timeoutMs: 3000,
-        warmupConnections: 0,
-      });
+      const report = await floorAgainst(server.port, await mint({ secret: 'not-the-secret' }), { connections: 3, batchSize: 3, pings: 1, warmupConnections: 0 });
       assert.equal(report.established, 0);
       assert.equal(report.failed, 3);
       assert.equal(report.pongs, 0);

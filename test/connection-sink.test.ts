@@ -49,6 +49,16 @@ async function wsServer(): Promise<{ server: WebSocketServer; port: number; peer
   return { server, port: (server.address() as AddressInfo).port, peer };
 }
 
+/** A core client connected to a fresh ws server, its events going to a RecordingSink. */
+async function clientWithSink(): Promise<{ client: WebSocketConnection; sink: RecordingSink; server: WebSocket }> {
+  const { port, peer } = await wsServer();
+  const client = await connect(`ws://127.0.0.1:${port}/`);
+  cleanups.push(() => client.terminate());
+  const sink = new RecordingSink();
+  client.setSink(sink);
+  return { client, sink, server: await peer };
+}
+
 describe('WebSocketConnection.setSink', () => {
   test('client: messages and the close go to the sink, not to listeners; ping still emitted', async () => {
     const { port, peer } = await wsServer();
@@ -77,12 +87,7 @@ describe('WebSocketConnection.setSink', () => {
   });
 
   test('client: a protocol error reaches onError, then onClose with the failure code', async () => {
-    const { port, peer } = await wsServer();
-    const client = await connect(`ws://127.0.0.1:${port}/`);
-    cleanups.push(() => client.terminate());
-    const sink = new RecordingSink();
-    client.setSink(sink);
-    const server = await peer;
+    const { sink, server } = await clientWithSink();
     // Invalid UTF-8 in a text frame: the client must fail the connection with 1007.
     (server as unknown as { _socket: import('node:net').Socket })._socket.write(Buffer.from([0x81, 0x02, 0xc3, 0x28]));
     await waitFor(() => sink.closes.length === 1, 'close');
@@ -91,12 +96,7 @@ describe('WebSocketConnection.setSink', () => {
   });
 
   test('client: drain reaches the sink once a full socket has flushed', async () => {
-    const { port, peer } = await wsServer();
-    const client = await connect(`ws://127.0.0.1:${port}/`);
-    cleanups.push(() => client.terminate());
-    const sink = new RecordingSink();
-    client.setSink(sink);
-    await peer;
+    const { client, sink } = await clientWithSink();
     const chunk = 'x'.repeat(256 * 1024);
     let writes = 0;
     while (client.send(chunk) && writes < 1000) writes++;
