@@ -129,19 +129,18 @@ export class FrameDecoder {
           break;
         case State.MaskKey: {
           if (this.unread < 4) return;
+          // Copied, not viewed: the chunk may be dropped before the payload is complete.
+          // allocUnsafe: 4 bytes of the shared pool instead of an ArrayBuffer per connection.
+          const key = (this.maskKey ??= Buffer.allocUnsafe(4));
           const chunk = this.chunks[0]!;
           const at = this.offset;
           if (chunk.length - at >= 4) {
-            // Copied, not viewed: the chunk may be dropped before the payload is complete.
-            // allocUnsafe: 4 bytes of the shared pool instead of an ArrayBuffer per connection.
-            const key = (this.maskKey ??= Buffer.allocUnsafe(4));
             key[0] = chunk[at]!;
             key[1] = chunk[at + 1]!;
             key[2] = chunk[at + 2]!;
             key[3] = chunk[at + 3]!;
             this.skip(chunk, at, 4);
           } else {
-            const key = (this.maskKey ??= Buffer.allocUnsafe(4));
             for (let i = 0; i < 4; i++) key[i] = this.readByte();
           }
           this.state = State.Payload;

@@ -121,14 +121,14 @@ export function applyMask(
   length: number,
   keyPhase = 0,
 ): void {
-  const end = start + length;
-  let i = start;
   let phase = keyPhase & 3;
   if (BIG_WORDS_FAST && length >= BIG_WORD_LOOP_MIN) {
     // Its own function, so that this one stays small enough to inline into the per-frame loops.
-    applyMaskBigWords(data, mask, maskAt, start, length, keyPhase & 3);
+    applyMaskBigWords(data, mask, maskAt, start, length, phase);
     return;
   }
+  const end = start + length;
+  let i = start;
   if (length >= WORD_LOOP_MIN) {
     // Bytes up to a 4-byte aligned address, then whole aligned words.
     for (let lead = (4 - ((data.byteOffset + i) & 3)) & 3; lead > 0; lead--, i++) {
