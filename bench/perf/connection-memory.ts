@@ -1,8 +1,9 @@
 // What one held connection costs in memory, measured without the benchmark around it: opens N
 // connections (plain net sockets, or WSE sessions over a client transport) to a running server,
 // forces garbage collection before and after, and prints one JSON line with the growth per
-// connection. Run with --expose-gc (scripts/bench-ab.mjs builds and runs it under Node):
+// connection. Run with --expose-gc under Node, or under Bun (scripts/bench-ab.mjs builds and runs it):
 //   node --expose-gc .build/connection-memory.mjs --port P --token JWT --mode raw|core|ws --connections N
+//   bun .build/connection-memory.mjs --port P --token JWT --mode raw|core|ws --connections N
 import { connect as netConnect, type Socket } from 'node:net';
 import { parseArgs } from 'node:util';
 import { WseSession, type WseSessionListener } from '../../core/wse/session.js';
@@ -25,9 +26,11 @@ if (!Number.isInteger(port) || !Number.isInteger(count) || count < 1 || (mode !=
   process.stderr.write('usage: connection-memory --port P --token JWT --mode raw|core|ws --connections N\n');
   process.exit(2);
 }
-const gc = (globalThis as { gc?: () => void }).gc;
+// Node exposes gc() with --expose-gc; Bun has Bun.gc(true) (a full, synchronous collection).
+const bun = (globalThis as { Bun?: { gc(force: boolean): void } }).Bun;
+const gc = (globalThis as { gc?: () => void }).gc ?? (bun !== undefined ? () => bun.gc(true) : undefined);
 if (gc === undefined) {
-  process.stderr.write('connection-memory: run with --expose-gc\n');
+  process.stderr.write('connection-memory: run with --expose-gc (Node) or under Bun\n');
   process.exit(2);
 }
 
