@@ -4,39 +4,10 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { FrameDecoder, isValidWireCloseCode } from '../core/frame-decoder.js';
-import type { FrameHandler } from '../core/frame-decoder.js';
 import type { Role } from '../core/constants.js';
 import { isValidUtf8, isValidUtf8ByStateMachine, Utf8Validator } from '../core/utf8.js';
-import type { WebSocketProtocolError } from '../core/errors.js';
+import { FrameRecorder, type FrameEvent } from './fixtures/frame-recorder.js';
 
-type Event =
-  | ['message', string, boolean]
-  | ['ping', string]
-  | ['pong', string]
-  | ['close', number, string]
-  | ['error', string, number];
-
-/** Records every handler call as a plain value so runs can be compared with deepEqual. */
-class Recorder implements FrameHandler {
-  readonly events: Event[] = [];
-  readonly payloads: Buffer[] = [];
-  onMessage(payload: Buffer, isBinary: boolean): void {
-    this.payloads.push(payload);
-    this.events.push(['message', payload.toString('hex'), isBinary]);
-  }
-  onPing(payload: Buffer): void {
-    this.events.push(['ping', payload.toString('hex')]);
-  }
-  onPong(payload: Buffer): void {
-    this.events.push(['pong', payload.toString('hex')]);
-  }
-  onClose(code: number, reason: string): void {
-    this.events.push(['close', code, reason]);
-  }
-  onError(error: WebSocketProtocolError): void {
-    this.events.push(['error', error.code, error.closeCode]);
-  }
-}
 
 const MASK = Buffer.from('37fa213d', 'hex');
 
@@ -70,8 +41,8 @@ function maskFor(role: Role): Buffer | null {
   return role === 'server' ? MASK : null;
 }
 
-function decode(role: Role, chunks: Buffer[], maxMessageSize?: number): Recorder {
-  const recorder = new Recorder();
+function decode(role: Role, chunks: Buffer[], maxMessageSize?: number): FrameRecorder {
+  const recorder = new FrameRecorder();
   const decoder = new FrameDecoder(recorder, maxMessageSize === undefined ? { role } : { role, maxMessageSize });
   // Fresh copies: a server-role decoder unmasks its input in place.
   for (const chunk of chunks) decoder.push(Buffer.from(chunk));
@@ -79,7 +50,7 @@ function decode(role: Role, chunks: Buffer[], maxMessageSize?: number): Recorder
 }
 
 /** Whole, split at every point (two chunks), and one byte at a time: all give `expected`. */
-function assertAllSplits(role: Role, bytes: Buffer, expected: Event[], maxMessageSize?: number): void {
+function assertAllSplits(role: Role, bytes: Buffer, expected: FrameEvent[], maxMessageSize?: number): void {
   assert.deepEqual(decode(role, [bytes], maxMessageSize).events, expected, 'whole');
   for (let i = 1; i < bytes.length; i++) {
     const events = decode(role, [bytes.subarray(0, i), bytes.subarray(i)], maxMessageSize).events;
@@ -120,7 +91,7 @@ describe('FrameDecoder: lengths at the 7/16/64-bit boundaries', () => {
         const payload = Buffer.alloc(length);
         for (let i = 0; i < length; i++) payload[i] = (i * 7 + 3) & 0xff;
         const bytes = raw({ opcode: 2, payload, mask: maskFor(role) });
-        const expected: Event[] = [['message', payload.toString('hex'), true]];
+        const expected: FrameEvent[] = [['message', payload.toString('hex'), true]];
         assert.deepEqual(decode(role, [bytes]).events, expected);
         assert.deepEqual(decode(role, [bytes.subarray(0, 1), bytes.subarray(1, 9), bytes.subarray(9)]).events, expected);
         // Header and payload in 1000-byte pieces: the payload spans chunks and is copied once.
@@ -188,7 +159,7 @@ describe('FrameDecoder: messages and control frames', () => {
   }
 
   test('a frame inside one chunk is handed out as a view, not a copy', () => {
-    const recorder = new Recorder();
+    const recorder = new FrameRecorder();
     const decoder = new FrameDecoder(recorder, { role: 'client' });
     const chunk = Buffer.concat([hex('82 03 01 02 03'), hex('82 02 04 05')]);
     decoder.push(chunk);
@@ -199,7 +170,7 @@ describe('FrameDecoder: messages and control frames', () => {
   });
 
   test('server role unmasks a whole frame in place', () => {
-    const recorder = new Recorder();
+    const recorder = new FrameRecorder();
     const decoder = new FrameDecoder(recorder, { role: 'server' });
     const chunk = hex('81 85 37 fa 21 3d 7f 9f 4d 51 58');
     decoder.push(chunk);
@@ -208,7 +179,7 @@ describe('FrameDecoder: messages and control frames', () => {
   });
 
   test('bufferedBytes counts a partial header, a partial payload and open fragments', () => {
-    const decoder = new FrameDecoder(new Recorder(), { role: 'client' });
+    const decoder = new FrameDecoder(new FrameRecorder(), { role: 'client' });
     assert.equal(decoder.bufferedBytes, 0);
     decoder.push(hex('82'));
     assert.equal(decoder.bufferedBytes, 1);
@@ -230,7 +201,7 @@ interface Violation {
   closeCode: number;
   maxMessageSize?: number;
   /** Events before the error (e.g. messages that were valid). */
-  before?: Event[];
+  before?: FrameEvent[];
 }
 
 const invalidUtf8 = hex('c0 af');
@@ -375,7 +346,7 @@ describe('FrameDecoder: protocol violations (code string and close code, every s
 
   test('an over-limit or 2^63 length fails before any payload byte arrives', () => {
     for (const header of ['82 0b', '82 7f 80 00 00 00 00 00 00 00', '82 7f 7f ff ff ff ff ff ff ff']) {
-      const recorder = new Recorder();
+      const recorder = new FrameRecorder();
       const decoder = new FrameDecoder(recorder, { role: 'client', maxMessageSize: 10 });
       decoder.push(hex(header));
       assert.equal(recorder.events.length, 1, header);
@@ -386,7 +357,7 @@ describe('FrameDecoder: protocol violations (code string and close code, every s
 
   test('a close frame declaring a 1-byte payload fails at its header (as ws does), before the payload', () => {
     for (const role of ROLES) {
-      const recorder = new Recorder();
+      const recorder = new FrameRecorder();
       const decoder = new FrameDecoder(recorder, { role });
       decoder.push(role === 'server' ? hex('88 81') : hex('88 01'));
       assert.deepEqual(recorder.events, [['error', 'WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH', 1002]], role);
@@ -394,7 +365,7 @@ describe('FrameDecoder: protocol violations (code string and close code, every s
   });
 
   test('a bad fragment fails at once, before the message is complete', () => {
-    const recorder = new Recorder();
+    const recorder = new FrameRecorder();
     const decoder = new FrameDecoder(recorder, { role: 'client' });
     decoder.push(raw({ opcode: 1, payload: hex('61 ff'), fin: false }));
     assert.deepEqual(recorder.events, [['error', 'WS_ERR_INVALID_UTF8', 1007]]);

@@ -9,11 +9,10 @@ import { join } from 'node:path';
 import type { EventEmitter } from 'node:events';
 import fc from 'fast-check';
 import { FrameDecoder } from '../core/frame-decoder.js';
-import type { FrameHandler } from '../core/frame-decoder.js';
 import { FrameEncoder } from '../core/frame-encoder.js';
 import { Opcode } from '../core/constants.js';
 import type { Role } from '../core/constants.js';
-import type { WebSocketProtocolError } from '../core/errors.js';
+import { FrameRecorder, type FrameEvent } from './fixtures/frame-recorder.js';
 
 // ws's Receiver and Sender are loaded from their files: @types/ws does not declare them, and Bun
 // replaces the bare 'ws' module with its own shim whose Receiver/Sender throw.
@@ -31,7 +30,8 @@ const Sender = requireWs(join(wsLib, 'sender.js')) as WsSenderClass;
 
 const MAX = 1024 * 1024;
 
-type Event = ['message', string, boolean] | ['ping', string] | ['pong', string] | ['close', number, string] | ['error'];
+/** ws's readings carry no error code: its refusal is ['error']. */
+type Event = FrameEvent | ['error'];
 
 interface Message {
   binary: boolean;
@@ -154,31 +154,8 @@ async function readWithWs(chunks: Buffer[], receiverRole: Role, maxPayload = MAX
   return events;
 }
 
-class Recorder implements FrameHandler {
-  readonly events: Event[] = [];
-  errorCloseCode = 0;
-  /** The most bytes the decoder held between two pushes. */
-  maxBuffered = 0;
-  onMessage(payload: Buffer, isBinary: boolean): void {
-    this.events.push(['message', payload.toString('hex'), isBinary]);
-  }
-  onPing(payload: Buffer): void {
-    this.events.push(['ping', payload.toString('hex')]);
-  }
-  onPong(payload: Buffer): void {
-    this.events.push(['pong', payload.toString('hex')]);
-  }
-  onClose(code: number, reason: string): void {
-    this.events.push(['close', code, reason]);
-  }
-  onError(error: WebSocketProtocolError): void {
-    this.errorCloseCode = error.closeCode;
-    this.events.push(['error']);
-  }
-}
-
-function readWithCore(chunks: Buffer[], receiverRole: Role, maxMessageSize = MAX): Recorder {
-  const recorder = new Recorder();
+function readWithCore(chunks: Buffer[], receiverRole: Role, maxMessageSize = MAX): FrameRecorder {
+  const recorder = new FrameRecorder();
   const decoder = new FrameDecoder(recorder, { role: receiverRole, maxMessageSize });
   for (const chunk of chunks) {
     decoder.push(Buffer.from(chunk));
@@ -191,12 +168,12 @@ function readWithCore(chunks: Buffer[], receiverRole: Role, maxMessageSize = MAX
  * ws refuses ⇒ the core refuses; the core refuses alone only with 1007 (it checks each text
  * fragment as it arrives, ws the whole message); neither refuses ⇒ the same events.
  */
-function assertSameVerdict(core: Recorder, theirs: Event[]): void {
-  const ours = core.events;
+function assertSameVerdict(core: FrameRecorder, theirs: Event[]): void {
+  const ours: Event[] = core.events;
   const refused = (events: Event[]): boolean => events.some((e) => e[0] === 'error');
   const detail = `ours ${JSON.stringify(ours)} ws ${JSON.stringify(theirs)}`;
   if (refused(theirs)) assert.ok(refused(ours), detail);
-  else if (refused(ours)) assert.equal(core.errorCloseCode, 1007, detail);
+  else if (refused(ours)) assert.equal(core.lastErrorCloseCode, 1007, detail);
   else assert.deepEqual(ours, theirs);
 }
 

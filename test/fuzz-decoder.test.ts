@@ -20,8 +20,7 @@ import fc from 'fast-check';
 import { MAX_CONTROL_PAYLOAD } from '../core/constants.js';
 import type { Role } from '../core/constants.js';
 import { FrameDecoder } from '../core/frame-decoder.js';
-import type { FrameHandler } from '../core/frame-decoder.js';
-import type { WebSocketProtocolError } from '../core/errors.js';
+import { FrameRecorder } from './fixtures/frame-recorder.js';
 
 // Loaded by path: @types/ws does not declare the Receiver, and Bun replaces the bare 'ws'
 // module with a stand-in whose Receiver throws.
@@ -42,32 +41,9 @@ interface Reading {
   refusedWith: number;
 }
 
-class CoreReader implements FrameHandler {
-  readonly events: Event[] = [];
-  refusedWith = 0;
-  errors = 0;
-  maxBuffered = 0;
-  onMessage(payload: Buffer, isBinary: boolean): void {
-    this.events.push(['message', payload.toString('hex'), isBinary]);
-  }
-  onPing(payload: Buffer): void {
-    this.events.push(['ping', payload.toString('hex')]);
-  }
-  onPong(payload: Buffer): void {
-    this.events.push(['pong', payload.toString('hex')]);
-  }
-  onClose(code: number, reason: string): void {
-    this.events.push(['close', code, reason]);
-  }
-  onError(error: WebSocketProtocolError): void {
-    this.errors++;
-    this.refusedWith = error.closeCode;
-  }
-}
-
 /** Feeds the chunks to a FrameDecoder; any exception from push() fails the property. */
-function readWithCore(chunks: Buffer[], role: Role, limit: number): CoreReader {
-  const reader = new CoreReader();
+function readWithCore(chunks: Buffer[], role: Role, limit: number): FrameRecorder {
+  const reader = new FrameRecorder();
   const decoder = new FrameDecoder(reader, { role, maxMessageSize: limit });
   for (const chunk of chunks) {
     try {
@@ -77,7 +53,7 @@ function readWithCore(chunks: Buffer[], role: Role, limit: number): CoreReader {
     }
     reader.maxBuffered = Math.max(reader.maxBuffered, decoder.bufferedBytes);
   }
-  assert.ok(reader.errors <= 1, `onError called ${reader.errors} times`);
+  assert.ok(reader.errorCount <= 1, `onError called ${reader.errorCount} times`);
   return reader;
 }
 
@@ -105,14 +81,14 @@ async function readWithWs(chunks: Buffer[], role: Role, limit: number): Promise<
   return reading;
 }
 
-function assertVerdict(core: CoreReader, ws: Reading, limit: number): void {
-  const detail = `core ${core.refusedWith} ${JSON.stringify(core.events)} / ws ${ws.refusedWith} ${JSON.stringify(ws.events)}`;
+function assertVerdict(core: FrameRecorder, ws: Reading, limit: number): void {
+  const detail = `core ${core.lastErrorCloseCode} ${JSON.stringify(core.events)} / ws ${ws.refusedWith} ${JSON.stringify(ws.events)}`;
   assert.ok(core.maxBuffered <= limit + MAX_CONTROL_PAYLOAD, `buffered ${core.maxBuffered} with a limit of ${limit}`);
   if (ws.refusedWith !== 0) {
-    assert.notEqual(core.refusedWith, 0, `ws refused, the core did not: ${detail}`);
-    if (core.refusedWith !== 1007) assert.equal(core.refusedWith, ws.refusedWith, detail);
-  } else if (core.refusedWith !== 0) {
-    assert.equal(core.refusedWith, 1007, `the core refused alone: ${detail}`);
+    assert.notEqual(core.lastErrorCloseCode, 0, `ws refused, the core did not: ${detail}`);
+    if (core.lastErrorCloseCode !== 1007) assert.equal(core.lastErrorCloseCode, ws.refusedWith, detail);
+  } else if (core.lastErrorCloseCode !== 0) {
+    assert.equal(core.lastErrorCloseCode, 1007, `the core refused alone: ${detail}`);
   } else {
     assert.deepEqual(core.events, ws.events);
   }
@@ -324,7 +300,7 @@ describe('FrameDecoder fuzzing (fast-check, verdicts against ws Receiver)', () =
           const core = readWithCore(chunks, role, limit);
           const ws = await readWithWs(chunks, role, limit);
           assertVerdict(core, ws, limit);
-          assert.equal(core.refusedWith, delta > 0 ? 1009 : 0);
+          assert.equal(core.lastErrorCloseCode, delta > 0 ? 1009 : 0);
         },
       ),
       { numRuns: 300 },
@@ -336,7 +312,7 @@ describe('FrameDecoder fuzzing (fast-check, verdicts against ws Receiver)', () =
     const stream = Buffer.from([0x01, 0x02, 0x61, 0x80]);
     const core = readWithCore([stream], 'client', 1024);
     const ws = await readWithWs([stream], 'client', 1024);
-    assert.equal(core.refusedWith, 1007, 'the core refuses at the fragment');
+    assert.equal(core.lastErrorCloseCode, 1007, 'the core refuses at the fragment');
     assert.equal(ws.refusedWith, 0, 'ws waits for the whole message');
     assertVerdict(core, ws, 1024);
   });
