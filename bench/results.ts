@@ -99,7 +99,7 @@ export interface HoldCounts {
   disconnects: number;
   pingsSent: number;
   pongsReceived: number;
-  /** p50 of each 5 s interval, µs: shows drift over the hold. */
+  /** p50 of the pings sent in each --hold-ping-interval, µs, in order: shows drift over the hold. */
   p50ByInterval: number[];
 }
 

@@ -1,5 +1,5 @@
 // Test 6: hold N connections for --hold seconds with a ping every --hold-ping-interval seconds;
-// survival %, disconnects by close code, ping latency, and the p50 of each interval (drift).
+// survival %, disconnects by close code, ping latency, and the p50 of each interval's pings (drift).
 import { performance } from 'node:perf_hooks';
 import type { Histogram } from 'hdr-histogram-js';
 import type { TestResult, TierResult } from '../results.js';
@@ -16,17 +16,16 @@ const FINAL_PONG_STALL_MS = 10_000;
 
 class HoldPings implements PhaseHandler {
   readonly rtt: Histogram = createLatencyHistogram();
-  /** One histogram per ping interval, by arrival time. */
+  /**
+   * One histogram per ping round, by the round the ping was sent in: WSE answers in order, so a
+   * connection's k-th PONG answers its k-th ping. (By arrival time, a client stalled past an
+   * interval boundary would show an empty interval and an overfull next one.)
+   */
   readonly byInterval: Histogram[] = [];
   pingsSent = 0;
   pongs = 0;
   unanswered = 0;
   waiter: PhaseWaiter | undefined;
-
-  constructor(
-    private readonly startedAt: number,
-    private readonly intervalMs: number,
-  ) {}
 
   sendRound(connections: readonly BenchConnection[]): void {
     for (const c of connections) {
@@ -41,9 +40,11 @@ class HoldPings implements PhaseHandler {
     connection.sent--;
     this.pongs++;
     recordMicros(this.rtt, rttMicros);
-    const index = Math.floor((performance.now() - this.startedAt) / this.intervalMs);
-    while (this.byInterval.length <= index) this.byInterval.push(createLatencyHistogram());
-    recordMicros(this.byInterval[index]!, rttMicros);
+    // Every connection took part in every round since the hold began, so the PONGs it has had so
+    // far are the round this one answers.
+    const round = connection.pingsLeft++;
+    while (this.byInterval.length <= round) this.byInterval.push(createLatencyHistogram());
+    recordMicros(this.byInterval[round]!, rttMicros);
     this.waiter?.progress();
   }
 
@@ -79,10 +80,11 @@ export async function runSustainedHold(ctx: TestContext): Promise<TestResult> {
     ctx.progress.phase('sustained-hold', `${pool.counts.established} conns: holding ${ctx.options.holdSec} s`);
     await recorder.beginMeasure();
     const startedAt = performance.now();
-    const phase = new HoldPings(startedAt, intervalMs);
+    const phase = new HoldPings();
     for (const c of pool.connections) {
       c.tally = recorder.tally;
-      c.sent = 0;
+      c.sent = 0; // here: pings awaiting their PONG
+      c.pingsLeft = 0; // here: PONGs received during the hold
       c.phase = phase;
     }
     const rounds = Math.max(1, Math.floor(holdMs / intervalMs));
