@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { FrameDecoder, isValidWireCloseCode } from '../core/frame-decoder.js';
 import type { Role } from '../core/constants.js';
 import { isValidUtf8, isValidUtf8ByStateMachine, Utf8Validator } from '../core/utf8.js';
-import { FrameRecorder, type FrameEvent } from './fixtures/frame-recorder.js';
+import { decodeChunks, FrameRecorder, type FrameEvent } from './fixtures/frame-recorder.js';
 
 
 const MASK = Buffer.from('37fa213d', 'hex');
@@ -41,23 +41,15 @@ function maskFor(role: Role): Buffer | null {
   return role === 'server' ? MASK : null;
 }
 
-function decode(role: Role, chunks: Buffer[], maxMessageSize?: number): FrameRecorder {
-  const recorder = new FrameRecorder();
-  const decoder = new FrameDecoder(recorder, maxMessageSize === undefined ? { role } : { role, maxMessageSize });
-  // Fresh copies: a server-role decoder unmasks its input in place.
-  for (const chunk of chunks) decoder.push(Buffer.from(chunk));
-  return recorder;
-}
-
 /** Whole, split at every point (two chunks), and one byte at a time: all give `expected`. */
 function assertAllSplits(role: Role, bytes: Buffer, expected: FrameEvent[], maxMessageSize?: number): void {
-  assert.deepEqual(decode(role, [bytes], maxMessageSize).events, expected, 'whole');
+  assert.deepEqual(decodeChunks(role, [bytes], maxMessageSize).events, expected, 'whole');
   for (let i = 1; i < bytes.length; i++) {
-    const events = decode(role, [bytes.subarray(0, i), bytes.subarray(i)], maxMessageSize).events;
+    const events = decodeChunks(role, [bytes.subarray(0, i), bytes.subarray(i)], maxMessageSize).events;
     assert.deepEqual(events, expected, `split at ${i}`);
   }
   const bytewise = Array.from(bytes, (b) => Buffer.from([b]));
-  assert.deepEqual(decode(role, bytewise, maxMessageSize).events, expected, 'one byte at a time');
+  assert.deepEqual(decodeChunks(role, bytewise, maxMessageSize).events, expected, 'one byte at a time');
 }
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
@@ -92,12 +84,12 @@ describe('FrameDecoder: lengths at the 7/16/64-bit boundaries', () => {
         for (let i = 0; i < length; i++) payload[i] = (i * 7 + 3) & 0xff;
         const bytes = raw({ opcode: 2, payload, mask: maskFor(role) });
         const expected: FrameEvent[] = [['message', payload.toString('hex'), true]];
-        assert.deepEqual(decode(role, [bytes]).events, expected);
-        assert.deepEqual(decode(role, [bytes.subarray(0, 1), bytes.subarray(1, 9), bytes.subarray(9)]).events, expected);
+        assert.deepEqual(decodeChunks(role, [bytes]).events, expected);
+        assert.deepEqual(decodeChunks(role, [bytes.subarray(0, 1), bytes.subarray(1, 9), bytes.subarray(9)]).events, expected);
         // Header and payload in 1000-byte pieces: the payload spans chunks and is copied once.
         const pieces: Buffer[] = [];
         for (let i = 0; i < bytes.length; i += 1000) pieces.push(bytes.subarray(i, i + 1000));
-        assert.deepEqual(decode(role, pieces).events, expected);
+        assert.deepEqual(decodeChunks(role, pieces).events, expected);
       });
     }
   }
@@ -106,7 +98,7 @@ describe('FrameDecoder: lengths at the 7/16/64-bit boundaries', () => {
     assert.equal(f126.subarray(0, 4).toString('hex'), '827e007e');
     const f64k = raw({ opcode: 2, payload: Buffer.alloc(65536) });
     assert.equal(f64k.subarray(0, 10).toString('hex'), '827f0000000000010000');
-    assert.deepEqual(decode('client', [f64k]).events.length, 1);
+    assert.deepEqual(decodeChunks('client', [f64k]).events.length, 1);
   });
 });
 
@@ -143,7 +135,7 @@ describe('FrameDecoder: messages and control frames', () => {
       assertAllSplits(role, raw({ opcode: 8, payload, mask }), [['close', 1000, 'bye ✓']]);
       for (const code of [1000, 1001, 1002, 1003, 1007, 1010, 1011, 1014, 3000, 4401, 4999]) {
         const bytes = raw({ opcode: 8, payload: Buffer.from(u32(code).slice(2)), mask });
-        assert.deepEqual(decode(role, [bytes]).events, [['close', code, '']], `code ${code}`);
+        assert.deepEqual(decodeChunks(role, [bytes]).events, [['close', code, '']], `code ${code}`);
       }
     });
     test(`${role} role: input after a close frame is ignored`, () => {

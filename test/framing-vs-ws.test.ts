@@ -8,11 +8,10 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { EventEmitter } from 'node:events';
 import fc from 'fast-check';
-import { FrameDecoder } from '../core/frame-decoder.js';
 import { FrameEncoder } from '../core/frame-encoder.js';
 import { Opcode } from '../core/constants.js';
 import type { Role } from '../core/constants.js';
-import { FrameRecorder, type FrameEvent } from './fixtures/frame-recorder.js';
+import { decodeChunks, splitAt, type FrameEvent, type FrameRecorder } from './fixtures/frame-recorder.js';
 
 // ws's Receiver and Sender are loaded from their files: @types/ws does not declare them, and Bun
 // replaces the bare 'ws' module with its own shim whose Receiver/Sender throw.
@@ -122,17 +121,6 @@ function frameList(messages: Message[]): [number, Buffer, boolean][] {
   return frames;
 }
 
-function splitAt(stream: Buffer, fractions: number[]): Buffer[] {
-  const points = [...new Set(fractions.map((f) => Math.floor(f * stream.length)))].sort((a, b) => a - b);
-  const chunks: Buffer[] = [];
-  let start = 0;
-  for (const p of [...points, stream.length]) {
-    if (p > start) chunks.push(stream.subarray(start, p));
-    start = Math.max(start, p);
-  }
-  return chunks;
-}
-
 async function readWithWs(chunks: Buffer[], receiverRole: Role, maxPayload = MAX): Promise<Event[]> {
   const events: Event[] = [];
   const receiver = new Receiver({ isServer: receiverRole === 'server', maxPayload, binaryType: 'nodebuffer' });
@@ -152,16 +140,6 @@ async function readWithWs(chunks: Buffer[], receiverRole: Role, maxPayload = MAX
   }
   await new Promise<void>((resolve) => setImmediate(resolve));
   return events;
-}
-
-function readWithCore(chunks: Buffer[], receiverRole: Role, maxMessageSize = MAX): FrameRecorder {
-  const recorder = new FrameRecorder();
-  const decoder = new FrameDecoder(recorder, { role: receiverRole, maxMessageSize });
-  for (const chunk of chunks) {
-    decoder.push(Buffer.from(chunk));
-    recorder.maxBuffered = Math.max(recorder.maxBuffered, decoder.bufferedBytes);
-  }
-  return recorder;
 }
 
 /**
@@ -229,7 +207,7 @@ describe('framing vs ws', () => {
       fc.property(streamArb, ({ messages, close, splits, serverSends }) => {
         const sender: Role = serverSends ? 'server' : 'client';
         const stream = encodeWithWs(messages, close, sender);
-        assert.deepEqual(readWithCore(splitAt(stream, splits), receiverOf(sender)).events, expectedEvents(messages, close));
+        assert.deepEqual(decodeChunks(receiverOf(sender), splitAt(stream, splits), MAX).events, expectedEvents(messages, close));
       }),
       { numRuns: 200 },
     );
@@ -273,7 +251,7 @@ describe('framing vs ws', () => {
           const stream = encodeWithCore(messages, null, sender);
           for (const [at, xor] of flips) stream[at % stream.length]! ^= xor;
           const chunks = splitAt(stream, splits);
-          const core = readWithCore(chunks, receiverOf(sender), 64);
+          const core = decodeChunks(receiverOf(sender), chunks, 64);
           assert.ok(core.maxBuffered <= 64 + MAX_HEADER, `buffered ${core.maxBuffered}`);
           assertSameVerdict(core, await readWithWs(chunks, receiverOf(sender), 64));
         },
@@ -297,7 +275,7 @@ describe('framing vs ws', () => {
         fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 4 }),
         async (pieces, role, splits) => {
           const chunks = splitAt(Buffer.concat(pieces), splits);
-          const core = readWithCore(chunks, role, 100);
+          const core = decodeChunks(role, chunks, 100);
           assert.ok(core.maxBuffered <= 100 + MAX_HEADER, `buffered ${core.maxBuffered}`);
           assertSameVerdict(core, await readWithWs(chunks, role, 100));
         },

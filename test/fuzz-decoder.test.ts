@@ -19,8 +19,7 @@ import type { EventEmitter } from 'node:events';
 import fc from 'fast-check';
 import { MAX_CONTROL_PAYLOAD } from '../core/constants.js';
 import type { Role } from '../core/constants.js';
-import { FrameDecoder } from '../core/frame-decoder.js';
-import { FrameRecorder } from './fixtures/frame-recorder.js';
+import { decodeChunks, splitAt, type FrameRecorder } from './fixtures/frame-recorder.js';
 
 // Loaded by path: @types/ws does not declare the Receiver, and Bun replaces the bare 'ws'
 // module with a stand-in whose Receiver throws.
@@ -39,22 +38,6 @@ interface Reading {
   events: Event[];
   /** Close code of the refusal, 0 when the input was not refused. */
   refusedWith: number;
-}
-
-/** Feeds the chunks to a FrameDecoder; any exception from push() fails the property. */
-function readWithCore(chunks: Buffer[], role: Role, limit: number): FrameRecorder {
-  const reader = new FrameRecorder();
-  const decoder = new FrameDecoder(reader, { role, maxMessageSize: limit });
-  for (const chunk of chunks) {
-    try {
-      decoder.push(Buffer.from(chunk));
-    } catch (error) {
-      assert.fail(`push() threw: ${String(error)}`);
-    }
-    reader.maxBuffered = Math.max(reader.maxBuffered, decoder.bufferedBytes);
-  }
-  assert.ok(reader.errorCount <= 1, `onError called ${reader.errorCount} times`);
-  return reader;
 }
 
 async function readWithWs(chunks: Buffer[], role: Role, limit: number): Promise<Reading> {
@@ -96,18 +79,7 @@ function assertVerdict(core: FrameRecorder, ws: Reading, limit: number): void {
 
 async function check(stream: Buffer, splits: number[], role: Role, limit: number): Promise<void> {
   const chunks = splitAt(stream, splits);
-  assertVerdict(readWithCore(chunks, role, limit), await readWithWs(chunks, role, limit), limit);
-}
-
-function splitAt(stream: Buffer, fractions: number[]): Buffer[] {
-  const points = [...new Set(fractions.map((f) => Math.floor(f * stream.length)))].sort((a, b) => a - b);
-  const chunks: Buffer[] = [];
-  let start = 0;
-  for (const p of [...points, stream.length]) {
-    if (p > start) chunks.push(stream.subarray(start, p));
-    start = Math.max(start, p);
-  }
-  return chunks;
+  assertVerdict(decodeChunks(role, chunks, limit), await readWithWs(chunks, role, limit), limit);
 }
 
 // --- a small frame writer of the test's own, so mutations start from known-valid streams ------
@@ -297,7 +269,7 @@ describe('FrameDecoder fuzzing (fast-check, verdicts against ws Receiver)', () =
             if (i === 0) parts.push(writeFrame({ fin: true, opcode: 0x9, payload: Buffer.alloc(125, 1), maskKey }, role === 'server'));
           }
           const chunks = splitAt(Buffer.concat(parts), splits);
-          const core = readWithCore(chunks, role, limit);
+          const core = decodeChunks(role, chunks, limit);
           const ws = await readWithWs(chunks, role, limit);
           assertVerdict(core, ws, limit);
           assert.equal(core.lastErrorCloseCode, delta > 0 ? 1009 : 0);
@@ -310,7 +282,7 @@ describe('FrameDecoder fuzzing (fast-check, verdicts against ws Receiver)', () =
   test('the documented difference: invalid UTF-8 in an unfinished fragmented text message', async () => {
     // First fragment holds a lone continuation byte; the message never finishes.
     const stream = Buffer.from([0x01, 0x02, 0x61, 0x80]);
-    const core = readWithCore([stream], 'client', 1024);
+    const core = decodeChunks('client', [stream], 1024);
     const ws = await readWithWs([stream], 'client', 1024);
     assert.equal(core.lastErrorCloseCode, 1007, 'the core refuses at the fragment');
     assert.equal(ws.refusedWith, 0, 'ws waits for the whole message');
