@@ -81,7 +81,9 @@ function startChild(bin, args, onMessage, onExit) {
 }
 
 /**
- * One ceiling measurement. `runtime` runs both processes unless `sinkRuntime` names another one.
+ * One ceiling measurement. `runtime` runs both processes unless `sinkRuntime` names another one;
+ * `client` ({ bin, args }), when given, is the writer instead (the native flood of
+ * scripts/lib/native.mjs), taking the same options and printing the same result.
  * Resolves with sink-counted bytes/s over [end of warm-up → last byte received] and the same rate
  * in 181-byte frames; rejects (after stopping both children) on any error or disagreement.
  */
@@ -92,12 +94,13 @@ export async function measureCeiling({
   warmupSec = 1,
   sinkRuntime = runtime,
   framesPerWrite,
+  client,
 }) {
   const script = await buildCeilingBundle();
-  const clientBin = runtimeBinary(runtime);
+  const clientBin = client?.bin ?? runtimeBinary(runtime);
   const sinkBin = runtimeBinary(sinkRuntime);
   const common = ['--connections', String(connections), '--warmup', String(warmupSec), '--duration', String(durationSec)];
-  const clientArgs = [script, 'client', ...common];
+  const clientArgs = [...(client?.args ?? [script, 'client']), ...common];
   if (framesPerWrite !== undefined) clientArgs.push('--frames-per-write', String(framesPerWrite));
 
   const children = [];
@@ -162,12 +165,16 @@ export async function measureCeiling({
 /**
  * The raw-client floor (bench/ceiling/floor-client.ts) against a running WSE server: `connections`
  * opened in batches, then `pings` sequential pings each (after one untimed round). `cores`, when
- * given and taskset exists, pins the client like the benchmark's clients. Resolves with its report.
+ * given and taskset exists, pins the client like the benchmark's clients; `batch` and
+ * `warmupConnections` override the floor's defaults (500, 1,000). `client` ({ bin, args }), when
+ * given, is the floor instead (the native one of scripts/lib/native.mjs: same options, same
+ * report). Resolves with its report.
  */
-export async function measureFloor({ runtime, port, token, connections, pings = 0, cores }) {
-  const script = await buildCeilingBundle();
-  const bin = runtimeBinary(runtime);
-  const args = [script, 'floor', '--port', String(port), '--token', token, '--connections', String(connections), '--pings', String(pings), '--duration', '120'];
+export async function measureFloor({ runtime, port, token, connections, pings = 0, cores, batch, warmupConnections, client }) {
+  const bin = client?.bin ?? runtimeBinary(runtime);
+  const args = [...(client?.args ?? [await buildCeilingBundle(), 'floor']), '--port', String(port), '--token', token, '--connections', String(connections), '--pings', String(pings), '--duration', '120'];
+  if (batch !== undefined) args.push('--batch', String(batch));
+  if (warmupConnections !== undefined) args.push('--warmup-connections', String(warmupConnections));
   const pin = cores !== undefined && spawnSync('taskset', ['-V']).status === 0;
   const [cmd, fullArgs] = pin ? ['taskset', ['-c', cores, bin, ...args]] : [bin, args];
   let result;
@@ -184,6 +191,9 @@ export async function measureFloor({ runtime, port, token, connections, pings = 
     );
   });
   if (result === undefined) throw new Error(`floor (${runtime}, ${connections} conns): ${failure ?? 'no result'}`);
-  if (result.established < connections) throw new Error(`floor (${runtime}): only ${result.established} of ${connections} connections established`);
+  if (result.established < connections) {
+    const cause = result.firstFailure === undefined ? '' : ` (${result.firstFailure})`;
+    throw new Error(`floor (${runtime}): only ${result.established} of ${connections} connections established${cause}`);
+  }
   return result;
 }
