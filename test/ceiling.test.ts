@@ -10,7 +10,8 @@ import { CeilingSink } from '../bench/ceiling/sink.js';
 import { runFloodClient } from '../bench/ceiling/flood-client.js';
 import { runFloorClient, type FloorOptions, type FloorReport } from '../bench/ceiling/floor-client.js';
 import { loadServerTransport } from '../adapters/server/index.js';
-import { mint, startTestServer, waitFor } from './server-harness.js';
+import { checkFloorTimesEveryPing } from './fixtures/floor-checks.js';
+import { mint, startTestServer } from './server-harness.js';
 
 /**
  * Hands `bytes` to an independent WebSocket server (ws under Node, Bun's own under Bun) after a plain
@@ -122,22 +123,8 @@ describe('raw-client floor (bench/ceiling/floor-client.ts)', () => {
   const floorAgainst = (port: number, token: string, shape: Pick<FloorOptions, 'connections' | 'batchSize' | 'pings' | 'warmupConnections'>): Promise<FloorReport> =>
     runFloorClient({ host: '127.0.0.1', port, path: '/wse?compression=false&protocol_version=1', token, timeoutMs: 5000, ...shape });
 
-  test('connects through the WSE handshake and times every ping against the embedded app', async () => {
-    const server = await startTestServer(loadServerTransport('core').transport);
-    try {
-      const report = await floorAgainst(server.port, await mint(), { connections: 12, batchSize: 5, pings: 3, warmupConnections: 4 });
-      assert.equal(report.established, 12);
-      assert.equal(report.failed, 0);
-      assert.equal(report.pings, 36);
-      assert.equal(report.pongs, 36, 'every timed ping got its PONG');
-      assert.ok(report.rttP50Micros > 0 && report.rttP99Micros >= report.rttP50Micros);
-      assert.ok(report.connectRatePerSec > 0);
-      // The server read the warm-up's 4 × 5 pings and both rounds of 12 × 3 (one untimed, one timed).
-      await waitFor(() => server.app.counters.pings === 20 + 72);
-    } finally {
-      await server.stop();
-    }
-  });
+  test('connects through the WSE handshake and times every ping against the embedded app', () =>
+    checkFloorTimesEveryPing(({ port, token, ...shape }) => floorAgainst(port, token, shape)));
 
   test('a wrong token is a failed connection, not a hang', async () => {
     const server = await startTestServer(loadServerTransport('core').transport);

@@ -152,10 +152,10 @@ export function ping(timestamp: number): string {
   return JSON.stringify({ t: 'ping', p: { timestamp, client_timestamp: timestamp } });
 }
 
-/** Waits until the server app's counters satisfy `predicate`. */
-export async function waitFor(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
+/** Waits until the server's counters satisfy `predicate` (which may read them over HTTP). */
+export async function waitFor(predicate: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
+  while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error('timed out waiting for the server');
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
