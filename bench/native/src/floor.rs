@@ -3,7 +3,8 @@
 // frame lengths and the words server_ready and PONG. Connections open in batches (each batch
 // settles before the next); then every connection sends `pings` sequential pings, once untimed
 // and once timed. Same options, same report fields, so the two floors can stand side by side.
-use crate::frame::{masked_text_frames, peek_server_frame};
+use crate::floor_reader::{Outcome, ServerReader};
+use crate::frame::masked_text_frames;
 use crate::report::{percentile, JsonObject};
 use crate::slab::Slab;
 use crate::sys::{connect_nonblocking, CpuTime, Epoll, Fd, EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP};
@@ -30,40 +31,24 @@ const MASK: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];
 /// core/wse/messages.ts clientHello('wse-bench-floor/1') and pingMessage(0), byte for byte.
 const CLIENT_HELLO: &[u8] = br#"{"t":"client_hello","p":{"client_version":"wse-bench-floor/1","protocol_version":1}}"#;
 const PING: &[u8] = br#"{"t":"ping","p":{"timestamp":0,"client_timestamp":0}}"#;
-const HEAD_LIMIT: usize = 16 * 1024;
-/// A server frame larger than WSE's message limit fails the connection instead of being buffered.
-const FRAME_LIMIT: u64 = 1024 * 1024;
 const WARMUP_PINGS: usize = 5;
 const READ_BUFFER_BYTES: usize = 64 * 1024;
 
-enum Phase {
-    Connecting,
-    Head,
-    Frames,
-}
-
 struct Connection {
     fd: Fd,
-    phase: Phase,
-    /// Unread bytes: a partial head or frame.
-    pending: Vec<u8>,
+    /// The TCP connect is still in progress.
+    connecting: bool,
+    reader: ServerReader,
     /// Bytes the socket has not taken yet (EAGAIN or a partial write).
     out: Vec<u8>,
     /// Events registered with epoll now.
     interest: u32,
-    ready: bool,
     /// The dial's outcome is known.
     settled: bool,
     /// Between its first ping and its last PONG.
     pinging: bool,
     pings_left: usize,
     sent_at: Instant,
-}
-
-/// What one read brought.
-enum Outcome {
-    Read { became_ready: bool, pongs: usize },
-    Fail(&'static str),
 }
 
 struct Floor {
@@ -197,14 +182,12 @@ impl Floor {
             }
         };
         let interest = if connected { EPOLLIN | EPOLLRDHUP } else { EPOLLOUT };
-        let phase = if connected { Phase::Head } else { Phase::Connecting };
         let token = self.connections.insert_with(|_| Connection {
             fd,
-            phase,
-            pending: Vec::new(),
+            connecting: !connected,
+            reader: ServerReader::default(),
             out: Vec::new(),
             interest,
-            ready: false,
             settled: false,
             pinging: false,
             pings_left: 0,
@@ -252,7 +235,7 @@ impl Floor {
 
     fn handle(&mut self, token: u64, events: u32) {
         let Some(connection) = self.connections.get_mut(token) else { return };
-        if matches!(connection.phase, Phase::Connecting) {
+        if connection.connecting {
             if events & (EPOLLOUT | EPOLLERR | EPOLLHUP) == 0 {
                 return;
             }
@@ -260,7 +243,7 @@ impl Floor {
                 self.fail_with(token, format!("connect: {error}"));
                 return;
             }
-            connection.phase = Phase::Head;
+            connection.connecting = false;
             connection.interest = EPOLLIN | EPOLLRDHUP;
             let _ = self.epoll.modify(&connection.fd, connection.interest, token);
             let request = std::mem::take(&mut self.request);
@@ -284,14 +267,7 @@ impl Floor {
             Err(e) if e.kind() == ErrorKind::WouldBlock => return,
             Err(e) => return self.fail_with(token, format!("read: {e}")),
         };
-        let outcome = if connection.pending.is_empty() {
-            take_frames(connection, &self.read_buffer[..n])
-        } else {
-            let mut data = std::mem::take(&mut connection.pending);
-            data.extend_from_slice(&self.read_buffer[..n]);
-            take_frames(connection, &data)
-        };
-        match outcome {
+        match connection.reader.push(&self.read_buffer[..n]) {
             Outcome::Fail(why) => self.fail(token, why),
             Outcome::Read { became_ready, pongs } => {
                 if became_ready {
@@ -403,54 +379,4 @@ impl Floor {
         self.unsettled = 0;
         self.outstanding = 0;
     }
-}
-
-/// Reads the HTTP head, then whole frames, from `data`; keeps a partial one in `pending`.
-fn take_frames(connection: &mut Connection, data: &[u8]) -> Outcome {
-    let mut at = 0;
-    if matches!(connection.phase, Phase::Head) {
-        let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") else {
-            if data.len() > HEAD_LIMIT {
-                return Outcome::Fail("upgrade response head too large");
-            }
-            connection.pending = data.to_vec();
-            return Outcome::Read { became_ready: false, pongs: 0 };
-        };
-        if data.get(9..12) != Some(b"101") {
-            return Outcome::Fail("upgrade refused");
-        }
-        connection.phase = Phase::Frames;
-        at = end + 4;
-    }
-    let mut became_ready = false;
-    let mut pongs = 0;
-    while let Some((header, length)) = peek_server_frame(&data[at..]) {
-        if length > FRAME_LIMIT {
-            return Outcome::Fail("server frame over 1 MiB");
-        }
-        let end = at + header + length as usize;
-        if end > data.len() {
-            break;
-        }
-        let payload = &data[at + header..end];
-        if !connection.ready {
-            // The first frame is server_ready (WSE-PROTOCOL.md); anything else (AUTH_FAILED) fails.
-            if !contains(payload, b"\"server_ready\"") {
-                return Outcome::Fail("the first frame was not server_ready");
-            }
-            connection.ready = true;
-            became_ready = true;
-        } else if contains(payload, b"\"PONG\"") {
-            pongs += 1;
-        }
-        at = end;
-    }
-    if at < data.len() {
-        connection.pending = data[at..].to_vec();
-    }
-    Outcome::Read { became_ready, pongs }
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
 }

@@ -4,6 +4,7 @@ mod args;
 mod base64;
 mod counters;
 mod floor;
+mod floor_reader;
 mod flood;
 mod frame;
 mod http;
