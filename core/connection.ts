@@ -14,6 +14,8 @@ export type ReadyState = 'open' | 'closing' | 'closed';
 export interface WebSocketConnectionOptions {
   /** Largest reassembled inbound message; a bigger one fails the connection with 1009. */
   maxMessageSize?: number;
+  /** Most frames one inbound message may arrive in; more fail the connection with 1008. */
+  maxFragments?: number;
   /** Bytes that arrived right after the HTTP head: the first frames. */
   head?: Buffer;
   /** How long a started close handshake waits for the peer before the socket is destroyed. */
@@ -23,7 +25,7 @@ export interface WebSocketConnectionOptions {
 }
 
 export interface WebSocketConnectionEvents {
-  /** `data` may be a view of the socket's read buffer: copy what you keep after the call. */
+  /** `data` is valid only during the call (a view of the socket's read buffer or of the decoder's): copy what you keep. */
   message: [data: Buffer, isBinary: boolean];
   ping: [payload: Buffer];
   pong: [payload: Buffer];
@@ -101,7 +103,11 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
     this.closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
     this.encoder = ENCODERS[role];
     // The decoder's role is the side that receives, i.e. ours.
-    this.decoder = new FrameDecoder(this, { role, maxMessageSize: options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE });
+    this.decoder = new FrameDecoder(this, {
+      role,
+      maxMessageSize: options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
+      ...(options.maxFragments !== undefined ? { maxFragments: options.maxFragments } : {}),
+    });
     this.pendingChunks = options.head !== undefined && options.head.length > 0 ? [options.head] : [];
     socket.setNoDelay(true);
     socket.on('data', WebSocketConnection.onSocketData);
