@@ -1,7 +1,7 @@
 // One WebSocket over a net.Socket, after the HTTP upgrade, for either role: feeds socket bytes
 // to the FrameDecoder, answers pings, runs the close handshake (RFC 6455 §5.5.1, §7) and
-// exposes backpressure. Used by core/client.ts and core/server.ts.
-import { EventEmitter } from 'node:events';
+// exposes backpressure. Used by core/client.ts and core/server.ts; its events go to one
+// WebSocketEventSink.
 import type { Socket } from 'node:net';
 import { CloseCode, DEFAULT_MAX_MESSAGE_SIZE, MAX_CONTROL_PAYLOAD, Opcode, type Role } from './constants.js';
 import { sharedBurstPool } from './burst-pool.js';
@@ -24,30 +24,32 @@ export interface WebSocketConnectionOptions {
   remoteAddress?: string;
 }
 
-export interface WebSocketConnectionEvents {
-  /** `data` is valid only during the call (a view of the socket's read buffer or of the decoder's): copy what you keep. */
-  message: [data: Buffer, isBinary: boolean];
-  ping: [payload: Buffer];
-  pong: [payload: Buffer];
-  /** Exactly once. 1006 with '' when the socket ended without a close frame. */
-  close: [code: number, reason: string];
-  /** A protocol or socket error; 'close' always follows. Only emitted when someone listens. */
-  error: [error: Error];
-  drain: [];
-}
-
 /**
- * One consumer of a connection's events, called directly (setSink): no listener storage on the
- * connection and no emit() per message, which a transport holding 100K connections notices.
+ * The one consumer of a connection's events, called directly (setSink): no listener storage on
+ * the connection and no emit() per message, which a transport holding 100K connections notices.
  */
 export interface WebSocketEventSink {
+  /** `data` is valid only during the call (a view of the socket's read buffer or of the decoder's): copy what you keep. */
   onMessage(data: Buffer, isBinary: boolean): void;
-  /** Exactly once. */
+  /** Exactly once. 1006 with '' when the socket ended without a close frame. */
   onClose(code: number, reason: string): void;
   /** A protocol or socket error; onClose follows. */
   onError(error: Error): void;
+  /** The socket's user-space queue has been written out. */
   onDrain(): void;
+  /** A ping arrived (the connection answers it itself); `payload` is valid only during the call. */
+  onPing?(payload: Buffer): void;
+  /** A pong arrived; `payload` is valid only during the call. */
+  onPong?(payload: Buffer): void;
 }
+
+/** Where events go until setSink is called: nowhere. */
+const NO_SINK: WebSocketEventSink = {
+  onMessage() {},
+  onClose() {},
+  onError() {},
+  onDrain() {},
+};
 
 export const DEFAULT_CLOSE_TIMEOUT_MS = 2000;
 
@@ -62,7 +64,7 @@ const EMPTY = Buffer.alloc(0);
 // The encoder keeps no per-connection state, so each role shares one.
 const ENCODERS: Record<Role, FrameEncoder> = { client: new FrameEncoder('client'), server: new FrameEncoder('server') };
 
-export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents> implements FrameHandler {
+export class WebSocketConnection implements FrameHandler {
   readonly role: Role;
   /** The peer's address, kept after the socket is gone. */
   readonly remoteAddress: string;
@@ -71,7 +73,7 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
   private readonly encoder: FrameEncoder;
   private readonly closeTimeoutMs: number;
   private state: ReadyState = 'open';
-  /** Chunks that arrived before the first listeners could be attached; null once started. */
+  /** Chunks that arrived before the sink could be set; null once started. */
   private pendingChunks: Buffer[] | null;
   private pendingError: Error | undefined;
   private socketClosed = false;
@@ -82,8 +84,7 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
   private closeCode: number = CloseCode.Abnormal;
   private closeReason = '';
   private closeTimer: NodeJS.Timeout | undefined;
-  /** Set by setSink: message, close, error and drain go there instead of being emitted. */
-  private sink: WebSocketEventSink | undefined;
+  private sink: WebSocketEventSink = NO_SINK;
   /** Pooled bursts handed to the socket, oldest first; each goes back when its write completes. */
   private burstsInFlight: Buffer[] | undefined;
   private onBurstWritten: ((error?: Error | null) => void) | undefined;
@@ -91,11 +92,9 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
   /**
    * Takes over a socket whose upgrade has completed; the caller must have removed its own
    * 'data' listeners. Frames in `head` and later chunks are processed from the next turn of
-   * the event loop, so listeners attached right after construction (or after `await connect()`)
-   * see every event.
+   * the event loop: set the sink before (right after construction or after `await connect()`).
    */
   constructor(socket: Socket, role: Role, options: WebSocketConnectionOptions = {}) {
-    super();
     this.role = role;
     this.socket = socket as OwnedSocket;
     this.socket[kConnection] = this;
@@ -119,10 +118,7 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
     setImmediate(WebSocketConnection.start, this);
   }
 
-  /**
-   * Hands 'message', 'close', 'error' and 'drain' to `sink` by direct calls from now on; they are
-   * then no longer emitted ('ping' and 'pong' still are). For transports that own the connection.
-   */
+  /** Where every event goes from now on, by direct calls. Set it before the next event-loop turn. */
   setSink(sink: WebSocketEventSink): void {
     this.sink = sink;
   }
@@ -184,7 +180,7 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
     this.armCloseTimer();
   }
 
-  /** Drops the TCP connection at once; 'close' follows with 1006 unless a close frame was received. */
+  /** Drops the TCP connection at once; onClose follows with 1006 unless a close frame was received. */
   terminate(): void {
     this.ignoreIncoming = true;
     if (this.state === 'open') this.state = 'closing';
@@ -195,21 +191,19 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
 
   onMessage(payload: Buffer, isBinary: boolean): void {
     if (this.ignoreIncoming) return;
-    const sink = this.sink;
-    if (sink !== undefined) sink.onMessage(payload, isBinary);
-    else this.emit('message', payload, isBinary);
+    this.sink.onMessage(payload, isBinary);
   }
 
   onPing(payload: Buffer): void {
     if (this.ignoreIncoming) return;
     // RFC 6455 §5.5.2: answer with a pong carrying the same payload, unless we are closing.
     if (!this.closeFrameSent) this.socket.write(this.encoder.encode(Opcode.Pong, payload, true));
-    this.emit('ping', payload);
+    this.sink.onPing?.(payload);
   }
 
   onPong(payload: Buffer): void {
     if (this.ignoreIncoming) return;
-    this.emit('pong', payload);
+    this.sink.onPong?.(payload);
   }
 
   onClose(code: number, reason: string): void {
@@ -274,12 +268,10 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
   }
 
   private static onSocketDrain(this: OwnedSocket): void {
-    const connection = this[kConnection];
-    if (connection.sink !== undefined) connection.sink.onDrain();
-    else connection.emit('drain');
+    this[kConnection].sink.onDrain();
   }
 
-  /** Delivers what arrived before the listeners were attached, then runs normally. */
+  /** Delivers what arrived before the sink was set, then runs normally. */
   private static start(connection: WebSocketConnection): void {
     const pending = connection.pendingChunks;
     connection.pendingChunks = null;
@@ -297,16 +289,14 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
   }
 
   private emitError(error: Error): void {
-    if (this.sink !== undefined) this.sink.onError(error);
-    else if (this.listenerCount('error') > 0) this.emit('error', error);
+    this.sink.onError(error);
   }
 
   private emitClose(): void {
     if (this.closeEmitted) return;
     this.closeEmitted = true;
     this.state = 'closed';
-    if (this.sink !== undefined) this.sink.onClose(this.closeCode, this.closeReason);
-    else this.emit('close', this.closeCode, this.closeReason);
+    this.sink.onClose(this.closeCode, this.closeReason);
   }
 }
 
