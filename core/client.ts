@@ -20,6 +20,8 @@ export interface ClientConnectOptions {
   maxMessageSize?: number;
   /** Most frames an inbound message may arrive in; more fail the connection with 1008. Default DEFAULT_MAX_FRAGMENTS. */
   maxFragments?: number;
+  /** Outbound bytes queued above which only the latest ping is answered, on drain. Default DEFAULT_MAX_OUTBOUND_BYTES. */
+  maxOutboundBytes?: number;
   /** Largest upgrade response head. Default 16 KiB. */
   maxResponseHeaderBytes?: number;
   /** How long close() waits for the server to drop TCP before destroying the socket. Default 2000 ms. */
@@ -139,6 +141,7 @@ export function connect(url: string, options: ClientConnectOptions = {}): Promis
         // an IP literal we dialled is the peer's address; a host name is left to getpeername
         ...(isIP(target.host) !== 0 ? { remoteAddress: target.host } : {}),
         ...(options.maxFragments !== undefined ? { maxFragments: options.maxFragments } : {}),
+        ...(options.maxOutboundBytes !== undefined ? { maxOutboundBytes: options.maxOutboundBytes } : {}),
         ...(options.closeTimeoutMs !== undefined ? { closeTimeoutMs: options.closeTimeoutMs } : {}),
       });
       resolve(connection);

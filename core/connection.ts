@@ -1,9 +1,9 @@
 // One WebSocket over a net.Socket, after the HTTP upgrade, for either role: feeds socket bytes
-// to the FrameDecoder, answers pings, runs the close handshake (RFC 6455 §5.5.1, §7) and
-// exposes backpressure. Used by core/client.ts and core/server.ts; its events go to one
-// WebSocketEventSink.
+// to the FrameDecoder, answers pings, runs the close handshake (RFC 6455 §5.5.1, §7), exposes
+// backpressure and bounds what a peer that does not read can make it queue. Used by
+// core/client.ts and core/server.ts; its events go to one WebSocketEventSink.
 import type { Socket } from 'node:net';
-import { CloseCode, DEFAULT_MAX_MESSAGE_SIZE, MAX_CONTROL_PAYLOAD, Opcode, type Role } from './constants.js';
+import { CloseCode, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_OUTBOUND_BYTES, MAX_CONTROL_PAYLOAD, Opcode, type Role } from './constants.js';
 import { sharedBurstPool } from './burst-pool.js';
 import type { WebSocketProtocolError } from './errors.js';
 import { FrameDecoder, isValidWireCloseCode, type FrameHandler } from './frame-decoder.js';
@@ -16,6 +16,15 @@ export interface WebSocketConnectionOptions {
   maxMessageSize?: number;
   /** Most frames one inbound message may arrive in; more fail the connection with 1008. */
   maxFragments?: number;
+  /**
+   * Outbound bytes queued in user space above which the server role stops reading from the peer
+   * until the socket drains (checked after each read, so the answers to one read, ≤ 64 KB under
+   * Node and ≤ 512 KB under Bun, may go beyond it), and both roles answer only the latest ping
+   * (RFC 6455 §5.5.3). Default DEFAULT_MAX_OUTBOUND_BYTES. The client role never stops reading:
+   * a benchmark fills its own outbound on purpose, and two peers that both stop reading would
+   * deadlock.
+   */
+  maxOutboundBytes?: number;
   /** Bytes that arrived right after the HTTP head: the first frames. */
   head?: Buffer;
   /** How long a started close handshake waits for the peer before the socket is destroyed. */
@@ -72,6 +81,7 @@ export class WebSocketConnection implements FrameHandler {
   private readonly decoder: FrameDecoder;
   private readonly encoder: FrameEncoder;
   private readonly closeTimeoutMs: number;
+  private readonly maxOutboundBytes: number;
   private state: ReadyState = 'open';
   /** Chunks that arrived before the sink could be set; null once started. */
   private pendingChunks: Buffer[] | null;
@@ -85,6 +95,10 @@ export class WebSocketConnection implements FrameHandler {
   private closeReason = '';
   private closeTimer: NodeJS.Timeout | undefined;
   private sink: WebSocketEventSink = NO_SINK;
+  /** Server role: reading stopped because the peer does not read what we send. */
+  private readingPaused = false;
+  /** The latest ping's payload (a copy), answered on 'drain': pings that came while the outbound was full. */
+  private deferredPong: Buffer | undefined;
   /** Pooled bursts handed to the socket, oldest first; each goes back when its write completes. */
   private burstsInFlight: Buffer[] | undefined;
   private onBurstWritten: ((error?: Error | null) => void) | undefined;
@@ -100,6 +114,7 @@ export class WebSocketConnection implements FrameHandler {
     this.socket[kConnection] = this;
     this.remoteAddress = options.remoteAddress ?? socket.remoteAddress ?? '';
     this.closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
+    this.maxOutboundBytes = options.maxOutboundBytes ?? DEFAULT_MAX_OUTBOUND_BYTES;
     this.encoder = ENCODERS[role];
     // The decoder's role is the side that receives, i.e. ours.
     this.decoder = new FrameDecoder(this, {
@@ -130,6 +145,11 @@ export class WebSocketConnection implements FrameHandler {
   /** Bytes written but not yet handed to the kernel. */
   get bufferedAmount(): number {
     return this.socket.writableLength;
+  }
+
+  /** Server role: whether reading is paused until the peer reads what it was sent. */
+  get isReadingPaused(): boolean {
+    return this.readingPaused;
   }
 
   /**
@@ -197,7 +217,15 @@ export class WebSocketConnection implements FrameHandler {
   onPing(payload: Buffer): void {
     if (this.ignoreIncoming) return;
     // RFC 6455 §5.5.2: answer with a pong carrying the same payload, unless we are closing.
-    if (!this.closeFrameSent) this.socket.write(this.encoder.encode(Opcode.Pong, payload, true));
+    // §5.5.3: answering only the most recent ping is allowed, so a peer that pings without reading
+    // our answers gets one pong per drain instead of a queue of them.
+    if (this.closeFrameSent) {
+      // no answer once our close frame is out
+    } else if (this.outboundFull()) {
+      this.deferredPong = Buffer.from(payload);
+    } else {
+      this.socket.write(this.encoder.encode(Opcode.Pong, payload, true));
+    }
     this.sink.onPing?.(payload);
   }
 
@@ -238,12 +266,48 @@ export class WebSocketConnection implements FrameHandler {
     this.emitClose();
   }
 
+  // --- outbound bounds ------------------------------------------------------------------------
+
+  /**
+   * More than maxOutboundBytes wait in user space. Only counted once a write has asked for a
+   * drain, so that 'drain' is sure to follow (the limit is above the socket's high-water mark).
+   */
+  private outboundFull(): boolean {
+    const socket = this.socket;
+    return socket.writableNeedDrain && socket.writableLength > this.maxOutboundBytes;
+  }
+
+  /** After each chunk read (server role): stop reading while the peer does not read our answers. */
+  private applyReadBackpressure(): void {
+    if (this.role === 'server' && !this.readingPaused && !this.ignoreIncoming && this.outboundFull()) {
+      this.readingPaused = true;
+      this.socket.pause();
+    }
+  }
+
+  /** The socket wrote out its queue: the deferred pong goes, reading resumes. */
+  private drained(): void {
+    const pong = this.deferredPong;
+    if (pong !== undefined) {
+      this.deferredPong = undefined;
+      if (!this.closeFrameSent && !this.socket.destroyed) this.socket.write(this.encoder.encode(Opcode.Pong, pong, true));
+    }
+    if (this.readingPaused) {
+      this.readingPaused = false;
+      this.socket.resume();
+    }
+    this.sink.onDrain();
+  }
+
   // --- socket events: static so that every connection shares one listener per event ---------
 
   private static onSocketData(this: OwnedSocket, chunk: Buffer): void {
     const connection = this[kConnection];
     if (connection.pendingChunks !== null) connection.pendingChunks.push(chunk);
-    else if (!connection.ignoreIncoming) connection.decoder.push(chunk);
+    else if (!connection.ignoreIncoming) {
+      connection.decoder.push(chunk);
+      connection.applyReadBackpressure();
+    }
   }
 
   private static onSocketEnd(this: OwnedSocket): void {
@@ -262,13 +326,14 @@ export class WebSocketConnection implements FrameHandler {
     const connection = this[kConnection];
     connection.socketClosed = true;
     connection.ignoreIncoming = true;
+    connection.deferredPong = undefined;
     if (connection.closeTimer !== undefined) clearTimeout(connection.closeTimer);
     connection.closeTimer = undefined;
     if (connection.pendingChunks === null) connection.emitClose();
   }
 
   private static onSocketDrain(this: OwnedSocket): void {
-    this[kConnection].sink.onDrain();
+    this[kConnection].drained();
   }
 
   /** Delivers what arrived before the sink was set, then runs normally. */
@@ -277,6 +342,7 @@ export class WebSocketConnection implements FrameHandler {
     connection.pendingChunks = null;
     if (pending !== null) {
       for (const chunk of pending) if (!connection.ignoreIncoming) connection.decoder.push(chunk);
+      connection.applyReadBackpressure();
     }
     if (connection.pendingError !== undefined) connection.emitError(connection.pendingError);
     if (connection.socketClosed) connection.emitClose();

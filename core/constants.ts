@@ -43,4 +43,11 @@ export const DEFAULT_MAX_MESSAGE_SIZE = 1024 * 1024;
  */
 export const DEFAULT_MAX_FRAGMENTS = DEFAULT_MAX_MESSAGE_SIZE / 64;
 
+/**
+ * Default bound on a connection's outbound bytes queued in user space: above it the server role
+ * stops reading from the peer (TCP backpressure) and both roles answer only the latest ping
+ * (RFC 6455 §5.5.3). A benchmark's send loop stays below it (it waits for a drain from 256 KB).
+ */
+export const DEFAULT_MAX_OUTBOUND_BYTES = 1024 * 1024;
+
 export type Role = 'client' | 'server';

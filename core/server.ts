@@ -34,6 +34,8 @@ export interface WebSocketServerOptions {
   maxMessageSize?: number;
   /** Most frames an inbound message may arrive in; more fail the connection with 1008. Default DEFAULT_MAX_FRAGMENTS. */
   maxFragments?: number;
+  /** Outbound bytes queued for a connection above which it is no longer read until it drains. Default DEFAULT_MAX_OUTBOUND_BYTES. */
+  maxOutboundBytes?: number;
   /** Largest request head; bigger ones are answered 431. Default 16 KiB. */
   maxRequestHeaderBytes?: number;
   /** An upgrade that has not completed by then is dropped. Default 10000 ms. */
@@ -88,6 +90,7 @@ export function acceptWebSocket(socket: Socket, options: WebSocketServerOptions,
       head: rest,
       remoteAddress,
       ...(options.maxFragments !== undefined ? { maxFragments: options.maxFragments } : {}),
+      ...(options.maxOutboundBytes !== undefined ? { maxOutboundBytes: options.maxOutboundBytes } : {}),
       ...(options.closeTimeoutMs !== undefined ? { closeTimeoutMs: options.closeTimeoutMs } : {}),
     });
     onConnection(connection, requestHead(request));

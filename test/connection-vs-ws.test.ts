@@ -2,17 +2,16 @@
 // plus raw TCP peers for what ws would never send (bad frames) or do (stop reading).
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { connect as netConnect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import { connect } from '../core/client.js';
 import { WebSocketProtocolError } from '../core/errors.js';
 import { createWebSocketServer } from '../core/server.js';
 import type { WebSocketConnection } from '../core/connection.js';
 import { eventsOf } from './fixtures/connection-events.js';
+import { answerUpgrade, upgradedRawClient } from './fixtures/raw-peers.js';
 
-const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 const SIZES = [0, 125, 126, 65535, 65536, 1024 * 1024];
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -372,29 +371,9 @@ describe('ws client against the core server', () => {
 // ---------------------------------------------------------------------------------------------
 // Raw peers
 
-function acceptKeyOf(key: string): string {
-  return createHash('sha1').update(key + GUID).digest('base64');
-}
-
 /** A raw TCP server that answers the upgrade itself and then hands the socket to `afterUpgrade`. */
 async function rawUpgradeServer(afterUpgrade: (socket: Socket) => void, extraAfter101 = Buffer.alloc(0)): Promise<number> {
-  const server = createServer((socket) => {
-    socket.on('error', () => {});
-    let text = '';
-    const onData = (chunk: Buffer): void => {
-      text += chunk.toString('latin1');
-      if (!text.includes('\r\n\r\n')) return;
-      socket.removeListener('data', onData);
-      const key = /^sec-websocket-key:\s*(\S+)/im.exec(text)?.[1] ?? '';
-      const response =
-        'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-        `Sec-WebSocket-Accept: ${acceptKeyOf(key)}\r\n\r\n`;
-      socket.write(Buffer.concat([Buffer.from(response, 'latin1'), extraAfter101]));
-      afterUpgrade(socket);
-    };
-    socket.on('data', onData);
-  });
-  return listen(server);
+  return listen(createServer((socket) => answerUpgrade(socket, afterUpgrade, extraAfter101)));
 }
 
 /** Reads everything a peer sends until it closes TCP. */
@@ -502,29 +481,10 @@ describe('core client against raw peers', () => {
 
 describe('core server against raw peers', () => {
   async function rawClient(port: number): Promise<{ socket: Socket; received: Promise<Buffer> }> {
-    const socket = netConnect(port, '127.0.0.1');
-    socket.on('error', () => {});
+    const { socket } = await upgradedRawClient(port);
     cleanups.push(() => {
       socket.destroy();
     });
-    await once(socket, 'connect');
-    socket.write(
-      'GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
-    );
-    let text = '';
-    await new Promise<void>((resolve) => {
-      const onData = (chunk: Buffer): void => {
-        text += chunk.toString('latin1');
-        if (!text.includes('\r\n\r\n')) return;
-        socket.removeListener('data', onData);
-        socket.pause();
-        resolve();
-      };
-      socket.on('data', onData);
-    });
-    assert.match(text, /^HTTP\/1\.1 101 /);
-    assert.ok(text.includes('Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n'));
     const received = collectUntilEnd(socket);
     socket.resume();
     return { socket, received };
