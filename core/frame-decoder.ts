@@ -148,7 +148,7 @@ export class FrameDecoder {
     if (size === 0) {
       // Cut by the end of the chunk (fewer than 14 bytes): keep them for the next push.
       const header = (this.partialHeader ??= Buffer.allocUnsafe(MAX_HEADER_SIZE));
-      chunk.copy(header, 0, at, end);
+      for (let i = at; i < end; i++) header[i - at] = chunk[i]!;
       this.partialHeaderLength = end - at;
     }
     return end;
@@ -159,7 +159,8 @@ export class FrameDecoder {
     const header = this.partialHeader!;
     const kept = this.partialHeaderLength;
     const copied = Math.min(MAX_HEADER_SIZE - kept, end - at);
-    chunk.copy(header, kept, at, at + copied);
+    // A byte loop: a handful of bytes, where Buffer.copy's native call costs more.
+    for (let i = 0; i < copied; i++) header[kept + i] = chunk[at + i]!;
     const size = this.parseHeader(header, 0, kept + copied);
     if (size < 0) return end;
     if (size === 0) {
@@ -379,7 +380,9 @@ export class FrameDecoder {
       this.fail('WS_ERR_INVALID_UTF8', 'text message ends inside a UTF-8 sequence');
       return;
     }
-    const message = this.message === undefined ? EMPTY : this.message.subarray(0, this.messageLength);
+    const buffer = this.message;
+    // A final frame's buffer is usually of the message's exact size: then no view is made.
+    const message = buffer === undefined ? EMPTY : buffer.length === this.messageLength ? buffer : buffer.subarray(0, this.messageLength);
     this.releaseMessage();
     this.handler.onMessage(message, !isText);
   }
