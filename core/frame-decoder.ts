@@ -9,7 +9,8 @@ import { DEFAULT_MAX_FRAGMENTS, DEFAULT_MAX_MESSAGE_SIZE, MAX_CONTROL_PAYLOAD, O
 import { frameError, WebSocketProtocolError } from './errors.js';
 import type { FrameErrorCode } from './errors.js';
 import { applyMask } from './mask.js';
-import { isValidUtf8, Utf8Validator } from './utf8.js';
+import { MessageAssembly } from './message-assembly.js';
+import { isValidUtf8 } from './utf8.js';
 
 /**
  * What the decoder reports. Every payload is valid only during the call that receives it: it is
@@ -52,14 +53,6 @@ type State = (typeof State)[keyof typeof State];
 const MAX_HEADER_SIZE = 14;
 /** 2^53 − 1 split as the high 32 bits of a 64-bit length: anything above cannot be a JS number. */
 const MAX_SAFE_HIGH_WORD = 0x1fffff;
-/**
- * First capacity of a message buffer (less when its frame declares less): a header that declares
- * a megabyte costs this much, not a megabyte, until the bytes arrive; then the buffer doubles with
- * them. One socket read's worth, so that a frame up to that size spanning two reads is copied once
- * into a buffer of its size: measured (Node 20, 64 KB frames in 64 KB reads), growing from 1 KiB
- * instead decoded 3.0 GB/s where one exact buffer per frame decoded 5.6.
- */
-const MIN_MESSAGE_CAPACITY = 64 * 1024;
 const EMPTY = Buffer.alloc(0);
 
 /** Close codes an endpoint may put on the wire (RFC 6455 §7.4.1, §7.4.2, IANA registry). */
@@ -90,15 +83,8 @@ export class FrameDecoder {
   /** A control frame's payload cut by the end of a chunk (released once the frame is complete). */
   private controlPayload: Buffer | undefined;
 
-  // The message being assembled in `message` (messageOpcode 0 = none): a fragmented message, or
-  // a single frame cut by the end of a chunk.
-  private messageOpcode = 0;
-  private message: Buffer | undefined;
-  private messageLength = 0;
-  /** Data frames of the open fragmented message so far. */
-  private fragments = 0;
-  /** Made on the first assembled text message: most connections never see one. */
-  private utf8: Utf8Validator | undefined;
+  /** A fragmented message, or a single frame cut by the end of a chunk (opcode 0 when none). */
+  private readonly message = new MessageAssembly();
 
   constructor(handler: FrameHandler, options: FrameDecoderOptions) {
     this.handler = handler;
@@ -110,12 +96,12 @@ export class FrameDecoder {
   /** Bytes received and held for an incomplete header, control frame or message. */
   get bufferedBytes(): number {
     const control = this.controlPayload === undefined ? 0 : this.payloadRead;
-    return this.partialHeaderLength + this.messageLength + control;
+    return this.partialHeaderLength + this.message.length + control;
   }
 
   /** Bytes of the buffers held for an incomplete control frame or message (their capacity). */
   get retainedBytes(): number {
-    return (this.message?.length ?? 0) + (this.controlPayload?.length ?? 0);
+    return this.message.capacity + (this.controlPayload?.length ?? 0);
   }
 
   /**
@@ -228,14 +214,14 @@ export class FrameDecoder {
         return this.fail('WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH', 'close frame with a 1-byte payload');
       }
     } else if (opcode === Opcode.Continuation) {
-      if (this.messageOpcode === 0) {
+      if (this.message.opcode === 0) {
         return this.fail('WS_ERR_UNEXPECTED_CONTINUATION', 'continuation frame without a message to continue');
       }
-      if (this.fragments >= this.maxFragments) {
+      if (this.message.frames >= this.maxFragments) {
         return this.fail('WS_ERR_TOO_MANY_BUFFERED_PARTS', `message in more than ${this.maxFragments} frames`);
       }
     } else if (opcode === Opcode.Text || opcode === Opcode.Binary) {
-      if (this.messageOpcode !== 0) {
+      if (this.message.opcode !== 0) {
         return this.fail('WS_ERR_EXPECTED_CONTINUATION', 'new data frame while a fragmented message is open');
       }
     } else {
@@ -255,11 +241,9 @@ export class FrameDecoder {
 
   /** Refuses a message over the limit from its header alone, before any payload is read. */
   private checkLength(): boolean {
-    if (this.opcode < Opcode.Close && this.messageLength + this.payloadLength > this.maxMessageSize) {
-      return this.fail(
-        'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH',
-        `message of at least ${this.messageLength + this.payloadLength} bytes exceeds the limit of ${this.maxMessageSize}`,
-      );
+    const atLeast = this.message.length + this.payloadLength;
+    if (this.opcode < Opcode.Close && atLeast > this.maxMessageSize) {
+      return this.fail('WS_ERR_UNSUPPORTED_MESSAGE_LENGTH', `message of at least ${atLeast} bytes exceeds the limit of ${this.maxMessageSize}`);
     }
     return true;
   }
@@ -268,11 +252,11 @@ export class FrameDecoder {
   private beginPayload(at: number): number {
     const opcode = this.opcode;
     if (opcode === Opcode.Continuation) {
-      this.fragments++;
+      this.message.frames++;
     } else if (!this.fin && opcode < Opcode.Close) {
       // The first frame of a fragmented message: its bytes go to the message buffer.
-      this.messageOpcode = opcode;
-      this.fragments = 1;
+      this.message.opcode = opcode;
+      this.message.frames = 1;
     }
     this.payloadRead = 0;
     if (this.payloadLength !== 0) {
@@ -280,7 +264,7 @@ export class FrameDecoder {
       return at;
     }
     if (opcode >= Opcode.Close) this.dispatchControl(EMPTY);
-    else if (this.messageOpcode === 0) this.deliverWhole(EMPTY);
+    else if (this.message.opcode === 0) this.deliverWhole(EMPTY);
     else if (this.fin) this.finishMessage();
     return at;
   }
@@ -291,7 +275,7 @@ export class FrameDecoder {
     const length = this.payloadLength;
     const count = Math.min(length - this.payloadRead, end - at);
     const isControl = this.opcode >= Opcode.Close;
-    if (count === length && (isControl || this.messageOpcode === 0)) {
+    if (count === length && (isControl || this.message.opcode === 0)) {
       // A whole control frame or unfragmented message in this chunk (the usual case): unmasked
       // in place and handed out as a view.
       if (this.masked) applyMask(chunk, this.maskKey!, 0, at, count);
@@ -319,45 +303,21 @@ export class FrameDecoder {
     this.dispatchControl(payload);
   }
 
-  /**
-   * A piece of a data frame that is not handed out whole: copied into the message buffer,
-   * unmasked there and, for text, validated at once (invalid UTF-8 fails at its first bad byte,
-   * before the rest of the frame arrives).
-   */
+  /** A piece of a data frame that is not handed out whole: added to the message being assembled. */
   private addMessageBytes(chunk: Buffer, at: number, count: number): void {
+    const message = this.message;
     // A single frame cut by the end of a chunk is assembled like a fragmented message.
-    if (this.messageOpcode === 0) this.messageOpcode = this.opcode;
-    const message = this.reserve(count);
-    const start = this.messageLength;
-    chunk.copy(message, start, at, at + count);
-    if (this.masked) applyMask(message, this.maskKey!, 0, start, count, this.payloadRead);
+    if (message.opcode === 0) message.opcode = this.opcode;
+    const bound = this.fin ? message.length + this.payloadLength - this.payloadRead : this.maxMessageSize;
+    const valid = message.append(chunk, at, count, this.masked ? this.maskKey : undefined, this.payloadRead, bound);
     this.payloadRead += count;
-    this.messageLength = start + count;
-    if (this.messageOpcode === Opcode.Text && !(this.utf8 ??= new Utf8Validator()).write(message, start, start + count)) {
+    if (!valid) {
       this.fail('WS_ERR_INVALID_UTF8', 'invalid UTF-8 in a text message');
       return;
     }
     if (this.payloadRead < this.payloadLength) return;
     this.state = State.Header;
     if (this.fin) this.finishMessage();
-  }
-
-  /**
-   * The message buffer with room for `count` more bytes. It grows as bytes arrive, to twice what
-   * has arrived (so a message costs at most twice its bytes beyond the first 64 KiB, and n bytes
-   * are copied O(n) times in all), never beyond the length a final frame still declares, nor
-   * beyond the limit.
-   */
-  private reserve(count: number): Buffer {
-    const current = this.message;
-    const needed = this.messageLength + count;
-    if (current !== undefined && current.length >= needed) return current;
-    const known = this.fin ? this.messageLength + this.payloadLength - this.payloadRead : this.maxMessageSize;
-    const capacity = Math.min(Math.max(2 * needed, MIN_MESSAGE_CAPACITY), known);
-    const grown = Buffer.allocUnsafe(capacity);
-    if (current !== undefined) current.copy(grown, 0, 0, this.messageLength);
-    this.message = grown;
-    return grown;
   }
 
   // --- delivery -----------------------------------------------------------------------------
@@ -372,19 +332,12 @@ export class FrameDecoder {
     this.handler.onMessage(payload, isBinary);
   }
 
-  /** The final frame of an assembled message is complete: delivers it and releases its buffer. */
+  /** The final frame of an assembled message is complete: delivers it (its buffer is released). */
   private finishMessage(): void {
-    const isText = this.messageOpcode === Opcode.Text;
-    // Text bytes were validated as they came; only a character cut by the message end is left.
-    if (isText && this.utf8 !== undefined && !this.utf8.finish()) {
-      this.fail('WS_ERR_INVALID_UTF8', 'text message ends inside a UTF-8 sequence');
-      return;
-    }
-    const buffer = this.message;
-    // A final frame's buffer is usually of the message's exact size: then no view is made.
-    const message = buffer === undefined ? EMPTY : buffer.length === this.messageLength ? buffer : buffer.subarray(0, this.messageLength);
-    this.releaseMessage();
-    this.handler.onMessage(message, !isText);
+    const isBinary = this.message.opcode === Opcode.Binary;
+    const payload = this.message.finish();
+    if (payload === undefined) this.fail('WS_ERR_INVALID_UTF8', 'text message ends inside a UTF-8 sequence');
+    else this.handler.onMessage(payload, isBinary);
   }
 
   private dispatchControl(payload: Buffer): void {
@@ -427,19 +380,11 @@ export class FrameDecoder {
 
   // --- ending ---------------------------------------------------------------------------------
 
-  private releaseMessage(): void {
-    this.message = undefined;
-    this.messageLength = 0;
-    this.messageOpcode = 0;
-    this.fragments = 0;
-  }
-
   private stop(state: State): void {
     this.state = state;
-    this.releaseMessage();
+    this.message.reset();
     this.controlPayload = undefined;
     this.partialHeaderLength = 0;
-    this.utf8?.reset();
   }
 
   private fail(code: FrameErrorCode, message: string): false {
