@@ -18,6 +18,10 @@ export interface ClientConnectOptions {
   localAddress?: string;
   /** Largest inbound message; bigger ones fail the connection with 1009. Default 1 MiB. */
   maxMessageSize?: number;
+  /** Most frames an inbound message may arrive in; more fail the connection with 1008. Default DEFAULT_MAX_FRAGMENTS. */
+  maxFragments?: number;
+  /** Outbound bytes queued above which only the latest ping is answered, on drain. Default DEFAULT_MAX_OUTBOUND_BYTES. */
+  maxOutboundBytes?: number;
   /** Largest upgrade response head. Default 16 KiB. */
   maxResponseHeaderBytes?: number;
   /** How long close() waits for the server to drop TCP before destroying the socket. Default 2000 ms. */
@@ -136,6 +140,8 @@ export function connect(url: string, options: ClientConnectOptions = {}): Promis
         head: result.rest,
         // an IP literal we dialled is the peer's address; a host name is left to getpeername
         ...(isIP(target.host) !== 0 ? { remoteAddress: target.host } : {}),
+        ...(options.maxFragments !== undefined ? { maxFragments: options.maxFragments } : {}),
+        ...(options.maxOutboundBytes !== undefined ? { maxOutboundBytes: options.maxOutboundBytes } : {}),
         ...(options.closeTimeoutMs !== undefined ? { closeTimeoutMs: options.closeTimeoutMs } : {}),
       });
       resolve(connection);

@@ -1,9 +1,9 @@
 // One WebSocket over a net.Socket, after the HTTP upgrade, for either role: feeds socket bytes
-// to the FrameDecoder, answers pings, runs the close handshake (RFC 6455 §5.5.1, §7) and
-// exposes backpressure. Used by core/client.ts and core/server.ts.
-import { EventEmitter } from 'node:events';
+// to the FrameDecoder, answers pings, runs the close handshake (RFC 6455 §5.5.1, §7), exposes
+// backpressure and bounds what a peer that does not read can make it queue. Used by
+// core/client.ts and core/server.ts; its events go to one WebSocketEventSink.
 import type { Socket } from 'node:net';
-import { CloseCode, DEFAULT_MAX_MESSAGE_SIZE, MAX_CONTROL_PAYLOAD, Opcode, type Role } from './constants.js';
+import { CloseCode, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_OUTBOUND_BYTES, MAX_CONTROL_PAYLOAD, Opcode, type Role } from './constants.js';
 import { sharedBurstPool } from './burst-pool.js';
 import type { WebSocketProtocolError } from './errors.js';
 import { FrameDecoder, isValidWireCloseCode, type FrameHandler } from './frame-decoder.js';
@@ -14,6 +14,17 @@ export type ReadyState = 'open' | 'closing' | 'closed';
 export interface WebSocketConnectionOptions {
   /** Largest reassembled inbound message; a bigger one fails the connection with 1009. */
   maxMessageSize?: number;
+  /** Most frames one inbound message may arrive in; more fail the connection with 1008. */
+  maxFragments?: number;
+  /**
+   * Outbound bytes queued in user space above which the server role stops reading from the peer
+   * until the socket drains (checked after each read, so the answers to one read, ≤ 64 KB under
+   * Node and ≤ 512 KB under Bun, may go beyond it), and both roles answer only the latest ping
+   * (RFC 6455 §5.5.3). Default DEFAULT_MAX_OUTBOUND_BYTES. The client role never stops reading:
+   * a benchmark fills its own outbound on purpose, and two peers that both stop reading would
+   * deadlock.
+   */
+  maxOutboundBytes?: number;
   /** Bytes that arrived right after the HTTP head: the first frames. */
   head?: Buffer;
   /** How long a started close handshake waits for the peer before the socket is destroyed. */
@@ -22,30 +33,32 @@ export interface WebSocketConnectionOptions {
   remoteAddress?: string;
 }
 
-export interface WebSocketConnectionEvents {
-  /** `data` may be a view of the socket's read buffer: copy what you keep after the call. */
-  message: [data: Buffer, isBinary: boolean];
-  ping: [payload: Buffer];
-  pong: [payload: Buffer];
-  /** Exactly once. 1006 with '' when the socket ended without a close frame. */
-  close: [code: number, reason: string];
-  /** A protocol or socket error; 'close' always follows. Only emitted when someone listens. */
-  error: [error: Error];
-  drain: [];
-}
-
 /**
- * One consumer of a connection's events, called directly (setSink): no listener storage on the
- * connection and no emit() per message, which a transport holding 100K connections notices.
+ * The one consumer of a connection's events, called directly (setSink): no listener storage on
+ * the connection and no emit() per message, which a transport holding 100K connections notices.
  */
 export interface WebSocketEventSink {
+  /** `data` is valid only during the call (a view of the socket's read buffer or of the decoder's): copy what you keep. */
   onMessage(data: Buffer, isBinary: boolean): void;
-  /** Exactly once. */
+  /** Exactly once. 1006 with '' when the socket ended without a close frame. */
   onClose(code: number, reason: string): void;
   /** A protocol or socket error; onClose follows. */
   onError(error: Error): void;
+  /** The socket's user-space queue has been written out. */
   onDrain(): void;
+  /** A ping arrived (the connection answers it itself); `payload` is valid only during the call. */
+  onPing?(payload: Buffer): void;
+  /** A pong arrived; `payload` is valid only during the call. */
+  onPong?(payload: Buffer): void;
 }
+
+/** Where events go until setSink is called: nowhere. */
+const NO_SINK: WebSocketEventSink = {
+  onMessage() {},
+  onClose() {},
+  onError() {},
+  onDrain() {},
+};
 
 export const DEFAULT_CLOSE_TIMEOUT_MS = 2000;
 
@@ -60,7 +73,7 @@ const EMPTY = Buffer.alloc(0);
 // The encoder keeps no per-connection state, so each role shares one.
 const ENCODERS: Record<Role, FrameEncoder> = { client: new FrameEncoder('client'), server: new FrameEncoder('server') };
 
-export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents> implements FrameHandler {
+export class WebSocketConnection implements FrameHandler {
   readonly role: Role;
   /** The peer's address, kept after the socket is gone. */
   readonly remoteAddress: string;
@@ -68,8 +81,9 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
   private readonly decoder: FrameDecoder;
   private readonly encoder: FrameEncoder;
   private readonly closeTimeoutMs: number;
+  private readonly maxOutboundBytes: number;
   private state: ReadyState = 'open';
-  /** Chunks that arrived before the first listeners could be attached; null once started. */
+  /** Chunks that arrived before the sink could be set; null once started. */
   private pendingChunks: Buffer[] | null;
   private pendingError: Error | undefined;
   private socketClosed = false;
@@ -80,8 +94,11 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
   private closeCode: number = CloseCode.Abnormal;
   private closeReason = '';
   private closeTimer: NodeJS.Timeout | undefined;
-  /** Set by setSink: message, close, error and drain go there instead of being emitted. */
-  private sink: WebSocketEventSink | undefined;
+  private sink: WebSocketEventSink = NO_SINK;
+  /** Server role: reading stopped because the peer does not read what we send. */
+  private readingPaused = false;
+  /** The latest ping's payload (a copy), answered on 'drain': pings that came while the outbound was full. */
+  private deferredPong: Buffer | undefined;
   /** Pooled bursts handed to the socket, oldest first; each goes back when its write completes. */
   private burstsInFlight: Buffer[] | undefined;
   private onBurstWritten: ((error?: Error | null) => void) | undefined;
@@ -89,19 +106,22 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
   /**
    * Takes over a socket whose upgrade has completed; the caller must have removed its own
    * 'data' listeners. Frames in `head` and later chunks are processed from the next turn of
-   * the event loop, so listeners attached right after construction (or after `await connect()`)
-   * see every event.
+   * the event loop: set the sink before (right after construction or after `await connect()`).
    */
   constructor(socket: Socket, role: Role, options: WebSocketConnectionOptions = {}) {
-    super();
     this.role = role;
     this.socket = socket as OwnedSocket;
     this.socket[kConnection] = this;
     this.remoteAddress = options.remoteAddress ?? socket.remoteAddress ?? '';
     this.closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
+    this.maxOutboundBytes = options.maxOutboundBytes ?? DEFAULT_MAX_OUTBOUND_BYTES;
     this.encoder = ENCODERS[role];
     // The decoder's role is the side that receives, i.e. ours.
-    this.decoder = new FrameDecoder(this, { role, maxMessageSize: options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE });
+    this.decoder = new FrameDecoder(this, {
+      role,
+      maxMessageSize: options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
+      ...(options.maxFragments !== undefined ? { maxFragments: options.maxFragments } : {}),
+    });
     this.pendingChunks = options.head !== undefined && options.head.length > 0 ? [options.head] : [];
     socket.setNoDelay(true);
     socket.on('data', WebSocketConnection.onSocketData);
@@ -113,10 +133,7 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
     setImmediate(WebSocketConnection.start, this);
   }
 
-  /**
-   * Hands 'message', 'close', 'error' and 'drain' to `sink` by direct calls from now on; they are
-   * then no longer emitted ('ping' and 'pong' still are). For transports that own the connection.
-   */
+  /** Where every event goes from now on, by direct calls. Set it before the next event-loop turn. */
   setSink(sink: WebSocketEventSink): void {
     this.sink = sink;
   }
@@ -128,6 +145,11 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
   /** Bytes written but not yet handed to the kernel. */
   get bufferedAmount(): number {
     return this.socket.writableLength;
+  }
+
+  /** Server role: whether reading is paused until the peer reads what it was sent. */
+  get isReadingPaused(): boolean {
+    return this.readingPaused;
   }
 
   /**
@@ -178,7 +200,7 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
     this.armCloseTimer();
   }
 
-  /** Drops the TCP connection at once; 'close' follows with 1006 unless a close frame was received. */
+  /** Drops the TCP connection at once; onClose follows with 1006 unless a close frame was received. */
   terminate(): void {
     this.ignoreIncoming = true;
     if (this.state === 'open') this.state = 'closing';
@@ -189,21 +211,27 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
 
   onMessage(payload: Buffer, isBinary: boolean): void {
     if (this.ignoreIncoming) return;
-    const sink = this.sink;
-    if (sink !== undefined) sink.onMessage(payload, isBinary);
-    else this.emit('message', payload, isBinary);
+    this.sink.onMessage(payload, isBinary);
   }
 
   onPing(payload: Buffer): void {
     if (this.ignoreIncoming) return;
     // RFC 6455 §5.5.2: answer with a pong carrying the same payload, unless we are closing.
-    if (!this.closeFrameSent) this.socket.write(this.encoder.encode(Opcode.Pong, payload, true));
-    this.emit('ping', payload);
+    // §5.5.3: answering only the most recent ping is allowed, so a peer that pings without reading
+    // our answers gets one pong per drain instead of a queue of them.
+    if (this.closeFrameSent) {
+      // no answer once our close frame is out
+    } else if (this.outboundFull()) {
+      this.deferredPong = Buffer.from(payload);
+    } else {
+      this.socket.write(this.encoder.encode(Opcode.Pong, payload, true));
+    }
+    this.sink.onPing?.(payload);
   }
 
   onPong(payload: Buffer): void {
     if (this.ignoreIncoming) return;
-    this.emit('pong', payload);
+    this.sink.onPong?.(payload);
   }
 
   onClose(code: number, reason: string): void {
@@ -238,12 +266,48 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
     this.emitClose();
   }
 
+  // --- outbound bounds ------------------------------------------------------------------------
+
+  /**
+   * More than maxOutboundBytes wait in user space. Only counted once a write has asked for a
+   * drain, so that 'drain' is sure to follow (the limit is above the socket's high-water mark).
+   */
+  private outboundFull(): boolean {
+    const socket = this.socket;
+    return socket.writableNeedDrain && socket.writableLength > this.maxOutboundBytes;
+  }
+
+  /** After each chunk read (server role): stop reading while the peer does not read our answers. */
+  private applyReadBackpressure(): void {
+    if (this.role === 'server' && !this.readingPaused && !this.ignoreIncoming && this.outboundFull()) {
+      this.readingPaused = true;
+      this.socket.pause();
+    }
+  }
+
+  /** The socket wrote out its queue: the deferred pong goes, reading resumes. */
+  private drained(): void {
+    const pong = this.deferredPong;
+    if (pong !== undefined) {
+      this.deferredPong = undefined;
+      if (!this.closeFrameSent && !this.socket.destroyed) this.socket.write(this.encoder.encode(Opcode.Pong, pong, true));
+    }
+    if (this.readingPaused) {
+      this.readingPaused = false;
+      this.socket.resume();
+    }
+    this.sink.onDrain();
+  }
+
   // --- socket events: static so that every connection shares one listener per event ---------
 
   private static onSocketData(this: OwnedSocket, chunk: Buffer): void {
     const connection = this[kConnection];
     if (connection.pendingChunks !== null) connection.pendingChunks.push(chunk);
-    else if (!connection.ignoreIncoming) connection.decoder.push(chunk);
+    else if (!connection.ignoreIncoming) {
+      connection.decoder.push(chunk);
+      connection.applyReadBackpressure();
+    }
   }
 
   private static onSocketEnd(this: OwnedSocket): void {
@@ -262,23 +326,23 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
     const connection = this[kConnection];
     connection.socketClosed = true;
     connection.ignoreIncoming = true;
+    connection.deferredPong = undefined;
     if (connection.closeTimer !== undefined) clearTimeout(connection.closeTimer);
     connection.closeTimer = undefined;
     if (connection.pendingChunks === null) connection.emitClose();
   }
 
   private static onSocketDrain(this: OwnedSocket): void {
-    const connection = this[kConnection];
-    if (connection.sink !== undefined) connection.sink.onDrain();
-    else connection.emit('drain');
+    this[kConnection].drained();
   }
 
-  /** Delivers what arrived before the listeners were attached, then runs normally. */
+  /** Delivers what arrived before the sink was set, then runs normally. */
   private static start(connection: WebSocketConnection): void {
     const pending = connection.pendingChunks;
     connection.pendingChunks = null;
     if (pending !== null) {
       for (const chunk of pending) if (!connection.ignoreIncoming) connection.decoder.push(chunk);
+      connection.applyReadBackpressure();
     }
     if (connection.pendingError !== undefined) connection.emitError(connection.pendingError);
     if (connection.socketClosed) connection.emitClose();
@@ -291,16 +355,14 @@ export class WebSocketConnection extends EventEmitter<WebSocketConnectionEvents>
   }
 
   private emitError(error: Error): void {
-    if (this.sink !== undefined) this.sink.onError(error);
-    else if (this.listenerCount('error') > 0) this.emit('error', error);
+    this.sink.onError(error);
   }
 
   private emitClose(): void {
     if (this.closeEmitted) return;
     this.closeEmitted = true;
     this.state = 'closed';
-    if (this.sink !== undefined) this.sink.onClose(this.closeCode, this.closeReason);
-    else this.emit('close', this.closeCode, this.closeReason);
+    this.sink.onClose(this.closeCode, this.closeReason);
   }
 }
 

@@ -35,4 +35,19 @@ export const MAX_CONTROL_PAYLOAD = 125;
 /** Default limit for a reassembled message: WSE refuses inbound messages over 1 MiB. */
 export const DEFAULT_MAX_MESSAGE_SIZE = 1024 * 1024;
 
+/**
+ * Default limit on the data frames one message may arrive in (its first frame and every
+ * continuation, empty ones included), as ws has since its fix for fragment floods: a message of
+ * DEFAULT_MAX_MESSAGE_SIZE in 64-byte fragments, the smallest Autobahn|Testsuite sends, passes.
+ * Coalescing bounds the memory of a fragmented message; this bounds the work spent on it.
+ */
+export const DEFAULT_MAX_FRAGMENTS = DEFAULT_MAX_MESSAGE_SIZE / 64;
+
+/**
+ * Default bound on a connection's outbound bytes queued in user space: above it the server role
+ * stops reading from the peer (TCP backpressure) and both roles answer only the latest ping
+ * (RFC 6455 §5.5.3). A benchmark's send loop stays below it (it waits for a drain from 256 KB).
+ */
+export const DEFAULT_MAX_OUTBOUND_BYTES = 1024 * 1024;
+
 export type Role = 'client' | 'server';

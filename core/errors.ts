@@ -7,7 +7,7 @@ export class WebSocketProtocolError extends Error {
   constructor(
     /** Fixed identifier, e.g. 'WS_ERR_INVALID_OPCODE'. */
     readonly code: string,
-    /** The close code the connection is failed with: 1002, 1007 or 1009. */
+    /** The close code the connection is failed with: 1002, 1007, 1008 or 1009. */
     readonly closeCode: number,
     message: string,
   ) {
@@ -83,6 +83,8 @@ export const FRAME_ERROR_CLOSE_CODES = {
   WS_ERR_EXPECTED_CONTINUATION: 1002,
   WS_ERR_INVALID_CLOSE_CODE: 1002,
   WS_ERR_INVALID_UTF8: 1007,
+  /** More data frames in one message than allowed (ws's name and code for the same rule). */
+  WS_ERR_TOO_MANY_BUFFERED_PARTS: 1008,
   WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH: 1009,
   WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: 1009,
 } as const;

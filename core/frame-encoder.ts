@@ -1,7 +1,7 @@
 // Builds RFC 6455 frames (§5.2). No I/O: every method returns the bytes to write. A client
 // masks each frame with a fresh key (§5.3); a server never masks.
-import type { Opcode, Role } from './constants.js';
-import { MAX_CONTROL_PAYLOAD } from './constants.js';
+import type { Role } from './constants.js';
+import { MAX_CONTROL_PAYLOAD, Opcode } from './constants.js';
 import { sharedBurstPool } from './burst-pool.js';
 import { applyMask, copyMasked, sharedMaskPool } from './mask.js';
 
@@ -35,7 +35,7 @@ class FrameSlab {
 const sharedSlab = new FrameSlab();
 
 function isControl(opcode: number): boolean {
-  return (opcode & 0x8) !== 0;
+  return opcode >= Opcode.Close;
 }
 
 /** Header size without the masking key: 2, 4 (16-bit length) or 10 (64-bit length). */
@@ -43,8 +43,16 @@ function baseHeaderSize(payloadLength: number): number {
   return payloadLength < 126 ? 2 : payloadLength < 65536 ? 4 : 10;
 }
 
-/** Writes FIN/opcode and the length fields; returns where the mask key (or payload) starts. */
-function writeHeader(out: Buffer, at: number, opcode: number, fin: boolean, length: number, masked: boolean): number {
+/** Bytes of a frame header (§5.2) for a payload of `payloadLength` bytes, the masking key included when `masked`. */
+export function frameHeaderSize(payloadLength: number, masked: boolean): number {
+  return baseHeaderSize(payloadLength) + (masked ? 4 : 0);
+}
+
+/**
+ * Writes FIN, the opcode, the MASK bit and the length fields of a frame header at `out[at]`;
+ * returns where the masking key (or, unmasked, the payload) starts.
+ */
+export function writeFrameHeader(out: Buffer, at: number, opcode: number, fin: boolean, length: number, masked: boolean): number {
   out[at] = (fin ? 0x80 : 0) | opcode;
   const maskBit = masked ? 0x80 : 0;
   if (length < 126) {
@@ -92,9 +100,9 @@ export class FrameEncoder {
   encode(opcode: Opcode, payload: Buffer | string, fin = true): Buffer {
     const length = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
     if (isControl(opcode)) checkControl(length, fin);
-    const headerSize = baseHeaderSize(length) + (this.masked ? 4 : 0);
+    const headerSize = frameHeaderSize(length, this.masked);
     const out = sharedSlab.alloc(headerSize + length);
-    const at = writeHeader(out, 0, opcode, fin, length, this.masked);
+    const at = writeFrameHeader(out, 0, opcode, fin, length, this.masked);
     if (this.masked) {
       sharedMaskPool.writeKey(out, at);
       writePayload(out, at + 4, payload, length);
@@ -120,7 +128,7 @@ export class FrameEncoder {
     const total = frameSize * count;
     const out = total <= SLAB_FRAME_MAX ? sharedSlab.alloc(total) : sharedBurstPool.take(total);
     if (count === 0) return out;
-    const payloadAt = writeHeader(out, 0, opcode, true, length, this.masked) + (this.masked ? 4 : 0);
+    const payloadAt = writeFrameHeader(out, 0, opcode, true, length, this.masked) + (this.masked ? 4 : 0);
     if (this.masked && count === 1 && length >= COPY_MASKED_MIN) {
       // One long frame: copy and mask in one pass, from bytes placed at the same alignment.
       sharedMaskPool.writeKey(out, keyAt);
@@ -166,13 +174,13 @@ export class FrameEncoder {
 
   /** A close frame; without a code the payload is empty (RFC 6455 §5.5.1). */
   encodeClose(code?: number, reason = ''): Buffer {
-    if (code === undefined) return this.encode(0x8, Buffer.alloc(0));
+    if (code === undefined) return this.encode(Opcode.Close, Buffer.alloc(0));
     if (!Number.isInteger(code) || code < 0 || code > 0xffff) throw new RangeError(`invalid close code ${code}`);
     const reasonLength = Buffer.byteLength(reason);
     const payload = Buffer.allocUnsafe(2 + reasonLength);
     payload.writeUInt16BE(code, 0);
     payload.write(reason, 2, reasonLength, 'utf8');
-    return this.encode(0x8, payload);
+    return this.encode(Opcode.Close, payload);
   }
 }
 

@@ -32,6 +32,10 @@ export interface HttpResponseSpec {
 export interface WebSocketServerOptions {
   /** Largest inbound message; bigger ones fail the connection with 1009. Default 1 MiB. */
   maxMessageSize?: number;
+  /** Most frames an inbound message may arrive in; more fail the connection with 1008. Default DEFAULT_MAX_FRAGMENTS. */
+  maxFragments?: number;
+  /** Outbound bytes queued for a connection above which it is no longer read until it drains. Default DEFAULT_MAX_OUTBOUND_BYTES. */
+  maxOutboundBytes?: number;
   /** Largest request head; bigger ones are answered 431. Default 16 KiB. */
   maxRequestHeaderBytes?: number;
   /** An upgrade that has not completed by then is dropped. Default 10000 ms. */
@@ -85,6 +89,8 @@ export function acceptWebSocket(socket: Socket, options: WebSocketServerOptions,
       maxMessageSize: options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
       head: rest,
       remoteAddress,
+      ...(options.maxFragments !== undefined ? { maxFragments: options.maxFragments } : {}),
+      ...(options.maxOutboundBytes !== undefined ? { maxOutboundBytes: options.maxOutboundBytes } : {}),
       ...(options.closeTimeoutMs !== undefined ? { closeTimeoutMs: options.closeTimeoutMs } : {}),
     });
     onConnection(connection, requestHead(request));

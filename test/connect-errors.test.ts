@@ -6,6 +6,7 @@ import { connect } from '../core/client.js';
 import { ConnectError } from '../core/errors.js';
 import { createWebSocketServer } from '../core/server.js';
 import type { WebSocketConnection } from '../core/connection.js';
+import { eventsOf } from './fixtures/connection-events.js';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
@@ -176,7 +177,7 @@ describe('connect() failures by cause', () => {
     });
     const port = await listen(server);
     const client = await connect(`ws://127.0.0.1:${port}/`, { localAddress: '127.0.0.2' });
-    const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+    const closed = new Promise<void>((resolve) => eventsOf(client).once('close', () => resolve()));
     client.close();
     await within(closed, 'close');
     assert.equal(remoteAddress.replace(/^::ffff:/, ''), '127.0.0.2');

@@ -1,5 +1,5 @@
-// WebSocketConnection.setSink: message, close, error and drain reach the one sink by direct calls
-// and are no longer emitted; ping and pong still are. Peers are ws (independent implementation).
+// WebSocketConnection.setSink: every event (message, ping, pong, close, error, drain) reaches the
+// one sink by direct calls. Peers are ws (independent implementation).
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -18,6 +18,7 @@ class RecordingSink implements WebSocketEventSink {
   messages: { text: string; isBinary: boolean }[] = [];
   closes: [number, string][] = [];
   errors: Error[] = [];
+  pings: string[] = [];
   drains = 0;
   onMessage(data: Buffer, isBinary: boolean): void {
     this.messages.push({ text: data.toString(), isBinary });
@@ -30,6 +31,9 @@ class RecordingSink implements WebSocketEventSink {
   }
   onDrain(): void {
     this.drains++;
+  }
+  onPing(payload: Buffer): void {
+    this.pings.push(payload.toString());
   }
 }
 
@@ -60,30 +64,27 @@ async function clientWithSink(): Promise<{ client: WebSocketConnection; sink: Re
 }
 
 describe('WebSocketConnection.setSink', () => {
-  test('client: messages and the close go to the sink, not to listeners; ping still emitted', async () => {
+  test('client: messages, pings (answered by the connection) and the close go to the sink', async () => {
     const { port, peer } = await wsServer();
     const client: WebSocketConnection = await connect(`ws://127.0.0.1:${port}/`);
     cleanups.push(() => client.terminate());
     const sink = new RecordingSink();
     client.setSink(sink);
-    let emitted = 0;
-    client.on('message', () => emitted++);
-    client.on('close', () => emitted++);
-    const pinged = once(client, 'ping');
     const server = await peer;
+    const ponged = once(server, 'pong');
     server.send('hello');
     server.send(Buffer.from([1, 2, 3]));
     server.ping('p');
-    await pinged;
-    await waitFor(() => sink.messages.length === 2, 'two messages');
+    assert.equal(((await ponged)[0] as Buffer).toString(), 'p');
+    await waitFor(() => sink.messages.length === 2 && sink.pings.length === 1, 'two messages and a ping');
     assert.deepEqual(sink.messages, [
       { text: 'hello', isBinary: false },
       { text: '\u0001\u0002\u0003', isBinary: true },
     ]);
+    assert.deepEqual(sink.pings, ['p']);
     server.close(4001, 'bye');
     await waitFor(() => sink.closes.length === 1, 'close');
     assert.deepEqual(sink.closes, [[4001, 'bye']]);
-    assert.equal(emitted, 0, 'nothing emitted to listeners');
   });
 
   test('client: a protocol error reaches onError, then onClose with the failure code', async () => {

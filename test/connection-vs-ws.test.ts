@@ -2,16 +2,16 @@
 // plus raw TCP peers for what ws would never send (bad frames) or do (stop reading).
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { connect as netConnect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import { connect } from '../core/client.js';
 import { WebSocketProtocolError } from '../core/errors.js';
 import { createWebSocketServer } from '../core/server.js';
 import type { WebSocketConnection } from '../core/connection.js';
+import { eventsOf } from './fixtures/connection-events.js';
+import { answerUpgrade, upgradedRawClient } from './fixtures/raw-peers.js';
 
-const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 const SIZES = [0, 125, 126, 65535, 65536, 1024 * 1024];
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -66,6 +66,7 @@ async function wsEchoServer(onConnection?: (ws: WebSocket) => void): Promise<{ p
 }
 
 function track(connection: WebSocketConnection): WebSocketConnection {
+  eventsOf(connection); // the sink, set before the first frames are read
   cleanups.push(async () => {
     if (connection.readyState === 'closed') return;
     const closed = closeEvent(connection);
@@ -97,17 +98,17 @@ function nextMessages(connection: WebSocketConnection, count: number): Promise<R
     const onMessage = (data: Buffer, isBinary: boolean): void => {
       got.push({ data: Buffer.from(data), isBinary });
       if (got.length === count) {
-        connection.removeListener('message', onMessage);
+        eventsOf(connection).removeListener('message', onMessage);
         resolve(got);
       }
     };
-    connection.on('message', onMessage);
+    eventsOf(connection).on('message', onMessage);
   });
 }
 
 /** The connection's 'close' event (not events.once, which would turn 'error' into a rejection). */
 function closeEvent(connection: WebSocketConnection): Promise<[number, string]> {
-  return new Promise((resolve) => connection.once('close', (code, reason) => resolve([code, reason])));
+  return new Promise((resolve) => eventsOf(connection).once('close', (code, reason) => resolve([code, reason])));
 }
 
 describe('core client against a ws server', () => {
@@ -171,12 +172,12 @@ describe('core client against a ws server', () => {
     let serverSide: WebSocket | undefined;
     const { port } = await wsEchoServer((ws) => (serverSide = ws));
     const client = track(await connect(`ws://127.0.0.1:${port}/`));
-    const pong = once(client, 'pong');
+    const pong = once(eventsOf(client), 'pong');
     client.ping('are you there');
     assert.equal(((await within(pong, 'pong'))[0] as Buffer).toString(), 'are you there');
 
     // ws pings the core client, which must answer by itself.
-    const clientSawPing = once(client, 'ping');
+    const clientSawPing = once(eventsOf(client), 'ping');
     const serverGotPong = once(serverSide!, 'pong');
     serverSide!.ping(Buffer.from('heartbeat'));
     assert.equal(((await within(clientSawPing, 'clientSawPing'))[0] as Buffer).toString(), 'heartbeat');
@@ -237,7 +238,7 @@ describe('ws client against the core server', () => {
   async function coreEchoServer(onConnection?: (connection: WebSocketConnection) => void): Promise<number> {
     const server = createWebSocketServer({}, (connection) => {
       track(connection);
-      connection.on('message', (data, isBinary) => connection.send(data, isBinary));
+      eventsOf(connection).on('message', (data, isBinary) => connection.send(data, isBinary));
       onConnection?.(connection);
     });
     return listen(server);
@@ -318,7 +319,7 @@ describe('ws client against the core server', () => {
     ws.ping(Buffer.from('from ws'));
     assert.equal(((await within(pong, 'pong'))[0] as Buffer).toString(), 'from ws');
     const wsSawPing = once(ws, 'ping');
-    const serverGotPong = once(serverSide!, 'pong');
+    const serverGotPong = once(eventsOf(serverSide!), 'pong');
     serverSide!.ping(Buffer.from('from core'));
     assert.equal(((await within(wsSawPing, 'wsSawPing'))[0] as Buffer).toString(), 'from core');
     assert.equal(((await within(serverGotPong, 'serverGotPong'))[0] as Buffer).toString(), 'from core');
@@ -370,29 +371,9 @@ describe('ws client against the core server', () => {
 // ---------------------------------------------------------------------------------------------
 // Raw peers
 
-function acceptKeyOf(key: string): string {
-  return createHash('sha1').update(key + GUID).digest('base64');
-}
-
 /** A raw TCP server that answers the upgrade itself and then hands the socket to `afterUpgrade`. */
 async function rawUpgradeServer(afterUpgrade: (socket: Socket) => void, extraAfter101 = Buffer.alloc(0)): Promise<number> {
-  const server = createServer((socket) => {
-    socket.on('error', () => {});
-    let text = '';
-    const onData = (chunk: Buffer): void => {
-      text += chunk.toString('latin1');
-      if (!text.includes('\r\n\r\n')) return;
-      socket.removeListener('data', onData);
-      const key = /^sec-websocket-key:\s*(\S+)/im.exec(text)?.[1] ?? '';
-      const response =
-        'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-        `Sec-WebSocket-Accept: ${acceptKeyOf(key)}\r\n\r\n`;
-      socket.write(Buffer.concat([Buffer.from(response, 'latin1'), extraAfter101]));
-      afterUpgrade(socket);
-    };
-    socket.on('data', onData);
-  });
-  return listen(server);
+  return listen(createServer((socket) => answerUpgrade(socket, afterUpgrade, extraAfter101)));
 }
 
 /** Reads everything a peer sends until it closes TCP. */
@@ -432,12 +413,12 @@ describe('core client against raw peers', () => {
       const client = track(await connect(`ws://127.0.0.1:${port}/`, maxMessageSize !== undefined ? { maxMessageSize } : {}));
       const events: string[] = [];
       let error: Error | undefined;
-      client.on('error', (e) => {
+      eventsOf(client).on('error', (e) => {
         error = e;
         events.push('error');
       });
       const closed = new Promise<[number, string]>((resolve) =>
-        client.on('close', (closeCode, reason) => {
+        eventsOf(client).on('close', (closeCode, reason) => {
           events.push('close');
           resolve([closeCode, reason]);
         }),
@@ -490,7 +471,7 @@ describe('core client against raw peers', () => {
     assert.equal(accepted, false, 'send() never reported backpressure');
     const peak = client.bufferedAmount;
     assert.ok(peak > 0, 'nothing buffered while the peer does not read');
-    const drained = once(client, 'drain');
+    const drained = once(eventsOf(client), 'drain');
     serverSocket!.on('data', () => {});
     serverSocket!.resume();
     await within(drained, 'drained');
@@ -500,29 +481,10 @@ describe('core client against raw peers', () => {
 
 describe('core server against raw peers', () => {
   async function rawClient(port: number): Promise<{ socket: Socket; received: Promise<Buffer> }> {
-    const socket = netConnect(port, '127.0.0.1');
-    socket.on('error', () => {});
+    const { socket } = await upgradedRawClient(port);
     cleanups.push(() => {
       socket.destroy();
     });
-    await once(socket, 'connect');
-    socket.write(
-      'GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
-    );
-    let text = '';
-    await new Promise<void>((resolve) => {
-      const onData = (chunk: Buffer): void => {
-        text += chunk.toString('latin1');
-        if (!text.includes('\r\n\r\n')) return;
-        socket.removeListener('data', onData);
-        socket.pause();
-        resolve();
-      };
-      socket.on('data', onData);
-    });
-    assert.match(text, /^HTTP\/1\.1 101 /);
-    assert.ok(text.includes('Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n'));
     const received = collectUntilEnd(socket);
     socket.resume();
     return { socket, received };
@@ -575,7 +537,7 @@ describe('core server against raw peers', () => {
     assert.equal(accepted, false, 'send() never reported backpressure');
     const peak = serverSide!.bufferedAmount;
     assert.ok(peak > 0);
-    const drained = once(serverSide!, 'drain');
+    const drained = once(eventsOf(serverSide!), 'drain');
     socket.resume();
     await within(drained, 'drained');
     assert.ok(serverSide!.bufferedAmount < peak);

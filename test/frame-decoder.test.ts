@@ -7,52 +7,20 @@ import { FrameDecoder, isValidWireCloseCode } from '../core/frame-decoder.js';
 import type { Role } from '../core/constants.js';
 import { isValidUtf8, isValidUtf8ByStateMachine, Utf8Validator } from '../core/utf8.js';
 import { decodeChunks, FrameRecorder, type FrameEvent } from './fixtures/frame-recorder.js';
+import { hex, MASK, maskFor, raw, u32 } from './fixtures/raw-frames.js';
 
-
-const MASK = Buffer.from('37fa213d', 'hex');
-
-interface RawFrame {
-  opcode: number;
-  payload?: Buffer | string;
-  fin?: boolean;
-  rsv?: number; // bits 0x40 / 0x20 / 0x10 of the first byte
-  mask?: Buffer | null; // a 4-byte key, or null for an unmasked frame
-}
-
-/** Builds frame bytes by hand (independent of FrameEncoder), masked when `mask` is given. */
-function raw({ opcode, payload = '', fin = true, rsv = 0, mask = null }: RawFrame): Buffer {
-  const body = typeof payload === 'string' ? Buffer.from(payload) : Buffer.from(payload);
-  const len = body.length;
-  const lengthBytes =
-    len < 126 ? [len] : len < 65536 ? [126, len >> 8, len & 0xff] : [127, 0, 0, 0, 0, ...u32(len)];
-  const head = Buffer.from([(fin ? 0x80 : 0) | rsv | opcode, ...lengthBytes]);
-  if (mask === null) return Buffer.concat([head, body]);
-  head[1]! |= 0x80;
-  for (let i = 0; i < len; i++) body[i]! ^= mask[i & 3]!;
-  return Buffer.concat([head, mask, body]);
-}
-
-function u32(n: number): number[] {
-  return [(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
-}
-
-/** The mask a sender of frames to `role` uses: servers receive masked frames. */
-function maskFor(role: Role): Buffer | null {
-  return role === 'server' ? MASK : null;
-}
 
 /** Whole, split at every point (two chunks), and one byte at a time: all give `expected`. */
-function assertAllSplits(role: Role, bytes: Buffer, expected: FrameEvent[], maxMessageSize?: number): void {
-  assert.deepEqual(decodeChunks(role, [bytes], maxMessageSize).events, expected, 'whole');
+function assertAllSplits(role: Role, bytes: Buffer, expected: FrameEvent[], maxMessageSize?: number, maxFragments?: number): void {
+  assert.deepEqual(decodeChunks(role, [bytes], maxMessageSize, maxFragments).events, expected, 'whole');
   for (let i = 1; i < bytes.length; i++) {
-    const events = decodeChunks(role, [bytes.subarray(0, i), bytes.subarray(i)], maxMessageSize).events;
+    const events = decodeChunks(role, [bytes.subarray(0, i), bytes.subarray(i)], maxMessageSize, maxFragments).events;
     assert.deepEqual(events, expected, `split at ${i}`);
   }
   const bytewise = Array.from(bytes, (b) => Buffer.from([b]));
-  assert.deepEqual(decodeChunks(role, bytewise, maxMessageSize).events, expected, 'one byte at a time');
+  assert.deepEqual(decodeChunks(role, bytewise, maxMessageSize, maxFragments).events, expected, 'one byte at a time');
 }
 
-const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const textHex = (s: string): string => Buffer.from(s).toString('hex');
 const ROLES: Role[] = ['client', 'server'];
 

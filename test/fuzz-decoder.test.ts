@@ -4,7 +4,8 @@
 // truncation), split into random chunks. For every input:
 //   - push() never throws: every problem goes through onError, once, and ends the input;
 //   - between pushes the decoder holds at most the message limit plus one control frame
-//     (a ping may interleave with a fragmented message that is just under the limit);
+//     (a ping may interleave with a fragmented message that is just under the limit), counted
+//     both as bytes received and as the capacity of its buffers, and nothing of its input;
 //   - the verdict matches ws's Receiver (the independent implementation) on the same chunks.
 // The verdict rule: ws validates UTF-8 once a text message is complete, the core each fragment
 // as it arrives (so a bad message is refused before it is buffered whole). Hence
@@ -67,6 +68,7 @@ async function readWithWs(chunks: Buffer[], role: Role, limit: number): Promise<
 function assertVerdict(core: FrameRecorder, ws: Reading, limit: number): void {
   const detail = `core ${core.lastErrorCloseCode} ${JSON.stringify(core.events)} / ws ${ws.refusedWith} ${JSON.stringify(ws.events)}`;
   assert.ok(core.maxBuffered <= limit + MAX_CONTROL_PAYLOAD, `buffered ${core.maxBuffered} with a limit of ${limit}`);
+  assert.ok(core.maxRetained <= limit + MAX_CONTROL_PAYLOAD, `retained ${core.maxRetained} with a limit of ${limit}`);
   if (ws.refusedWith !== 0) {
     assert.notEqual(core.lastErrorCloseCode, 0, `ws refused, the core did not: ${detail}`);
     if (core.lastErrorCloseCode !== 1007) assert.equal(core.lastErrorCloseCode, ws.refusedWith, detail);

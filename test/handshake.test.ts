@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { connect as netConnect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createWebSocketServer, type WebSocketServerOptions } from '../core/server.js';
 import type { WebSocketConnection } from '../core/connection.js';
+import { eventsOf } from './fixtures/connection-events.js';
 import {
   DEFAULT_MAX_HEADER_BYTES,
   HttpHeadReader,
@@ -431,7 +432,7 @@ describe('server role over TCP', () => {
     assert.ok(text.includes(`Sec-WebSocket-Accept: ${RFC_ACCEPT}\r\n`));
     assert.equal(connections.length, 1);
     assert.equal(connections[0]!.role, 'server');
-    const closed = once(connections[0]!, 'close');
+    const closed = once(eventsOf(connections[0]!), 'close');
     socket.destroy();
     assert.deepEqual(await within(closed, 'close'), [1006, '']);
   });

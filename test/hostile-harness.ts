@@ -28,9 +28,20 @@ export const MALFORMED_FRAME_CASES = {
   'frame-close-bad-utf8': 1007,
   'frame-too-big': 1009,
   'frame-length-2^63': 1009,
+  /** One message in 16 KiB fragments that never ends: over the 1 MiB message limit. */
   'endless-fragments': 1009,
+  /** One message in one-byte fragments that never ends: over the client's fragment cap first. */
+  'endless-tiny-fragments': 1008,
 } as const;
 export type MalformedFrameCase = keyof typeof MALFORMED_FRAME_CASES;
+
+/**
+ * Floods that a client must survive without queueing without bound: after client_hello the server
+ * stops reading and sends RFC 6455 pings (whose pongs the client must coalesce), or WSE heartbeats
+ * (whose replies likewise), for as long as the connection is open. Not in ALL_CASES: a mixed CLI
+ * run would spend its time on them.
+ */
+export const FLOOD_CASES = ['rfc-ping-flood', 'heartbeat-flood'] as const;
 
 /** Cases that break the HTTP upgrade (the client must fail the connect with kind 'handshake'). */
 export const HANDSHAKE_CASES = ['status-403', 'bad-accept', 'endless-headers', 'huge-headers'] as const;
@@ -38,6 +49,7 @@ export const HANDSHAKE_CASES = ['status-403', 'bad-accept', 'endless-headers', '
 export type HostileCase =
   | 'healthy'
   | (typeof HANDSHAKE_CASES)[number]
+  | (typeof FLOOD_CASES)[number]
   | MalformedFrameCase
   /** A frame header promising 4 KiB, 100 bytes of it, then FIN: the client sees 1006. */
   | 'close-mid-frame'
@@ -75,6 +87,17 @@ export interface HostileServer {
 const encoder = new FrameEncoder('server');
 const FRAGMENT = Buffer.alloc(16 * 1024, 0x61);
 const ENDLESS_INTERVAL_MS = 5;
+/** What an endless case writes per interval while the client keeps up (about 24–128 KB). */
+const ENDLESS_BLOCKS: Record<EndlessCase | (typeof FLOOD_CASES)[number], () => Buffer> = {
+  'endless-fragments': () => encoder.encode(Opcode.Continuation, FRAGMENT, false),
+  'endless-tiny-fragments': () => Buffer.concat(Array.from({ length: 8192 }, () => encoder.encode(Opcode.Continuation, 'a', false))),
+  'rfc-ping-flood': () => Buffer.concat(Array.from({ length: 1000 }, () => encoder.encode(Opcode.Ping, 'are you still there?', true))),
+  'heartbeat-flood': () => Buffer.concat(Array.from({ length: 1000 }, () => encoder.encode(Opcode.Text, heartbeat(), true))),
+};
+
+function heartbeat(): string {
+  return JSON.stringify({ c: 'WSE', t: 'ping', p: { server_time: new Date().toISOString() } });
+}
 
 export function serverReady(connectionId: number): string {
   const now = new Date().toISOString();
@@ -99,7 +122,9 @@ function pong(clientTimestamp: unknown): string {
 }
 
 /** The bytes of each malformed frame, as a server (unmasked unless the case is the mask) sends them. */
-export function malformedFrame(kind: Exclude<MalformedFrameCase, 'endless-fragments'>): Buffer {
+type EndlessCase = 'endless-fragments' | 'endless-tiny-fragments';
+
+export function malformedFrame(kind: Exclude<MalformedFrameCase, EndlessCase>): Buffer {
   switch (kind) {
     case 'frame-rsv1':
       return Buffer.from([0xc1, 0x02, 0x68, 0x69]);
@@ -200,13 +225,20 @@ class WseSide implements FrameHandler {
       socket.removeAllListeners('data');
     } else if (kind === 'close-mid-frame') {
       socket.end(Buffer.concat([Buffer.from([0x82, 0x7e, 0x10, 0x00]), Buffer.alloc(100)]));
-    } else if (kind === 'endless-fragments') {
-      socket.write(encoder.encode(Opcode.Binary, FRAGMENT, false));
+    } else if (kind in ENDLESS_BLOCKS) {
+      const endless = kind as keyof typeof ENDLESS_BLOCKS;
+      if (endless === 'endless-fragments' || endless === 'endless-tiny-fragments') socket.write(encoder.encode(Opcode.Binary, 'a', false));
+      else {
+        // the floods never read again: their answers pile up on the client's side
+        socket.pause();
+        socket.removeAllListeners('data');
+      }
+      const block = ENDLESS_BLOCKS[endless]();
       this.endless = setInterval(() => {
-        if (!socket.destroyed && socket.writableLength < 1024 * 1024) socket.write(encoder.encode(Opcode.Continuation, FRAGMENT, false));
+        if (!socket.destroyed && socket.writableLength < 1024 * 1024) socket.write(block);
       }, ENDLESS_INTERVAL_MS);
     } else if (kind in MALFORMED_FRAME_CASES) {
-      socket.write(malformedFrame(kind as Exclude<MalformedFrameCase, 'endless-fragments'>));
+      socket.write(malformedFrame(kind as Exclude<MalformedFrameCase, EndlessCase>));
     }
   }
 }
@@ -231,7 +263,7 @@ function caseOf(path: string, mixCounters: Map<string, number>): HostileCase {
 }
 
 function checkCase(name: string): HostileCase {
-  if (!(ALL_CASES as readonly string[]).includes(name)) throw new Error(`unknown hostile case ${name}`);
+  if (![...ALL_CASES, ...FLOOD_CASES].includes(name as HostileCase)) throw new Error(`unknown hostile case ${name}`);
   return name as HostileCase;
 }
 

@@ -25,7 +25,9 @@ import type { TestContext } from '../bench/tests/context.js';
 import { openConnections, closeConnections } from '../bench/tests/pool.js';
 import { runSendPhase } from '../bench/tests/send-phase.js';
 import { measureSendCell } from '../bench/tests/send-tier.js';
-import { ALL_CASES, HANDSHAKE_CASES, MALFORMED_FRAME_CASES, startHostileServer } from './hostile-harness.js';
+import { DEFAULT_MAX_OUTBOUND_BYTES } from '../core/constants.js';
+import { MB, ownMemory, watchMemory } from './fixtures/memory-watch.js';
+import { ALL_CASES, FLOOD_CASES, HANDSHAKE_CASES, MALFORMED_FRAME_CASES, startHostileServer } from './hostile-harness.js';
 import type { HostileCase, HostileServer, MalformedFrameCase } from './hostile-harness.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -182,7 +184,7 @@ describe('one connection against each hostile behaviour (core transport)', () =>
 // ws and the runtime's WebSocket fail the connection themselves and report it locally as 1006;
 // the WHATWG API has no message size limit, so `web` waits on a 2 MiB header and buffers a
 // never-ending fragmented message (not tested here: the limitation is reported, not fixed).
-const WEB_UNBOUNDED: readonly HostileCase[] = ['frame-too-big', 'endless-fragments'];
+const WEB_UNBOUNDED: readonly HostileCase[] = ['frame-too-big', 'endless-fragments', 'endless-tiny-fragments'];
 for (const name of ['ws', 'web'] as const) {
   let transport: ClientTransport | undefined;
   try {
@@ -220,6 +222,51 @@ for (const name of ['ws', 'web'] as const) {
     });
   });
 }
+
+describe('the core client against endless fragments and floods', () => {
+  let harness: HostileServer;
+  before(async () => {
+    harness = await startHostileServer();
+  });
+  after(async () => {
+    await harness.close();
+  });
+
+  test('8 connections receiving one-byte continuation frames without end: each closed with 1008, memory bounded', async () => {
+    const listeners = Array.from({ length: 8 }, () => new Listener());
+    const sessions: WseSession[] = [];
+    try {
+      const { result: codes, growth } = await watchMemory(ownMemory, 64 * MB, 60_000, () =>
+        Promise.all(listeners.map(async (listener) => {
+          sessions.push(await sessionTo(harness.port, 'endless-tiny-fragments', listener));
+          return listener.closed;
+        })),
+      );
+      assert.deepEqual(codes, Array<number>(8).fill(1008));
+      assert.ok(growth < 64 * MB, `RSS grew by ${(growth / MB).toFixed(0)} MB`);
+    } finally {
+      for (const session of sessions) session.terminate(); // a failed run must not flood the next tests
+    }
+  });
+
+  for (const flood of FLOOD_CASES) {
+    test(`${flood}: the server never reads, yet the client's answers stay within its outbound bound`, async () => {
+      const listener = new Listener();
+      const session = await sessionTo(harness.port, flood, listener);
+      let worst = 0;
+      const sampler = setInterval(() => (worst = Math.max(worst, session.bufferedAmount)), 5);
+      // Long enough for an unbounded client to queue far beyond the bound (its answers first
+      // fill the kernel's socket buffers, a few MB on loopback).
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      clearInterval(sampler);
+      worst = Math.max(worst, session.bufferedAmount);
+      session.terminate();
+      assert.equal(await within(listener.closed, 'close'), 1006);
+      assert.ok(worst <= DEFAULT_MAX_OUTBOUND_BYTES + 1024, `${worst} bytes queued`);
+      assert.ok(worst > 0, 'the flood never filled the outbound: the test would prove nothing');
+    });
+  }
+});
 
 describe('a tier mixing healthy and hostile connections', () => {
   let harness: HostileServer;
@@ -341,6 +388,7 @@ describe('a whole CLI run against the hostile harness', () => {
       const byCode = (code: number) => Object.values(MALFORMED_FRAME_CASES).filter((c) => c === code).length;
       assert.equal(closes['1002'], byCode(1002), JSON.stringify(closes));
       assert.equal(closes['1007'], byCode(1007), JSON.stringify(closes));
+      assert.equal(closes['1008'], byCode(1008), JSON.stringify(closes));
       assert.equal(closes['1009'], byCode(1009), JSON.stringify(closes));
       assert.equal(closes['1006'], 1, JSON.stringify(closes));
     }

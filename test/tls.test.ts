@@ -25,6 +25,7 @@ import { ServeUsageError, parseServeArgs, serveArgsOf } from '../bench/server/se
 import { generateSelfSignedCertificate, writeCertificateFiles, type CertificateFiles, type CertificatePair } from '../bench/server/tls-cert.js';
 import { connect } from '../core/client.js';
 import type { WebSocketConnection } from '../core/connection.js';
+import { eventsOf } from './fixtures/connection-events.js';
 import { ConnectError } from '../core/errors.js';
 import { createWebSocketServer } from '../core/server.js';
 import { isTlsErrorCode, sniServerName, type ClientTlsOptions } from '../core/tls.js';
@@ -56,9 +57,10 @@ async function startCoreEcho(): Promise<{ port: number; close(): Promise<void> }
   const open = new Set<WebSocketConnection>();
   const server = createWebSocketServer({ tls: { cert: pair.certPem, key: pair.keyPem } }, (connection) => {
     open.add(connection);
-    connection.on('message', (data, isBinary) => connection.send(Buffer.from(data), isBinary));
-    connection.on('close', () => open.delete(connection));
-    connection.on('error', () => undefined);
+    const events = eventsOf(connection);
+    events.on('message', (data, isBinary) => connection.send(Buffer.from(data), isBinary));
+    events.on('close', () => open.delete(connection));
+    events.on('error', () => undefined);
   });
   const port = await listen(server);
   return {
@@ -71,7 +73,7 @@ async function startCoreEcho(): Promise<{ port: number; close(): Promise<void> }
 }
 
 function nextMessage(connection: WebSocketConnection): Promise<{ data: Buffer; isBinary: boolean }> {
-  return new Promise((resolve) => connection.once('message', (data, isBinary) => resolve({ data: Buffer.from(data), isBinary })));
+  return new Promise((resolve) => eventsOf(connection).once('message', (data, isBinary) => resolve({ data: Buffer.from(data), isBinary })));
 }
 
 async function rejection(promise: Promise<unknown>): Promise<ConnectError> {
@@ -170,7 +172,7 @@ describe('core client ↔ core TLS server', () => {
       const echoed = await binary;
       assert.equal(echoed.isBinary, true);
       assert.ok(echoed.data.equals(big));
-      const closed = new Promise<number>((resolve) => connection.once('close', (code) => resolve(code)));
+      const closed = new Promise<number>((resolve) => eventsOf(connection).once('close', (code) => resolve(code)));
       connection.close(1000);
       assert.equal(await closed, 1000);
     } finally {
@@ -284,7 +286,7 @@ describe('server transports serve wss:// with --cert/--key files', () => {
         const reply = nextMessage(connection);
         connection.send('ping over TLS');
         assert.equal((await reply).data.toString(), 'ping over TLS');
-        const closed = new Promise((resolve) => connection.once('close', resolve));
+        const closed = new Promise((resolve) => eventsOf(connection).once('close', resolve));
         connection.close(1000);
         await closed;
       } finally {

@@ -1,5 +1,6 @@
 // Server transport on Bun.serve (Bun only). The minimal Bun types used are declared here.
 import { readFileSync } from 'node:fs';
+import { DEFAULT_MAX_OUTBOUND_BYTES } from '../../core/constants.js';
 import type { ListenOptions, ListeningServer, ServerApp, ServerSocket, ServerTransport } from './transport.js';
 
 interface BunServerWebSocket<D> {
@@ -80,8 +81,11 @@ export function createBunServerTransport(bun: BunRuntime): ServerTransport {
         websocket: {
           maxPayloadLength: options.maxMessageSize,
           idleTimeout: 0, // the app closes idle connections itself
-          backpressureLimit: 64 * 1024 * 1024,
-          closeOnBackpressureLimit: false,
+          // Bun.serve cannot stop reading one WebSocket: a peer that lets more than this queue up
+          // (a ping flood it never reads the answers of) is closed, instead of having its answers
+          // dropped silently (closeOnBackpressureLimit false).
+          backpressureLimit: options.maxOutboundBytes ?? DEFAULT_MAX_OUTBOUND_BYTES,
+          closeOnBackpressureLimit: true,
           sendPings: false,
           perMessageDeflate: false,
           open(ws) {

@@ -50,6 +50,7 @@ export const coreServerTransport: ServerTransport = {
     const server = createWebSocketServer(
       {
         maxMessageSize: options.maxMessageSize,
+        ...(options.maxOutboundBytes !== undefined ? { maxOutboundBytes: options.maxOutboundBytes } : {}),
         ...(options.handshakeTimeoutMs !== undefined ? { handshakeTimeoutMs: options.handshakeTimeoutMs } : {}),
         ...(options.tls !== undefined ? { tls: { cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile) } } : {}),
         onHttpRequest(request) {

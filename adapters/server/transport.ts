@@ -41,6 +41,13 @@ export interface ListenOptions {
   /** 0 picks a free port. */
   port: number;
   maxMessageSize: number;
+  /**
+   * Outbound bytes a connection may have queued (default DEFAULT_MAX_OUTBOUND_BYTES): a peer that
+   * does not read what it asked for (a ping flood) is stopped there. core stops reading from it
+   * until it drains (TCP backpressure); uws and bun, which cannot pause a WebSocket's reading,
+   * close it.
+   */
+  maxOutboundBytes?: number;
   /** Share the port with sibling worker processes (SO_REUSEPORT) where the transport can. */
   reusePort: boolean;
   /** Drop a connection whose HTTP upgrade has not completed by then (where the transport allows). Default 10 s. */

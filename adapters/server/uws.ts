@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { DEFAULT_MAX_OUTBOUND_BYTES } from '../../core/constants.js';
 import type { ListenOptions, ListeningServer, ServerApp, ServerSocket, ServerTransport } from './transport.js';
 
 // The few uWebSockets.js types used here (the package's own .d.ts is not imported: optional addon).
@@ -86,7 +87,6 @@ interface UwsUserData<S> extends UpgradeData {
   state: S | undefined;
 }
 
-const MAX_BACKPRESSURE = 64 * 1024 * 1024;
 
 export function createUwsServerTransport(uws: UwsModule): ServerTransport {
   return {
@@ -98,8 +98,11 @@ export function createUwsServerTransport(uws: UwsModule): ServerTransport {
         // 1006), so it gets headroom and the limit is enforced in message() with a proper 1009
         maxPayloadLength: options.maxMessageSize * 2,
         idleTimeout: 0, // the app closes idle connections itself
-        maxBackpressure: MAX_BACKPRESSURE,
-        closeOnBackpressureLimit: false,
+        // uWS cannot stop reading one WebSocket: a peer that lets more than this queue up (a ping
+        // flood it never reads the answers of) is closed when a send would go past it, instead of
+        // having its answers dropped silently (the default).
+        maxBackpressure: options.maxOutboundBytes ?? DEFAULT_MAX_OUTBOUND_BYTES,
+        closeOnBackpressureLimit: true,
         sendPingsAutomatically: false,
         upgrade(res: UwsHttpResponse, req: UwsHttpRequest, context: unknown) {
           const headers: Record<string, string> = {};

@@ -2,6 +2,7 @@
 // trading message, back to back. Built once per process and written unchanged, so the ceiling
 // measures plain socket writes and nothing else.
 import { Opcode } from '../../core/constants.js';
+import { frameHeaderSize, writeFrameHeader } from '../../core/frame-encoder.js';
 
 /** The ~175-byte trading message of the throughput test (WSE-PROTOCOL.md). */
 export const TRADING_MESSAGE =
@@ -16,27 +17,13 @@ export const DEFAULT_FRAMES_PER_WRITE = 362;
 
 /** Wire size of one masked client frame carrying `payloadLength` bytes (RFC 6455 §5.2). */
 export function maskedFrameSize(payloadLength: number): number {
-  const extended = payloadLength < 126 ? 0 : payloadLength <= 0xffff ? 2 : 8;
-  return 2 + extended + 4 + payloadLength;
+  return frameHeaderSize(payloadLength, true) + payloadLength;
 }
 
 /** One FIN text frame, client role (MASK bit set, payload XORed with CEILING_MASK). */
 function writeMaskedTextFrame(target: Buffer, offset: number, payload: Buffer): number {
-  let at = offset;
-  target[at++] = 0x80 | Opcode.Text;
   const length = payload.length;
-  if (length < 126) {
-    target[at++] = 0x80 | length;
-  } else if (length <= 0xffff) {
-    target[at++] = 0x80 | 126;
-    target.writeUInt16BE(length, at);
-    at += 2;
-  } else {
-    target[at++] = 0x80 | 127;
-    target.writeUInt32BE(Math.floor(length / 2 ** 32), at);
-    target.writeUInt32BE(length >>> 0, at + 4);
-    at += 8;
-  }
+  let at = writeFrameHeader(target, offset, Opcode.Text, true, length, true);
   for (let i = 0; i < 4; i++) target[at + i] = CEILING_MASK[i]!;
   at += 4;
   for (let i = 0; i < length; i++) target[at + i] = payload[i]! ^ CEILING_MASK[i & 3]!;

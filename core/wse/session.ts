@@ -2,7 +2,7 @@
 // server_ready, says client_hello, then matches application-level PONGs to pings in FIFO order
 // (WSE answers a connection's messages in order) and answers the server's heartbeat.
 import { ConnectError } from '../errors.js';
-import { CloseCode, DEFAULT_MAX_MESSAGE_SIZE } from '../constants.js';
+import { CloseCode, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_OUTBOUND_BYTES } from '../constants.js';
 import { decodeWseMessage, type DecodeOptions, type MsgpackCodec, type PayloadKind, type WseMessage } from './decode.js';
 import { clientHello, heartbeatReply, pingMessage } from './messages.js';
 import type { ClientTlsOptions } from '../tls.js';
@@ -76,6 +76,11 @@ export class WseSession {
   private readonly url: string;
   private readonly clientVersion: string;
   private readonly keepServerHello: boolean;
+  /**
+   * server_time of the latest heartbeat not answered yet because the outbound was full (NaN:
+   * none): one reply goes when the socket drains, however many heartbeats came meanwhile.
+   */
+  private deferredHeartbeatMs = Number.NaN;
   // Ping send times (performance.now() ms), a queue read from `pingHead`.
   private pingTimes: number[] = [];
   private pingHead = 0;
@@ -284,11 +289,31 @@ export class WseSession {
     this.listener.onPong((performance.now() - sentAt) * 1000);
   }
 
+  /**
+   * Answers a server heartbeat. A server that sends heartbeats without reading our replies must
+   * not make us queue one per heartbeat: above DEFAULT_MAX_OUTBOUND_BYTES only the latest is
+   * answered, once the socket has drained. The session never stops reading for it.
+   */
   private answerHeartbeat(message: WseMessage): void {
+    const socket = this.socket;
+    if (socket === undefined) return;
     const serverTime = asRecord(message.p)?.['server_time'];
-    const serverTimeMs =
-      typeof serverTime === 'string' ? Date.parse(serverTime) : typeof serverTime === 'number' ? serverTime : 0;
-    this.socket?.send(heartbeatReply(Date.now(), serverTimeMs));
+    const parsed = typeof serverTime === 'string' ? Date.parse(serverTime) : typeof serverTime === 'number' ? serverTime : 0;
+    const serverTimeMs = Number.isFinite(parsed) ? parsed : 0;
+    if (!Number.isNaN(this.deferredHeartbeatMs)) {
+      this.deferredHeartbeatMs = serverTimeMs; // a reply already waits for the drain
+    } else if (socket.bufferedAmount > DEFAULT_MAX_OUTBOUND_BYTES) {
+      this.deferredHeartbeatMs = serverTimeMs;
+      socket.onceDrained(() => this.answerDeferredHeartbeat());
+    } else {
+      socket.send(heartbeatReply(Date.now(), serverTimeMs));
+    }
+  }
+
+  private answerDeferredHeartbeat(): void {
+    const serverTimeMs = this.deferredHeartbeatMs;
+    this.deferredHeartbeatMs = Number.NaN;
+    if (this.state === 'open') this.socket?.send(heartbeatReply(Date.now(), serverTimeMs));
   }
 
   /** Transport event (through SessionEvents). */

@@ -4,7 +4,10 @@
 import type { ClientTlsOptions } from '../tls.js';
 
 export interface MessageSocketEvents {
-  /** One whole message. Text may arrive as a string (web) or as UTF-8 bytes (core, ws). */
+  /**
+   * One whole message. Text may arrive as a string (web) or as UTF-8 bytes (core, ws). Bytes are
+   * valid only during the call (core hands out views of its read buffers): copy what you keep.
+   */
   message(data: Buffer | string, isBinary: boolean): void;
   /** The connection is gone; called exactly once. 1006 when it ended without a close frame. */
   close(code: number, reason: string): void;
