@@ -1,5 +1,5 @@
 // Progress on stderr: one updating line per phase, only on a TTY or with --progress.
-import type { ProgressSink } from './tests/context.js';
+import type { ProgressSink } from './engine/context.js';
 import type { TestName } from './results.js';
 
 /** At most this many redraws per second, so progress costs the measured loop nothing noticeable. */

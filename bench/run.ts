@@ -24,11 +24,11 @@ import { renderText } from './report/text.js';
 import { RESULTS_SCHEMA_VERSION, type RunResult, type ServerDescription, type TestResult } from './results.js';
 import { startEmbeddedServer, type EmbeddedServer } from './server/embedded.js';
 import { generateSelfSignedCertificate, writeCertificateFiles, type CertificateFiles } from './server/tls-cert.js';
-import { clientTlsOptions } from './tests/pool.js';
+import { clientTlsOptions } from './engine/pool.js';
 import type { ServerStats } from './server/stats.js';
-import type { TestContext } from './tests/context.js';
-import { TEST_RUNNERS } from './tests/index.js';
-import { warmUp } from './tests/warm-up.js';
+import type { TestContext } from './engine/context.js';
+import { TEST_RUNNERS } from './scenarios/index.js';
+import { warmUp } from './engine/warm-up.js';
 import { CLIENT_NAME, VERSION } from './version.js';
 
 export const EXIT_OK = 0;

@@ -14,10 +14,10 @@ import type { BenchOptions } from '../bench/options.js';
 import type { TestResult, TierResult } from '../bench/results.js';
 import { startEmbeddedServer } from '../bench/server/embedded.js';
 import type { EmbeddedServer } from '../bench/server/embedded.js';
-import type { TestContext } from '../bench/tests/context.js';
-import { warmUp, warmUpSize } from '../bench/tests/warm-up.js';
-import { TEST_RUNNERS } from '../bench/tests/index.js';
-import { bisectionResolution } from '../bench/tests/connection-limit.js';
+import type { TestContext } from '../bench/engine/context.js';
+import { warmUp, warmUpSize } from '../bench/engine/warm-up.js';
+import { TEST_RUNNERS } from '../bench/scenarios/index.js';
+import { bisectionResolution } from '../bench/scenarios/connection-limit.js';
 import { AUTH, mint } from './server-harness.js';
 
 let workDir = '';

@@ -20,11 +20,11 @@ import type { WseSessionListener } from '../core/wse/session.js';
 import { msgpackCodec } from '../bench/msgpack-codec.js';
 import type { BenchOptions } from '../bench/options.js';
 import type { RunResult, TierResult } from '../bench/results.js';
-import { TierTally } from '../bench/tests/connection.js';
-import type { TestContext } from '../bench/tests/context.js';
-import { openConnections, closeConnections } from '../bench/tests/pool.js';
-import { runSendPhase } from '../bench/tests/send-phase.js';
-import { measureSendCell } from '../bench/tests/send-tier.js';
+import { TierTally } from '../bench/engine/connection.js';
+import type { TestContext } from '../bench/engine/context.js';
+import { openConnections, closeConnections } from '../bench/engine/pool.js';
+import { runSendPhase } from '../bench/engine/send-phase.js';
+import { measureSendCell } from '../bench/engine/closed-loop-cell.js';
 import { ALL_CASES, HANDSHAKE_CASES, MALFORMED_FRAME_CASES, startHostileServer } from './hostile-harness.js';
 import type { HostileCase, HostileServer, MalformedFrameCase } from './hostile-harness.js';
 

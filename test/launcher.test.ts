@@ -12,7 +12,7 @@ import { UsageError } from '../bench/cli/usage-error.js';
 import { PhaseBarrier } from '../bench/launcher/barrier.js';
 import { shareOf } from '../bench/launcher/ipc.js';
 import type { RunResult } from '../bench/results.js';
-import { serverDataMessages } from '../bench/tests/tier.js';
+import { serverDataMessages } from '../bench/engine/tier-recorder.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bundle = `${root}dist/bench.js`;

@@ -14,11 +14,11 @@ import { msgpackCodec } from '../bench/msgpack-codec.js';
 import type { BenchOptions, OpenLoopOptions } from '../bench/options.js';
 import { RUN_RESULT_SCHEMA, validateAgainstSchema } from '../bench/report/schema.js';
 import { renderText } from '../bench/report/text.js';
-import { mergeOpenLoopResults } from '../bench/load/open-loop-merge.js';
+import { mergeOpenLoopResults } from '../bench/merge/open-loop.js';
 import type { OpenLoopResult, RunResult, TestResult } from '../bench/results.js';
 import { createLatencyHistogram, recordMicros, summarizeHistogram } from '../bench/stats/histogram.js';
-import type { TestContext } from '../bench/tests/context.js';
-import { TEST_RUNNERS } from '../bench/tests/index.js';
+import type { TestContext } from '../bench/engine/context.js';
+import { TEST_RUNNERS } from '../bench/scenarios/index.js';
 
 interface StallPlan {
   /** The stall starts this long after the first ping arrives… */

@@ -3,7 +3,7 @@
 import type { BenchOptions, OutputFormat } from '../options.js';
 import type { PayloadFormat, TestName, TransportName } from '../results.js';
 import { TEST_NAMES } from '../results.js';
-import { openLoopFromFlags } from '../load/open-loop-options.js';
+import { openLoopFromFlags } from './open-loop-options.js';
 import { findOption, type OptionValue } from './option-table.js';
 import { PROFILES, type ProfileName } from './profiles.js';
 import { UsageError } from './usage-error.js';

@@ -10,7 +10,7 @@ import type { BenchOptions } from '../options.js';
 import type { ServerSide, TestName, TestResult } from '../results.js';
 import type { ServerStats } from '../server/stats.js';
 import { diffServerCounters } from '../server/stats.js';
-import type { ProgressSink } from '../tests/context.js';
+import type { ProgressSink } from '../engine/context.js';
 import { shareOf } from './ipc.js';
 import { PhaseBarrier } from './barrier.js';
 import { sleepUntilEpoch } from './start-at.js';

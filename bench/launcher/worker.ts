@@ -5,9 +5,9 @@
 import { loadClientTransport } from '../../adapters/client/index.js';
 import { msgpackCodec } from '../msgpack-codec.js';
 import type { TestName } from '../results.js';
-import type { ProgressSink, TestContext } from '../tests/context.js';
-import { warmUp } from '../tests/warm-up.js';
-import { TEST_RUNNERS } from '../tests/index.js';
+import type { ProgressSink, TestContext } from '../engine/context.js';
+import { warmUp } from '../engine/warm-up.js';
+import { TEST_RUNNERS } from '../scenarios/index.js';
 import { VERSION } from '../version.js';
 import { isMessage, type ParentToWorker, type WorkerToParent } from './ipc.js';
 

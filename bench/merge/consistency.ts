@@ -2,7 +2,7 @@
 // server counters of the merged window (never taken from a part: a part saw only its own share).
 import type { Consistency, TierResult } from '../results.js';
 import type { ServerCounters } from '../server/stats.js';
-import { serverDataMessages } from '../tests/tier.js';
+import { serverDataMessages } from '../engine/tier-recorder.js';
 
 /** WSE sends a heartbeat ping every 25 s; each answered heartbeat is one more client message. */
 const HEARTBEAT_INTERVAL_MS = 25_000;

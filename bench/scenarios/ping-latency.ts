@@ -3,13 +3,13 @@
 import type { Histogram } from 'hdr-histogram-js';
 import type { RampVerdict, TestResult, TierResult } from '../results.js';
 import { createLatencyHistogram, recordMicros, summarizeHistogram } from '../stats/histogram.js';
-import type { BenchConnection, PhaseHandler } from './connection.js';
-import { IDLE_PHASE, TierTally } from './connection.js';
-import type { TestContext } from './context.js';
-import { measureOpenLoopPings, runOpenLoopSteps } from './open-loop.js';
-import { PhaseWaiter } from './phase-waiter.js';
-import { closeConnections, openConnections } from './pool.js';
-import { TierRecorder, pingConsistency } from './tier.js';
+import type { BenchConnection, PhaseHandler } from '../engine/connection.js';
+import { IDLE_PHASE, TierTally } from '../engine/connection.js';
+import type { TestContext } from '../engine/context.js';
+import { measureOpenLoopPings, runOpenLoopSteps } from '../engine/open-loop-cell.js';
+import { PhaseWaiter } from '../engine/phase-waiter.js';
+import { closeConnections, openConnections } from '../engine/pool.js';
+import { TierRecorder, pingConsistency } from '../engine/tier-recorder.js';
 
 /** The phase gives up when no PONG at all has come back for this long. */
 const PING_STALL_MS = 10_000;

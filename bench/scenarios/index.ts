@@ -2,7 +2,7 @@
 import type { TestName } from '../results.js';
 import { runConnectionLimit } from './connection-limit.js';
 import { runConnectionStorm } from './connection-storm.js';
-import type { TestRunner } from './context.js';
+import type { TestRunner } from '../engine/context.js';
 import { runFormatComparison } from './format-comparison.js';
 import { runPingLatency } from './ping-latency.js';
 import { runSizeMatrix } from './size-matrix.js';

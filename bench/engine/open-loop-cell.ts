@@ -1,10 +1,10 @@
 // Open-loop cells of throughput, size-matrix and ping-latency (--rate, --total-rate, --ramp): the
 // same frame as the closed-loop cells (settle, barriers, server counters, consistency), with the
-// send phase replaced by the timetable of bench/load/open-loop-phase.ts. A ramp runs one cell per
+// send phase replaced by the timetable of open-loop-phase.ts. A ramp runs one cell per
 // rate on the same connections and stops after the first step that misses the SLO.
-import { dataPlan, pingPlan, rateLabel, ratesPerConnection, withSlo } from '../load/open-loop-plan.js';
-import { OpenLoopPhase, OPEN_LOOP_STALL_MS } from '../load/open-loop-phase.js';
-import type { OpenLoopOutcome, OpenLoopPlan } from '../load/open-loop-phase.js';
+import { dataPlan, pingPlan, rateLabel, ratesPerConnection, withSlo } from './open-loop-plan.js';
+import { OpenLoopPhase, OPEN_LOOP_STALL_MS } from './open-loop-phase.js';
+import type { OpenLoopOutcome, OpenLoopPlan } from './open-loop-phase.js';
 import type { MessageCounts, OpenLoopResult, RampVerdict, TierResult } from '../results.js';
 import { summarizeHistogram } from '../stats/histogram.js';
 import type { TierTally } from './connection.js';
@@ -12,8 +12,8 @@ import type { TestContext } from './context.js';
 import type { OpenedPool } from './pool.js';
 import { settleConnections } from './send-phase.js';
 import type { SendPhaseResult } from './send-phase.js';
-import type { SendCell } from './send-tier.js';
-import { TierRecorder, deliveryConsistency, pingConsistency } from './tier.js';
+import type { SendCell } from './closed-loop-cell.js';
+import { TierRecorder, deliveryConsistency, pingConsistency } from './tier-recorder.js';
 
 /** One measured rate: its tier row and, when it missed the SLO, why. */
 export interface OpenLoopStep {

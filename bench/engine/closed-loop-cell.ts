@@ -7,7 +7,7 @@ import type { TestContext } from './context.js';
 import type { OpenedPool } from './pool.js';
 import { runSendPhase, settleConnections } from './send-phase.js';
 import type { SendPhaseResult } from './send-phase.js';
-import { TierRecorder, deliveryConsistency } from './tier.js';
+import { TierRecorder, deliveryConsistency } from './tier-recorder.js';
 
 export interface SendCell {
   test: TestName;

@@ -1,7 +1,7 @@
 // --rate, --total-rate, --ramp and --slo-ms → OpenLoopOptions, refusing the combinations that
 // cannot work (one line each, exit 2 through UsageError).
-import { UsageError } from '../cli/usage-error.js';
-import type { OptionValue } from '../cli/option-table.js';
+import { UsageError } from './usage-error.js';
+import type { OptionValue } from './option-table.js';
 import type { OpenLoopOptions } from '../options.js';
 import type { TestName } from '../results.js';
 

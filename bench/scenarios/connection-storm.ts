@@ -2,9 +2,9 @@
 // (established ÷ wall time), connect-latency percentiles, failures by kind.
 import type { TestResult, TierResult } from '../results.js';
 import { summarizeHistogram } from '../stats/histogram.js';
-import type { TestContext } from './context.js';
-import { closeConnections, openConnections } from './pool.js';
-import { TierRecorder } from './tier.js';
+import type { TestContext } from '../engine/context.js';
+import { closeConnections, openConnections } from '../engine/pool.js';
+import { TierRecorder } from '../engine/tier-recorder.js';
 
 export async function runConnectionStorm(ctx: TestContext): Promise<TestResult> {
   const tiers: TierResult[] = [];

@@ -5,10 +5,10 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import type { ConnectionLimitProbe, TestResult, TierResult } from '../results.js';
 import { summarizeHistogram } from '../stats/histogram.js';
-import type { TestContext } from './context.js';
-import { sleep } from './phase-waiter.js';
-import { closeConnections, openConnections, openCount } from './pool.js';
-import { TierRecorder } from './tier.js';
+import type { TestContext } from '../engine/context.js';
+import { sleep } from '../engine/phase-waiter.js';
+import { closeConnections, openConnections, openCount } from '../engine/pool.js';
+import { TierRecorder } from '../engine/tier-recorder.js';
 
 export const DEFAULT_LIMIT_START = 1000;
 export const DEFAULT_LIMIT_HOLD_SEC = 3;

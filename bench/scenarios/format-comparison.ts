@@ -2,10 +2,10 @@
 // tiers; wire sizes in params, msg/s per format (the report computes the ratios to JSON).
 import { TRADING_MESSAGE, encodeFormat } from '../../core/wse/messages.js';
 import type { TestResult, TierResult } from '../results.js';
-import { TierTally } from './connection.js';
-import type { TestContext } from './context.js';
-import { closeConnections, openConnections } from './pool.js';
-import { measureSendCell } from './send-tier.js';
+import { TierTally } from '../engine/connection.js';
+import type { TestContext } from '../engine/context.js';
+import { closeConnections, openConnections } from '../engine/pool.js';
+import { measureSendCell } from '../engine/closed-loop-cell.js';
 
 export async function runFormatComparison(ctx: TestContext): Promise<TestResult> {
   const tiers: TierResult[] = [];

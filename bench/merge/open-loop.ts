@@ -2,7 +2,7 @@
 // runs merged later): histograms merged through their HDR encodings, rates summed.
 import type { OpenLoopResult } from '../results.js';
 import { mergeLatencySummaries } from '../stats/histogram.js';
-import { judgeSlo } from './open-loop-plan.js';
+import { judgeSlo } from '../engine/open-loop-plan.js';
 
 export function mergeOpenLoopResults(parts: readonly (OpenLoopResult | undefined)[]): OpenLoopResult | undefined {
   const present = parts.filter((p): p is OpenLoopResult => p !== undefined);

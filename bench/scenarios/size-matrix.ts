@@ -2,12 +2,12 @@
 // tier are opened once and reused by every size cell.
 import { paddedTradingMessage } from '../../core/wse/messages.js';
 import type { RampVerdict, TestResult, TierResult } from '../results.js';
-import { TierTally } from './connection.js';
-import type { TestContext } from './context.js';
-import { measureOpenLoopSendCell, runOpenLoopSteps } from './open-loop.js';
-import { closeConnections, openConnections } from './pool.js';
-import { measureSendCell } from './send-tier.js';
-import type { SendCell } from './send-tier.js';
+import { TierTally } from '../engine/connection.js';
+import type { TestContext } from '../engine/context.js';
+import { measureOpenLoopSendCell, runOpenLoopSteps } from '../engine/open-loop-cell.js';
+import { closeConnections, openConnections } from '../engine/pool.js';
+import { measureSendCell } from '../engine/closed-loop-cell.js';
+import type { SendCell } from '../engine/closed-loop-cell.js';
 
 /** '64 B', '1 KB', '64 KB': the reference's row labels. */
 export function sizeLabel(bytes: number): string {

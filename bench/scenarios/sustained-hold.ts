@@ -4,12 +4,12 @@ import { performance } from 'node:perf_hooks';
 import type { Histogram } from 'hdr-histogram-js';
 import type { TestResult, TierResult } from '../results.js';
 import { createLatencyHistogram, recordMicros, summarizeHistogram } from '../stats/histogram.js';
-import type { BenchConnection, PhaseHandler } from './connection.js';
-import { IDLE_PHASE, TierTally } from './connection.js';
-import type { TestContext } from './context.js';
-import { PhaseWaiter, sleep } from './phase-waiter.js';
-import { closeConnections, openConnections, openCount } from './pool.js';
-import { TierRecorder, pingConsistency } from './tier.js';
+import type { BenchConnection, PhaseHandler } from '../engine/connection.js';
+import { IDLE_PHASE, TierTally } from '../engine/connection.js';
+import type { TestContext } from '../engine/context.js';
+import { PhaseWaiter, sleep } from '../engine/phase-waiter.js';
+import { closeConnections, openConnections, openCount } from '../engine/pool.js';
+import { TierRecorder, pingConsistency } from '../engine/tier-recorder.js';
 
 /** After the hold, outstanding PONGs are awaited this long at most without progress. */
 const FINAL_PONG_STALL_MS = 10_000;

@@ -2,12 +2,12 @@
 // delivered msg/s and MB/s over first send → last barrier PONG.
 import { TRADING_MESSAGE } from '../../core/wse/messages.js';
 import type { RampVerdict, TestResult, TierResult } from '../results.js';
-import { TierTally } from './connection.js';
-import type { TestContext } from './context.js';
-import { measureOpenLoopSendCell, runOpenLoopSteps } from './open-loop.js';
-import { closeConnections, openConnections } from './pool.js';
-import { measureSendCell } from './send-tier.js';
-import type { SendCell } from './send-tier.js';
+import { TierTally } from '../engine/connection.js';
+import type { TestContext } from '../engine/context.js';
+import { measureOpenLoopSendCell, runOpenLoopSteps } from '../engine/open-loop-cell.js';
+import { closeConnections, openConnections } from '../engine/pool.js';
+import { measureSendCell } from '../engine/closed-loop-cell.js';
+import type { SendCell } from '../engine/closed-loop-cell.js';
 
 export async function runThroughput(ctx: TestContext): Promise<TestResult> {
   const tiers: TierResult[] = [];
