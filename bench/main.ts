@@ -1,10 +1,11 @@
 // Entry point of dist/bench.js: a subcommand table; the default command runs the benchmark.
-import { helpText } from './cli/help.js';
-import { parseArgs } from './cli/parse-args.js';
-import { USAGE_HINT, UsageError } from './cli/usage-error.js';
 import { runCompareCommand } from './compare/command.js';
 import { runWorkerCommand } from './launcher/worker.js';
 import { runMergeCommand } from './merge/command.js';
+import { RUN_COMMAND } from './options/commands.js';
+import { helpText } from './options/help.js';
+import { parseRunArgs } from './options/resolve-run.js';
+import { usageHint, UsageError } from './options/usage-error.js';
 import { oneLine, runBenchmark } from './run.js';
 import { runServeCommand } from './server/serve-command.js';
 import { VERSION } from './version.js';
@@ -22,10 +23,10 @@ const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
 const LONG_LIVED = new Set(['serve', 'worker']);
 
 async function runDefault(argv: string[]): Promise<number> {
-  const parsed = parseArgs(argv);
+  const parsed = parseRunArgs(argv);
   switch (parsed.kind) {
     case 'help':
-      process.stdout.write(`${helpText()}\n`);
+      process.stdout.write(`${helpText(RUN_COMMAND)}\n`);
       return 0;
     case 'version':
       process.stdout.write(`${VERSION}\n`);
@@ -42,7 +43,7 @@ async function main(argv: string[]): Promise<number> {
     return subcommand ? await subcommand(argv.slice(1)) : await runDefault(argv);
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`wse-bench: ${error.message}\n${USAGE_HINT}\n`);
+      process.stderr.write(`wse-bench: ${error.message}\n${usageHint(subcommand ? first : undefined)}\n`);
       return EXIT_USAGE;
     }
     process.stderr.write(`wse-bench: ${oneLine(error)}\n`);

@@ -1,6 +1,6 @@
 // Progress on stderr: one updating line per phase, only on a TTY or with --progress.
 import type { ProgressSink } from './engine/context.js';
-import type { TestName } from './results.js';
+import type { TestName } from './options/choices.js';
 
 /** At most this many redraws per second, so progress costs the measured loop nothing noticeable. */
 const REDRAW_INTERVAL_MS = 100;

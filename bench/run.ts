@@ -15,7 +15,6 @@ import { runTestsInWorkers } from './launcher/launcher.js';
 import { singleProcessBarrier } from './launcher/start-at.js';
 import { mintToken } from './jwt.js';
 import { msgpackCodec } from './msgpack-codec.js';
-import type { BenchOptions } from './options.js';
 import { preflightWarnings, readSystemLimits } from './preflight.js';
 import { StderrProgress } from './progress.js';
 import { renderReport } from './report/index.js';
@@ -30,6 +29,7 @@ import type { TestContext } from './engine/context.js';
 import { TEST_RUNNERS } from './scenarios/index.js';
 import { warmUp } from './engine/warm-up.js';
 import { CLIENT_NAME, VERSION } from './version.js';
+import type { BenchOptions } from './options/bench-options.js';
 
 export const EXIT_OK = 0;
 export const EXIT_NOTHING_MEASURED = 1;

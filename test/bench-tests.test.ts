@@ -10,7 +10,6 @@ import { loadClientTransport } from '../adapters/client/index.js';
 import type { ClientTransport } from '../core/wse/transport.js';
 import { wseUrl } from '../core/wse/messages.js';
 import { msgpackCodec } from '../bench/msgpack-codec.js';
-import type { BenchOptions } from '../bench/options.js';
 import type { TestResult, TierResult } from '../bench/results.js';
 import { startEmbeddedServer } from '../bench/server/embedded.js';
 import type { EmbeddedServer } from '../bench/server/embedded.js';
@@ -19,6 +18,7 @@ import { warmUp, warmUpSize } from '../bench/engine/warm-up.js';
 import { TEST_RUNNERS } from '../bench/scenarios/index.js';
 import { bisectionResolution } from '../bench/scenarios/connection-limit.js';
 import { AUTH, mint } from './server-harness.js';
+import type { BenchOptions } from '../bench/options/bench-options.js';
 
 let workDir = '';
 let serveScript = '';

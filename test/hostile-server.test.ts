@@ -18,7 +18,6 @@ import { TRADING_MESSAGE } from '../core/wse/messages.js';
 import { WseSession } from '../core/wse/session.js';
 import type { WseSessionListener } from '../core/wse/session.js';
 import { msgpackCodec } from '../bench/msgpack-codec.js';
-import type { BenchOptions } from '../bench/options.js';
 import type { RunResult, TierResult } from '../bench/results.js';
 import { TierTally } from '../bench/engine/connection.js';
 import type { TestContext } from '../bench/engine/context.js';
@@ -27,6 +26,7 @@ import { runSendPhase } from '../bench/engine/send-phase.js';
 import { measureSendCell } from '../bench/engine/closed-loop-cell.js';
 import { ALL_CASES, HANDSHAKE_CASES, MALFORMED_FRAME_CASES, startHostileServer } from './hostile-harness.js';
 import type { HostileCase, HostileServer, MalformedFrameCase } from './hostile-harness.js';
+import type { BenchOptions } from '../bench/options/bench-options.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bundle = join(root, 'dist/bench.js');

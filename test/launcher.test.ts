@@ -7,12 +7,12 @@ import { fileURLToPath } from 'node:url';
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
-import { parseArgs } from '../bench/cli/parse-args.js';
-import { UsageError } from '../bench/cli/usage-error.js';
+import { parseRunArgs } from '../bench/options/resolve-run.js';
 import { PhaseBarrier } from '../bench/launcher/barrier.js';
 import { shareOf } from '../bench/launcher/ipc.js';
 import type { RunResult } from '../bench/results.js';
 import { serverDataMessages } from '../bench/engine/tier-recorder.js';
+import { UsageError } from '../bench/options/usage-error.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bundle = `${root}dist/bench.js`;
@@ -71,7 +71,7 @@ after(() => {
 describe('--procs, --per-worker, --start-at on the command line', () => {
   const facts = { hasGlobalWebSocket: true, runtimeLabel: 'test' };
   const options = (argv: string[]) => {
-    const parsed = parseArgs(argv, facts);
+    const parsed = parseRunArgs(argv, facts);
     assert.equal(parsed.kind, 'run');
     return parsed.kind === 'run' ? parsed.options : assert.fail();
   };
@@ -89,10 +89,10 @@ describe('--procs, --per-worker, --start-at on the command line', () => {
   });
 
   test('refusals are one-line usage errors', () => {
-    assert.throws(() => parseArgs(['--procs', '0'], facts), UsageError);
-    assert.throws(() => parseArgs(['--procs', 'many'], facts), UsageError);
-    assert.throws(() => parseArgs(['--per-worker'], facts), /--per-worker needs --procs/);
-    assert.throws(() => parseArgs(['--start-at', 'soon'], facts), UsageError);
+    assert.throws(() => parseRunArgs(['--procs', '0'], facts), UsageError);
+    assert.throws(() => parseRunArgs(['--procs', 'many'], facts), UsageError);
+    assert.throws(() => parseRunArgs(['--per-worker'], facts), /--per-worker needs --procs/);
+    assert.throws(() => parseRunArgs(['--start-at', 'soon'], facts), UsageError);
   });
 });
 

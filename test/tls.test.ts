@@ -17,11 +17,9 @@ import { bunRuntime, createBunServerTransport } from '../adapters/server/bun.js'
 import { coreServerTransport } from '../adapters/server/core.js';
 import type { ServerApp, ServerSocket, ServerTransport } from '../adapters/server/transport.js';
 import { createUwsServerTransport, loadUwsModule } from '../adapters/server/uws.js';
-import { parseArgs, type ParsedCommand } from '../bench/cli/parse-args.js';
-import { UsageError } from '../bench/cli/usage-error.js';
-import type { BenchOptions } from '../bench/options.js';
+import { parseRunArgs, type ParsedCommand } from '../bench/options/resolve-run.js';
 import type { RunResult } from '../bench/results.js';
-import { ServeUsageError, parseServeArgs, serveArgsOf } from '../bench/server/serve-args.js';
+import { parseServeArgs, workerServeArgv } from '../bench/server/serve-options.js';
 import { generateSelfSignedCertificate, writeCertificateFiles, type CertificateFiles, type CertificatePair } from '../bench/server/tls-cert.js';
 import { connect } from '../core/client.js';
 import type { WebSocketConnection } from '../core/connection.js';
@@ -29,6 +27,8 @@ import { ConnectError } from '../core/errors.js';
 import { createWebSocketServer } from '../core/server.js';
 import { isTlsErrorCode, sniServerName, type ClientTlsOptions } from '../core/tls.js';
 import type { ClientTransport, MessageSocket } from '../core/wse/transport.js';
+import { UsageError } from '../bench/options/usage-error.js';
+import type { BenchOptions } from '../bench/options/bench-options.js';
 
 const isBun = bunRuntime() !== undefined;
 let pair: CertificatePair;
@@ -297,15 +297,15 @@ describe('server transports serve wss:// with --cert/--key files', () => {
 // ---- command line ----
 
 function options(argv: string[]): BenchOptions {
-  const parsed: ParsedCommand = parseArgs(argv, { hasGlobalWebSocket: true, runtimeLabel: 'Node 22.0.0' });
+  const parsed: ParsedCommand = parseRunArgs(argv, { hasGlobalWebSocket: true, runtimeLabel: 'Node 22.0.0' });
   assert.equal(parsed.kind, 'run');
   return (parsed as Extract<ParsedCommand, { kind: 'run' }>).options;
 }
 
 function refusal(argv: string[]): string {
-  assert.throws(() => parseArgs(argv), UsageError);
+  assert.throws(() => parseRunArgs(argv), UsageError);
   try {
-    parseArgs(argv);
+    parseRunArgs(argv);
   } catch (error) {
     return (error as Error).message;
   }
@@ -339,11 +339,11 @@ describe('serve flags', () => {
   test('--cert/--key imply --tls, go together, and reach the worker processes', () => {
     const served = parseServeArgs(['--cert', 'c.pem', '--key', 'k.pem']);
     assert.equal(served.tls, true);
-    const args = serveArgsOf(served, 5006);
+    const args = workerServeArgv(served, 5006, 'core');
     assert.deepEqual(args.slice(args.indexOf('--cert'), args.indexOf('--cert') + 4), ['--cert', 'c.pem', '--key', 'k.pem']);
-    assert.equal(parseServeArgs(['--tls']).certFile, undefined, '--tls alone: generated at start');
-    assert.throws(() => parseServeArgs(['--key', 'k.pem']), ServeUsageError);
-    assert.equal(serveArgsOf(parseServeArgs([]), 5006).includes('--cert'), false);
+    assert.equal(parseServeArgs(['--tls']).cert, undefined, '--tls alone: generated at start');
+    assert.throws(() => parseServeArgs(['--key', 'k.pem']), UsageError);
+    assert.equal(workerServeArgv(parseServeArgs([]), 5006, 'core').includes('--cert'), false);
   });
 });
 

@@ -2,11 +2,8 @@
 import type { ClientTransport } from '../../core/wse/transport.js';
 import { coreTransport } from './core.js';
 import { hasGlobalWebSocket, webTransport } from './web.js';
+import type { ClientTransportName } from './names.js';
 import { wsTransport } from './ws.js';
-
-export type ClientTransportName = 'core' | 'ws' | 'web';
-
-export const CLIENT_TRANSPORT_NAMES: readonly ClientTransportName[] = ['core', 'ws', 'web'];
 
 export function loadClientTransport(name: ClientTransportName): ClientTransport {
   switch (name) {

@@ -2,15 +2,17 @@
 // comparison tables computed from them (median, min–max, ratio to the first combination).
 import { formatCompact, formatInteger, formatLatency, formatRate } from '../report/format.js';
 import { TEST_TITLES, type Table } from '../report/tables.js';
-import type { RunResult, ServerDescription, TestName, TestResult, TierResult, TransportName } from '../results.js';
-import type { RuntimeName } from './runtimes.js';
+import type { RunResult, ServerDescription, TestResult, TierResult } from '../results.js';
+import type { RuntimeName } from '../options/choices.js';
+import type { TestName } from '../options/choices.js';
+import type { ClientTransportName } from '../../adapters/client/names.js';
 
 export const COMPARE_SCHEMA_VERSION = 1;
 
 export interface Combination {
   /** 'core · node22' */
   name: string;
-  transport: TransportName;
+  transport: ClientTransportName;
   runtime: RuntimeName;
   runtimeLabel: string;
 }

@@ -5,10 +5,9 @@
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
-import type { TransportName } from '../results.js';
+import type { ClientTransportName } from '../../adapters/client/names.js';
+import type { RuntimeName } from '../options/choices.js';
 
-export const RUNTIME_NAMES = ['node', 'node22', 'bun'] as const;
-export type RuntimeName = (typeof RUNTIME_NAMES)[number];
 
 export interface ResolvedRuntime {
   name: RuntimeName;
@@ -93,7 +92,7 @@ export function resolveRuntime(name: RuntimeName, script: string): ResolvedRunti
 }
 
 /** Why this runtime cannot run this transport, or undefined when it can. */
-export function transportGap(runtime: ResolvedRuntime, transport: TransportName): string | undefined {
+export function transportGap(runtime: ResolvedRuntime, transport: ClientTransportName): string | undefined {
   if (transport === 'web' && !runtime.hasGlobalWebSocket) return `transport web under ${runtime.name}: ${runtime.label} has no global WebSocket; skipped`;
   return undefined;
 }

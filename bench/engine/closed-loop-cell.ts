@@ -1,6 +1,6 @@
 // One measured send cell (a throughput tier, a size-matrix or format-comparison cell) on
 // connections that are already open: send phase, PONG barrier, delivered rates, consistency.
-import type { MessageCounts, TestName, TierResult } from '../results.js';
+import type { MessageCounts, TierResult } from '../results.js';
 import { summarizeHistogram } from '../stats/histogram.js';
 import type { TierTally } from './connection.js';
 import type { TestContext } from './context.js';
@@ -8,6 +8,7 @@ import type { OpenedPool } from './pool.js';
 import { runSendPhase, settleConnections } from './send-phase.js';
 import type { SendPhaseResult } from './send-phase.js';
 import { TierRecorder, deliveryConsistency } from './tier-recorder.js';
+import type { TestName } from '../options/choices.js';
 
 export interface SendCell {
   test: TestName;

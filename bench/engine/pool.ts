@@ -6,12 +6,13 @@ import { ConnectError } from '../../core/errors.js';
 import type { ClientTlsOptions } from '../../core/tls.js';
 import { WseSession } from '../../core/wse/session.js';
 import type { Histogram } from 'hdr-histogram-js';
-import type { BenchOptions } from '../options.js';
-import type { ConnectionCounts, TestName } from '../results.js';
+import type { ConnectionCounts } from '../results.js';
 import { createLatencyHistogram, recordMicros } from '../stats/histogram.js';
 import { BenchConnection } from './connection.js';
 import type { TierTally } from './connection.js';
 import type { TestContext } from './context.js';
+import type { BenchOptions } from '../options/bench-options.js';
+import type { TestName } from '../options/choices.js';
 
 /** How long closing waits for close handshakes before dropping the rest. */
 const CLOSE_TIMEOUT_MS = 5_000;

@@ -3,13 +3,14 @@
 // agree. Tests fill in what they measured; this file assembles the TierResult.
 import type { ServerCounters, ServerStats } from '../server/stats.js';
 import { diffServerCounters } from '../server/stats.js';
-import type { Consistency, ProcessUsage, ServerSide, TestName, TierResult } from '../results.js';
+import type { Consistency, ProcessUsage, ServerSide, TierResult } from '../results.js';
 import { ProcessUsageMeter } from '../stats/process-usage.js';
 import { judgeSaturation } from '../stats/saturation.js';
 import { TierTally } from './connection.js';
 import type { TestContext } from './context.js';
 import { epochNowMs } from './pool.js';
 import type { SendPhaseResult } from './send-phase.js';
+import type { TestName } from '../options/choices.js';
 
 
 export type TierFields = Omit<

@@ -7,10 +7,10 @@
 // it the same way; without a warm-up a one-tier run reports the JIT, not the client.
 import type { BenchConnection, PhaseHandler } from './connection.js';
 import { IDLE_PHASE, TierTally } from './connection.js';
-import type { BenchOptions } from '../options.js';
 import type { TestContext } from './context.js';
 import { PhaseWaiter } from './phase-waiter.js';
 import { closeConnections, openConnections } from './pool.js';
+import type { BenchOptions } from '../options/bench-options.js';
 
 /** Sequential pings per warm-up connection: enough for the ping path to be compiled. */
 const WARMUP_PINGS = 5;

@@ -1,7 +1,8 @@
 // Messages between the launcher (parent) and its client worker processes, over the Node/Bun IPC
 // channel of `<runtime> dist/bench.js worker`.
-import type { BenchOptions } from '../options.js';
-import type { TestName, TestResult } from '../results.js';
+import type { TestResult } from '../results.js';
+import type { BenchOptions } from '../options/bench-options.js';
+import type { TestName } from '../options/choices.js';
 
 export type ParentToWorker =
   /** Once, first: what every test of this worker needs. */

@@ -6,8 +6,7 @@
 // finish and the result is marked partial.
 import { mergeTestResults } from '../merge/run.js';
 import { addScalingEfficiency } from '../merge/scaling.js';
-import type { BenchOptions } from '../options.js';
-import type { ServerSide, TestName, TestResult } from '../results.js';
+import type { ServerSide, TestResult } from '../results.js';
 import type { ServerStats } from '../server/stats.js';
 import { diffServerCounters } from '../server/stats.js';
 import type { ProgressSink } from '../engine/context.js';
@@ -15,6 +14,8 @@ import { shareOf } from './ipc.js';
 import { PhaseBarrier } from './barrier.js';
 import { sleepUntilEpoch } from './start-at.js';
 import { WorkerHandle, type TestOutcome, type WorkerEvents } from './worker-handle.js';
+import type { BenchOptions } from '../options/bench-options.js';
+import type { TestName } from '../options/choices.js';
 
 export interface LaunchTarget {
   url: string;

@@ -1,7 +1,8 @@
 // The launcher's handle on one client worker process: spawn, IPC, one test at a time, exit cause.
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { TestName, TestResult } from '../results.js';
+import type { TestResult } from '../results.js';
 import { isMessage, type ParentToWorker, type WorkerToParent } from './ipc.js';
+import type { TestName } from '../options/choices.js';
 
 const READY_TIMEOUT_MS = 20_000;
 const EXIT_GRACE_MS = 5_000;

@@ -4,16 +4,19 @@
 // launcher is gone (IPC disconnect), so a dead launcher never leaves workers behind.
 import { loadClientTransport } from '../../adapters/client/index.js';
 import { msgpackCodec } from '../msgpack-codec.js';
-import type { TestName } from '../results.js';
 import type { ProgressSink, TestContext } from '../engine/context.js';
 import { warmUp } from '../engine/warm-up.js';
 import { TEST_RUNNERS } from '../scenarios/index.js';
+import { WORKER_COMMAND } from '../options/commands.js';
+import { parseCommandLine } from '../options/parse.js';
 import { VERSION } from '../version.js';
 import { isMessage, type ParentToWorker, type WorkerToParent } from './ipc.js';
+import type { TestName } from '../options/choices.js';
 
 const EXIT_ORPHANED = 3;
 
-export function runWorkerCommand(): Promise<number> {
+export function runWorkerCommand(argv: readonly string[]): Promise<number> {
+  parseCommandLine(WORKER_COMMAND, argv);
   const send = process.send?.bind(process);
   if (send === undefined) {
     process.stderr.write('wse-bench: `worker` is started by the launcher (--procs), not by hand\n');

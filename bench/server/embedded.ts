@@ -3,8 +3,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { ServerTlsFiles } from '../../adapters/server/transport.js';
 import { isChildToParent, type ParentToChild } from './ipc.js';
-import type { ServeOptions } from './serve-args.js';
+import { serveArgv, type ServeOptions } from './serve-options.js';
 import type { ServerStats } from './stats.js';
+import type { ServedTransportName, ServerMode } from '../options/choices.js';
 
 /** The serve flags the benchmark sets (the same meaning as `serve`'s), plus how to launch it. */
 export interface EmbeddedServerOptions
@@ -24,8 +25,8 @@ export interface EmbeddedServerOptions
 export interface EmbeddedServer {
   readonly host: string;
   readonly port: number;
-  readonly transport: 'uws' | 'bun' | 'core';
-  readonly mode: 'wse' | 'sink';
+  readonly transport: ServedTransportName;
+  readonly mode: ServerMode;
   readonly workers: number;
   /** Why the requested transport was not used (auto fell back), if so. */
   readonly note: string | undefined;
@@ -46,11 +47,11 @@ export function startEmbeddedServer(options: EmbeddedServerOptions): Promise<Emb
   if (script === undefined) return Promise.reject(new Error('startEmbeddedServer: no script to run'));
   const args = [
     script, 'serve',
-    '--host', options.host, '--port', String(options.port),
-    '--secret', options.secret, '--issuer', options.issuer, '--audience', options.audience,
-    '--mode', options.mode, '--transport', options.transport, '--workers', String(options.workers),
-    '--max-connections', String(options.maxConnections), '--rate-limit', options.rateLimit,
-    ...(options.tls !== undefined ? ['--cert', options.tls.certFile, '--key', options.tls.keyFile] : []),
+    ...serveArgv({
+      host: options.host, port: options.port, secret: options.secret, issuer: options.issuer, audience: options.audience,
+      mode: options.mode, transport: options.transport, workers: options.workers, maxConnections: options.maxConnections,
+      rateLimit: options.rateLimit, cert: options.tls?.certFile, key: options.tls?.keyFile,
+    }),
     ...(options.extraArgs ?? []),
     '--ipc',
   ];
@@ -90,7 +91,7 @@ export function startEmbeddedServer(options: EmbeddedServerOptions): Promise<Emb
 
 class EmbeddedServerProcess implements EmbeddedServer {
   readonly host: string;
-  readonly mode: 'wse' | 'sink';
+  readonly mode: ServerMode;
   readonly workers: number;
   private stopping: Promise<void> | undefined;
   private exited = false;
@@ -102,7 +103,7 @@ class EmbeddedServerProcess implements EmbeddedServer {
     private readonly child: ChildProcess,
     options: EmbeddedServerOptions,
     readonly port: number,
-    readonly transport: 'uws' | 'bun' | 'core',
+    readonly transport: ServedTransportName,
     readonly note: string | undefined,
   ) {
     this.host = options.host;

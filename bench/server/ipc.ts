@@ -1,9 +1,10 @@
 // Messages between a serve process and whoever spawned it (startEmbeddedServer, or the primary
 // of a multi-worker server), over the Node/Bun IPC channel.
 import { addServerCounters, type ServerStats } from './stats.js';
+import type { ServedTransportName } from '../options/choices.js';
 
 export type ChildToParent =
-  | { type: 'ready'; port: number; transport: 'uws' | 'bun' | 'core'; note?: string }
+  | { type: 'ready'; port: number; transport: ServedTransportName; note?: string }
   | { type: 'failed'; error: string }
   | { type: 'stats'; requestId: number; stats: ServerStats };
 

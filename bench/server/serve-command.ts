@@ -6,7 +6,9 @@ import { selectServerTransport } from '../../adapters/server/index.js';
 import { mintToken } from './auth.js';
 import { isParentToChild, type ChildToParent } from './ipc.js';
 import { createServerMsgpackCodec } from './msgpack.js';
-import { SERVE_USAGE, ServeUsageError, parseServeArgs, type ServeOptions } from './serve-args.js';
+import { SERVE_COMMAND } from '../options/commands.js';
+import { helpText } from '../options/help.js';
+import { parseServeArgs, type ServeOptions } from './serve-options.js';
 import type { ServerStats } from './stats.js';
 import { generateSelfSignedCertificate, writeCertificateFiles } from './tls-cert.js';
 import { MAX_MESSAGE_SIZE } from './wire.js';
@@ -14,16 +16,9 @@ import { runServerPrimary } from './worker-pool.js';
 import { WseServerApp } from './wse-app.js';
 
 export async function runServeCommand(argv: string[]): Promise<number> {
-  let options: ServeOptions;
-  try {
-    options = parseServeArgs(argv);
-  } catch (error) {
-    if (!(error instanceof ServeUsageError)) throw error;
-    process.stderr.write(`wse-bench serve: ${error.message} (see wse-bench serve --help)\n`);
-    return 2;
-  }
+  const options = parseServeArgs(argv);
   if (options.help) {
-    process.stdout.write(`${SERVE_USAGE}\n`);
+    process.stdout.write(`${helpText(SERVE_COMMAND)}\n`);
     return 0;
   }
   try {
@@ -45,15 +40,15 @@ export async function runServeCommand(argv: string[]): Promise<number> {
  */
 function prepareTls(options: ServeOptions): void {
   if (!options.tls) return;
-  if (options.certFile === undefined || options.keyFile === undefined) {
+  if (options.cert === undefined || options.key === undefined) {
     const files = writeCertificateFiles(generateSelfSignedCertificate());
     process.once('exit', () => files.remove());
-    options.certFile = files.certFile;
-    options.keyFile = files.keyFile;
+    options.cert = files.certFile;
+    options.key = files.keyFile;
     options.certGenerated = true;
     return;
   }
-  for (const [flag, file] of [['--cert', options.certFile], ['--key', options.keyFile]] as const) {
+  for (const [flag, file] of [['--cert', options.cert], ['--key', options.key]] as const) {
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
@@ -81,7 +76,7 @@ async function runServerProcess(options: ServeOptions): Promise<number> {
     maxConnections: options.maxConnections,
     transport: transport.name,
     msgpack: createServerMsgpackCodec(),
-    ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
+    ...(options.idleTimeout !== undefined ? { idleTimeoutMs: options.idleTimeout } : {}),
     statsForHttp: () => merged ?? app.stats(),
   });
   let listening;
@@ -92,8 +87,8 @@ async function runServerProcess(options: ServeOptions): Promise<number> {
         port: options.port,
         maxMessageSize: MAX_MESSAGE_SIZE,
         reusePort: options.reusePort,
-        ...(options.handshakeTimeoutMs !== undefined ? { handshakeTimeoutMs: options.handshakeTimeoutMs } : {}),
-        ...(options.certFile !== undefined && options.keyFile !== undefined ? { tls: { certFile: options.certFile, keyFile: options.keyFile } } : {}),
+        ...(options.handshakeTimeout !== undefined ? { handshakeTimeoutMs: options.handshakeTimeout } : {}),
+        ...(options.cert !== undefined && options.key !== undefined ? { tls: { certFile: options.cert, keyFile: options.key } } : {}),
       },
       app,
     );
@@ -140,6 +135,6 @@ export async function printBanner(options: ServeOptions, port: number, transport
   const token = await mintToken({ secret: options.secret, issuer: options.issuer, audience: options.audience }, 'bench-user', 3600);
   process.stdout.write(
     `wse-bench serve: ${options.tls ? 'wss' : 'ws'}://${options.host}:${port}/wse transport=${transport} mode=${options.mode} workers=${workers} ` +
-      `rate-limit=${options.rateLimit}${options.certGenerated === true ? ` self-signed-cert=${options.certFile}` : ''} token=${token}\n`,
+      `rate-limit=${options.rateLimit}${options.certGenerated === true ? ` self-signed-cert=${options.cert}` : ''} token=${token}\n`,
   );
 }

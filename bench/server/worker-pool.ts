@@ -6,8 +6,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { createServer, type AddressInfo } from 'node:net';
 import { selectServerTransport } from '../../adapters/server/index.js';
 import { isChildToParent, isParentToChild, mergeStats, type ChildToParent, type ParentToChild } from './ipc.js';
-import type { ServeOptions } from './serve-args.js';
-import { serveArgsOf } from './serve-args.js';
+import { workerServeArgv, type ServeOptions } from './serve-options.js';
 import { printBanner, sendToParent } from './serve-command.js';
 import type { ServerStats } from './stats.js';
 
@@ -33,7 +32,7 @@ export async function runServerPrimary(options: ServeOptions): Promise<number> {
   const pendingStats = new Map<number, { parts: ServerStats[]; resolve: (stats: ServerStats) => void }>();
 
   const spawnWorker = (port: number): WorkerHandle => {
-    const args = ['serve', ...serveArgsOf(options, port), '--transport', resolved.transport.name, '--ipc'];
+    const args = ['serve', ...workerServeArgv(options, port, resolved.transport.name)];
     if (useCluster) {
       cluster.setupPrimary({ exec: script, args });
       return clusterHandle(cluster.fork());

@@ -8,13 +8,14 @@ import { decodeWseMessage, type DecodeOptions, type MsgpackCodec, type WseMessag
 import { TokenVerifier, tokenFromHeaders, type AuthOutcome, type AuthSettings } from './auth.js';
 import { emptyServerCounters, type ServerCounters, type ServerStats } from './stats.js';
 import * as wire from './wire.js';
+import type { RateLimit, ServedTransportName, ServerMode } from '../options/choices.js';
 
 export interface WseAppOptions {
   auth: AuthSettings;
-  mode: 'wse' | 'sink';
-  rateLimit: 'off' | 'wse';
+  mode: ServerMode;
+  rateLimit: RateLimit;
   maxConnections: number;
-  transport: 'uws' | 'bun' | 'core';
+  transport: ServedTransportName;
   msgpack: MsgpackCodec;
   /** Close 1000 after this long without client data. Default 60 s. */
   idleTimeoutMs?: number;

@@ -3,11 +3,12 @@
 // nothing to plot is left out and replaced by a one-line note.
 import { formatInteger } from '../format.js';
 import { TEST_TITLES } from '../tables.js';
-import type { LatencySummary, RunResult, TestName, TierResult } from '../../results.js';
+import type { LatencySummary, RunResult, TierResult } from '../../results.js';
 import { hasHeatmapData, heatmapValues, renderHeatmap, type HeatmapSpec } from './heatmap.js';
 import { hasLineData, renderLineChart, type LinePoint, type LineSeries } from './line-chart.js';
 import { seriesStyle } from './markup.js';
 import { formatCount, formatMicros, latencyCurve, runLabels } from './series.js';
+import type { TestName } from '../../options/choices.js';
 
 export interface ChartEntry {
   /** File-name safe and unique: 'throughput', 'size-matrix-msgs-1'… */

@@ -1,7 +1,8 @@
-// The options of a benchmark run after parsing and defaults (bench/cli/ parses argv into this).
-import type { PayloadFormat, TestName, TransportName } from './results.js';
-
-export type OutputFormat = 'text' | 'json' | 'markdown' | 'html';
+// The settings of a benchmark run, resolved from its options (resolve-run.ts): what the engine,
+// the scenarios and the launcher read, and what every RunResult records. Its field names are those
+// of schema-1 JSON results, kept so that older results still merge and render.
+import type { ClientTransportName } from '../../adapters/client/names.js';
+import type { AuthPlace, OutputFormat, PayloadFormat, RateLimit, ServerMode, ServerTransportChoice, TestName } from './choices.js';
 
 /** --rate / --total-rate / --ramp: open-loop load for throughput, size-matrix and ping-latency. */
 export interface OpenLoopOptions {
@@ -26,7 +27,7 @@ export interface BenchOptions {
   audience: string;
   subject: string;
   /** Send the JWT as the access_token cookie (default) or as Authorization: Bearer. */
-  authVia: 'cookie' | 'bearer';
+  authVia: AuthPlace;
   tests: TestName[];
   /** Connection counts, one tier each (what --tiers gave; else the profile's, see tiersByTest). */
   tiers: number[];
@@ -48,7 +49,7 @@ export interface BenchOptions {
   holdSec: number;
   /** Ping period during sustained-hold, s. */
   holdPingIntervalSec: number;
-  transport: TransportName;
+  transport: ClientTransportName;
   output: OutputFormat;
   outFile: string | undefined;
   /** --svg DIR: the report's charts as .svg files plus an index.md embedding them. */
@@ -59,10 +60,10 @@ export interface BenchOptions {
   sizes: number[];
   formats: PayloadFormat[];
   /** Embedded server settings (ignored with --host). */
-  serverMode: 'wse' | 'sink';
-  serverTransport: 'auto' | 'uws' | 'bun' | 'core';
+  serverMode: ServerMode;
+  serverTransport: ServerTransportChoice;
   serverWorkers: number;
-  rateLimit: 'off' | 'wse';
+  rateLimit: RateLimit;
   procs: number;
   /** --procs as a list (1,2): each test runs once per count, and tables show scaling efficiency. */
   procsSeries?: number[];
@@ -80,4 +81,9 @@ export interface BenchOptions {
   keyFile?: string;
   /** Set by --rate, --total-rate or --ramp: send on a timetable instead of as fast as possible. */
   openLoop?: OpenLoopOptions;
+}
+
+/** What a RunResult records: the run's settings; a merged result also names the runs it came from. */
+export interface RecordedOptions extends BenchOptions {
+  mergedFrom?: string[];
 }

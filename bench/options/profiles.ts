@@ -1,9 +1,7 @@
 // Tier profiles: which connection counts and durations each test uses when --tiers and the
 // duration flags are not given. The default profile runs all seven tests in about 3 minutes on a
 // 2-core machine; --quick is for smoke runs (well under a minute); --full is the reference's.
-import type { TestName } from '../results.js';
-
-export type ProfileName = 'default' | 'quick' | 'full';
+import type { ProfileName, TestName } from './choices.js';
 
 export interface Profile {
   tiersByTest: Record<TestName, number[]>;

@@ -1,18 +1,21 @@
 // --rate, --total-rate, --ramp and --slo-ms → OpenLoopOptions, refusing the combinations that
 // cannot work (one line each, exit 2 through UsageError).
+import type { OpenLoopOptions } from './bench-options.js';
+import type { TestName } from './choices.js';
 import { UsageError } from './usage-error.js';
-import type { OptionValue } from './option-table.js';
-import type { OpenLoopOptions } from '../options.js';
-import type { TestName } from '../results.js';
+
+/** The open-loop options as given (none of them has a default). */
+export interface OpenLoopFlags {
+  rate?: number;
+  totalRate?: number;
+  ramp?: number[];
+  sloMs?: number;
+}
 
 /** The tests that can send on a timetable. */
 export const OPEN_LOOP_TESTS: readonly TestName[] = ['throughput', 'size-matrix', 'ping-latency'];
 
-export function openLoopFromFlags(given: ReadonlyMap<string, OptionValue>, tests: readonly TestName[]): OpenLoopOptions | undefined {
-  const rate = given.get('--rate') as number | undefined;
-  const totalRate = given.get('--total-rate') as number | undefined;
-  const ramp = given.get('--ramp') as number[] | undefined;
-  const sloMs = given.get('--slo-ms') as number | undefined;
+export function openLoopFromFlags({ rate, totalRate, ramp, sloMs }: OpenLoopFlags, tests: readonly TestName[]): OpenLoopOptions | undefined {
   const flag = rate !== undefined ? '--rate' : totalRate !== undefined ? '--total-rate' : ramp !== undefined ? '--ramp' : undefined;
   if (flag === undefined) {
     if (sloMs !== undefined) throw new UsageError('--slo-ms judges an open-loop run: add --rate, --total-rate or --ramp');
