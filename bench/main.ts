@@ -1,16 +1,16 @@
 // Entry point of dist/bench.js: a subcommand table; the default command runs the benchmark.
 import { runCompareCommand } from './compare/command.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 import { runWorkerCommand } from './launcher/worker.js';
 import { runMergeCommand } from './merge/command.js';
 import { RUN_COMMAND } from './options/commands.js';
 import { helpText } from './options/help.js';
 import { parseRunArgs } from './options/resolve-run.js';
 import { usageHint, UsageError } from './options/usage-error.js';
-import { oneLine, runBenchmark } from './run.js';
+import { oneLine } from './one-line.js';
+import { runBenchmark } from './run.js';
 import { runServeCommand } from './server/serve-command.js';
 import { VERSION } from './version.js';
-
-const EXIT_USAGE = 2;
 
 /** Subcommands by name. Without one, argv is the benchmark's. `worker` is internal (--procs). */
 const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
@@ -27,10 +27,10 @@ async function runDefault(argv: string[]): Promise<number> {
   switch (parsed.kind) {
     case 'help':
       process.stdout.write(`${helpText(RUN_COMMAND)}\n`);
-      return 0;
+      return EXIT_OK;
     case 'version':
       process.stdout.write(`${VERSION}\n`);
-      return 0;
+      return EXIT_OK;
     case 'run':
       return runBenchmark(parsed.options);
   }
@@ -47,7 +47,7 @@ async function main(argv: string[]): Promise<number> {
       return EXIT_USAGE;
     }
     process.stderr.write(`wse-bench: ${oneLine(error)}\n`);
-    return 1;
+    return EXIT_FAILED;
   }
 }
 
@@ -74,6 +74,6 @@ main(argv).then(
   (code) => (ownsProcess ? exitAfterFlush(code) : (process.exitCode = code)),
   (error: unknown) => {
     process.stderr.write(`wse-bench: ${oneLine(error)}\n`);
-    exitAfterFlush(1);
+    exitAfterFlush(EXIT_FAILED);
   },
 );

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import type { ClientTransportName } from '../../adapters/client/names.js';
 import { wseUrl } from '../../core/wse/messages.js';
+import { EXIT_INTERRUPTED, EXIT_OK } from '../exit-codes.js';
 import type { BenchOptions } from '../options/bench-options.js';
 import type { RuntimeName, TextOutputFormat } from '../options/choices.js';
 import { COMPARE_CHILD_OPTIONS, COMPARE_COMMAND, COMPARE_OWN_OPTIONS, EMBEDDED_SERVER_OPTIONS } from '../options/commands.js';
@@ -19,8 +20,6 @@ import type { RunResult, ServerDescription } from '../results.js';
 import { startEmbeddedServer, type EmbeddedServer } from '../server/embedded.js';
 import { COMPARE_SCHEMA_VERSION, compareTables, type Combination, type CompareResult, type CompareRun } from './result.js';
 import { resolveRuntime, transportGap, type ResolvedRuntime } from './runtimes.js';
-
-const EXIT_INTERRUPTED = 130;
 
 interface CompareArgs {
   transports: ClientTransportName[];
@@ -137,7 +136,7 @@ export async function runCompareCommand(argv: string[]): Promise<number> {
     } else {
       process.stdout.write(report);
     }
-    return interrupted ? EXIT_INTERRUPTED : 0;
+    return interrupted ? EXIT_INTERRUPTED : EXIT_OK;
   } finally {
     process.off('SIGINT', onSigint);
     await server?.stop();

@@ -1,9 +1,7 @@
 // Opening and closing a tier's connections. Connections open in batches of options.batchSize:
 // each batch concurrently, the next when the previous has settled (the reference's storm).
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { ConnectError } from '../../core/errors.js';
-import type { ClientTlsOptions } from '../../core/tls.js';
 import { WseSession } from '../../core/wse/session.js';
 import type { Histogram } from 'hdr-histogram-js';
 import type { ConnectionCounts } from '../results.js';
@@ -11,7 +9,7 @@ import { createLatencyHistogram, recordMicros } from '../stats/histogram.js';
 import { BenchConnection } from './connection.js';
 import type { TierTally } from './connection.js';
 import type { TestContext } from './context.js';
-import type { BenchOptions } from '../options/bench-options.js';
+import { clientTlsOptions } from '../target/client-tls.js';
 import type { TestName } from '../options/choices.js';
 
 /** How long closing waits for close handshakes before dropping the rest. */
@@ -116,14 +114,6 @@ export async function openConnections(
     endedAtEpochMs: epochNowMs(),
     aborted: ctx.signal.aborted,
   };
-}
-
-/** The dial's TLS settings from --tls, --ca and --insecure; undefined without --tls. Reads the CA file. */
-export function clientTlsOptions(options: BenchOptions): ClientTlsOptions | undefined {
-  if (options.tls !== true) return undefined;
-  if (options.insecure === true) return { rejectUnauthorized: false };
-  if (options.caFile !== undefined) return { ca: readFileSync(options.caFile, 'utf8') };
-  return {};
 }
 
 /** Closes every connection and waits until all are closed; stragglers are dropped after a timeout. */

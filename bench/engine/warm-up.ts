@@ -10,7 +10,7 @@ import { IDLE_PHASE, TierTally } from './connection.js';
 import type { TestContext } from './context.js';
 import { PhaseWaiter } from './phase-waiter.js';
 import { closeConnections, openConnections } from './pool.js';
-import type { BenchOptions } from '../options/bench-options.js';
+import { largestTier, type BenchOptions } from '../options/bench-options.js';
 
 /** Sequential pings per warm-up connection: enough for the ping path to be compiled. */
 const WARMUP_PINGS = 5;
@@ -33,9 +33,7 @@ class WarmUpPings implements PhaseHandler {
 
 /** --warmup, but never more connections than the run's largest tier opens. */
 export function warmUpSize(options: BenchOptions): number {
-  let largest = Math.max(0, ...options.tiers);
-  for (const test of options.tests) largest = Math.max(largest, ...(options.tiersByTest?.[test] ?? []));
-  return Math.min(options.warmupConnections, largest);
+  return Math.min(options.warmupConnections, Math.max(largestTier(options), ...options.tiers));
 }
 
 /** Runs the warm-up once; a failed connect or a missing PONG only makes it shorter. */

@@ -14,7 +14,7 @@ import { shareOf } from './ipc.js';
 import { PhaseBarrier } from './barrier.js';
 import { sleepUntilEpoch } from './start-at.js';
 import { WorkerHandle, type TestOutcome, type WorkerEvents } from './worker-handle.js';
-import type { BenchOptions } from '../options/bench-options.js';
+import { tiersOf, type BenchOptions } from '../options/bench-options.js';
 import type { TestName } from '../options/choices.js';
 
 export interface LaunchTarget {
@@ -102,7 +102,7 @@ export async function runTestsInWorkers(options: BenchOptions, target: LaunchTar
     );
 
     const runTestOnWorkers = async (test: TestName, participants: WorkerHandle[]): Promise<TestResult | undefined> => {
-      const tiers = options.tiersByTest?.[test] ?? options.tiers;
+      const tiers = tiersOf(options, test);
       windows = [];
       open = undefined;
       barrier.startRound(participants.map((h) => h.index));

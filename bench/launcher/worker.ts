@@ -3,24 +3,22 @@
 // and sends back plain TestResults. It exits when the launcher says so, or at once when the
 // launcher is gone (IPC disconnect), so a dead launcher never leaves workers behind.
 import { loadClientTransport } from '../../adapters/client/index.js';
+import type { ProgressSink } from '../engine/context.js';
+import { EXIT_ORPHANED, EXIT_USAGE } from '../exit-codes.js';
 import { msgpackCodec } from '../msgpack-codec.js';
-import type { ProgressSink, TestContext } from '../engine/context.js';
-import { warmUp } from '../engine/warm-up.js';
-import { TEST_RUNNERS } from '../scenarios/index.js';
+import type { TestName } from '../options/choices.js';
 import { WORKER_COMMAND } from '../options/commands.js';
 import { parseCommandLine } from '../options/parse.js';
+import { ScenarioSession } from '../scenarios/session.js';
 import { VERSION } from '../version.js';
 import { isMessage, type ParentToWorker, type WorkerToParent } from './ipc.js';
-import type { TestName } from '../options/choices.js';
-
-const EXIT_ORPHANED = 3;
 
 export function runWorkerCommand(argv: readonly string[]): Promise<number> {
   parseCommandLine(WORKER_COMMAND, argv);
   const send = process.send?.bind(process);
   if (send === undefined) {
     process.stderr.write('wse-bench: `worker` is started by the launcher (--procs), not by hand\n');
-    return Promise.resolve(2);
+    return Promise.resolve(EXIT_USAGE);
   }
   const post = (message: WorkerToParent): void => {
     if (process.connected) send(message);
@@ -32,7 +30,6 @@ export function runWorkerCommand(argv: readonly string[]): Promise<number> {
   const controller = new AbortController();
   const releases = new Map<number, () => void>();
   let barrierSeq = 0;
-  let context: TestContext | undefined;
   let queue = Promise.resolve();
 
   const barrier = (phase: string): Promise<void> => {
@@ -43,18 +40,12 @@ export function runWorkerCommand(argv: readonly string[]): Promise<number> {
     });
   };
 
-  let warmedUp = false;
+  let session: ScenarioSession | undefined;
   const runTest = async (test: TestName, tiers: number[]): Promise<void> => {
-    if (context === undefined) return;
+    if (session === undefined) return;
     barrierSeq = 0; // the launcher numbers each test's barriers from 1
     try {
-      if (!warmedUp) {
-        // Every process compiles its own code: each warms itself before its first test.
-        warmedUp = true;
-        await warmUp(context);
-      }
-      const result = await TEST_RUNNERS[test]({ ...context, options: { ...context.options, tiers } });
-      post({ type: 'result', test, result });
+      post({ type: 'result', test, result: await session.run(test, tiers) });
     } catch (error) {
       post({ type: 'failed', test, error: error instanceof Error ? error.message : String(error) });
     }
@@ -64,7 +55,7 @@ export function runWorkerCommand(argv: readonly string[]): Promise<number> {
     if (!isMessage<ParentToWorker>(message)) return;
     switch (message.type) {
       case 'init':
-        context = {
+        session = new ScenarioSession({
           options: message.options,
           transport: loadClientTransport(message.options.transport),
           url: message.url,
@@ -77,7 +68,7 @@ export function runWorkerCommand(argv: readonly string[]): Promise<number> {
           signal: controller.signal,
           localAddresses: message.localAddresses,
           barrier,
-        };
+        });
         break;
       case 'test': {
         const { test, tiers } = message;

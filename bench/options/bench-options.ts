@@ -87,3 +87,13 @@ export interface BenchOptions {
 export interface RecordedOptions extends BenchOptions {
   mergedFrom?: string[];
 }
+
+/** The tiers `test` runs: its own from the profile, else the run's --tiers. */
+export function tiersOf(options: BenchOptions, test: TestName): number[] {
+  return options.tiersByTest?.[test] ?? options.tiers;
+}
+
+/** The most connections any selected test opens at once. */
+export function largestTier(options: BenchOptions): number {
+  return Math.max(0, ...options.tests.flatMap((test) => tiersOf(options, test)));
+}
