@@ -1,6 +1,6 @@
 // Why a run stops early: the first Ctrl-C aborts the current tier (whatever finished is still
 // reported), a second stops at once; the embedded server dying aborts the same way.
-import { EXIT_INTERRUPTED } from './exit-codes.js';
+import { EXIT_INTERRUPTED } from './process/exit-codes.js';
 import type { StderrProgress } from './progress.js';
 
 export class Interruption {

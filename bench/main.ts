@@ -1,6 +1,6 @@
 // Entry point of dist/bench.js: a subcommand table; the default command runs the benchmark.
 import { runCompareCommand } from './compare/command.js';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './process/exit-codes.js';
 import { runWorkerCommand } from './launcher/worker.js';
 import { runMergeCommand } from './merge/command.js';
 import { RUN_COMMAND } from './options/commands.js';
@@ -53,13 +53,13 @@ async function main(argv: string[]): Promise<number> {
 
 // `wse-bench | head`: a closed stdout ends the run quietly instead of with an EPIPE stack.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? EXIT_OK);
 });
 
 // Last resort: a rejection nobody handled is a bug; say so in one line instead of a stack dump.
 process.on('unhandledRejection', (reason) => {
   process.stderr.write(`wse-bench: internal error (unhandled rejection): ${oneLine(reason)}\n`);
-  process.exitCode = 1;
+  process.exitCode = EXIT_FAILED;
 });
 
 /** Exits once stdout and stderr are flushed, so a lingering handle cannot keep a finished run alive. */

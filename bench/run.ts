@@ -4,7 +4,7 @@
 import { loadClientTransport } from '../adapters/client/index.js';
 import type { ClientTransport } from '../core/wse/transport.js';
 import type { TestContext } from './engine/context.js';
-import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from './exit-codes.js';
+import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from './process/exit-codes.js';
 import { Interruption } from './interruption.js';
 import { runTestsInWorkers } from './launcher/launcher.js';
 import { singleProcessBarrier } from './launcher/start-at.js';

@@ -9,6 +9,7 @@ import { CeilingSink } from './sink.js';
 import { runFloodClient } from './flood-client.js';
 import { runFloorClient } from './floor-client.js';
 import { buildMaskedTextFrames, DEFAULT_FRAMES_PER_WRITE, maskedFrameSize, TRADING_MESSAGE } from './frames.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_ORPHANED } from '../process/exit-codes.js';
 
 const HOST = '127.0.0.1';
 /** Seconds allowed beyond warm-up + duration for connecting and draining before a child gives up. */
@@ -46,12 +47,12 @@ async function main(): Promise<void> {
   const durationSec = positiveNumber('duration', values.duration, 5);
   const deadline = setTimeout(() => {
     emit({ event: 'error', message: `${role} did not finish within ${warmupSec + durationSec + GRACE_SEC} s` });
-    process.exit(3);
+    process.exit(EXIT_FAILED);
   }, (warmupSec + durationSec + GRACE_SEC) * 1000);
   deadline.unref();
   // The driver holds our stdin open; when it closes, the driver is gone and so are we.
-  process.stdin.on('end', () => process.exit(2));
-  process.stdin.on('error', () => process.exit(2));
+  process.stdin.on('end', () => process.exit(EXIT_ORPHANED));
+  process.stdin.on('error', () => process.exit(EXIT_ORPHANED));
   process.stdin.resume();
 
   if (role === 'sink') {
@@ -91,10 +92,10 @@ async function main(): Promise<void> {
   } else {
     throw new Error(`first argument must be "sink", "client" or "floor", got "${role ?? ''}"`);
   }
-  process.exit(0);
+  process.exit(EXIT_OK);
 }
 
 main().catch((error: unknown) => {
   emit({ event: 'error', message: error instanceof Error ? error.message : String(error) });
-  process.exit(1);
+  process.exit(EXIT_FAILED);
 });

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import type { ClientTransportName } from '../../adapters/client/names.js';
 import { wseUrl } from '../../core/wse/messages.js';
-import { EXIT_INTERRUPTED, EXIT_OK } from '../exit-codes.js';
+import { EXIT_INTERRUPTED, EXIT_OK } from '../process/exit-codes.js';
 import type { BenchOptions } from '../options/bench-options.js';
 import type { RuntimeName, TextOutputFormat } from '../options/choices.js';
 import { COMPARE_CHILD_OPTIONS, COMPARE_COMMAND, COMPARE_OWN_OPTIONS, EMBEDDED_SERVER_OPTIONS } from '../options/commands.js';
@@ -57,7 +57,7 @@ export async function runCompareCommand(argv: string[]): Promise<number> {
   const args = parseCompareArgs(argv);
   if (args === 'help') {
     process.stdout.write(`${helpText(COMPARE_COMMAND)}\n`);
-    return 0;
+    return EXIT_OK;
   }
   const options = args.run;
   const script = process.argv[1];

@@ -25,10 +25,6 @@ export type WorkerToParent =
   | { type: 'tick'; done: number; total: number; unit: string }
   | { type: 'warn'; text: string };
 
-export function isMessage<T extends { type: string }>(value: unknown): value is T {
-  return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
-}
-
 /** Worker `index` of `workers` gets floor(n / workers) connections, the first n % workers one more. */
 export function shareOf(connections: number, index: number, workers: number): number {
   return Math.floor(connections / workers) + (index < connections % workers ? 1 : 0);

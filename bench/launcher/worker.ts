@@ -4,25 +4,23 @@
 // launcher is gone (IPC disconnect), so a dead launcher never leaves workers behind.
 import { loadClientTransport } from '../../adapters/client/index.js';
 import type { ProgressSink } from '../engine/context.js';
-import { EXIT_ORPHANED, EXIT_USAGE } from '../exit-codes.js';
+import { EXIT_OK, EXIT_ORPHANED, EXIT_USAGE } from '../process/exit-codes.js';
 import { msgpackCodec } from '../msgpack-codec.js';
 import type { TestName } from '../options/choices.js';
 import { WORKER_COMMAND } from '../options/commands.js';
 import { parseCommandLine } from '../options/parse.js';
 import { ScenarioSession } from '../scenarios/session.js';
 import { VERSION } from '../version.js';
-import { isMessage, type ParentToWorker, type WorkerToParent } from './ipc.js';
+import { isIpcMessage, sendToParent } from '../process/ipc.js';
+import type { ParentToWorker, WorkerToParent } from './ipc.js';
 
 export function runWorkerCommand(argv: readonly string[]): Promise<number> {
   parseCommandLine(WORKER_COMMAND, argv);
-  const send = process.send?.bind(process);
-  if (send === undefined) {
+  if (process.send === undefined) {
     process.stderr.write('wse-bench: `worker` is started by the launcher (--procs), not by hand\n');
     return Promise.resolve(EXIT_USAGE);
   }
-  const post = (message: WorkerToParent): void => {
-    if (process.connected) send(message);
-  };
+  const post = (message: WorkerToParent): void => sendToParent(message);
   // Ctrl-C reaches the whole process group; the launcher decides what stops, and tells us.
   process.on('SIGINT', () => undefined);
   process.on('disconnect', () => process.exit(EXIT_ORPHANED));
@@ -52,7 +50,7 @@ export function runWorkerCommand(argv: readonly string[]): Promise<number> {
   };
 
   process.on('message', (message: unknown) => {
-    if (!isMessage<ParentToWorker>(message)) return;
+    if (!isIpcMessage<ParentToWorker>(message)) return;
     switch (message.type) {
       case 'init':
         session = new ScenarioSession({
@@ -85,7 +83,7 @@ export function runWorkerCommand(argv: readonly string[]): Promise<number> {
         controller.abort(new Error(message.reason));
         break;
       case 'finish':
-        void queue.then(() => process.exit(0));
+        void queue.then(() => process.exit(EXIT_OK));
         break;
     }
   });

@@ -10,12 +10,13 @@ import { renderReport } from '../report/index.js';
 import { validateRunResult } from '../report/schema.js';
 import type { RunResult } from '../results.js';
 import { mergeRunResults } from './run.js';
+import { EXIT_OK } from '../process/exit-codes.js';
 
 export async function runMergeCommand(argv: string[]): Promise<number> {
   const { given, positionals: files } = parseCommandLine(MERGE_COMMAND, argv);
   if (given.help === true) {
     process.stdout.write(`${helpText(MERGE_COMMAND)}\n`);
-    return 0;
+    return EXIT_OK;
   }
   const { output, out: outFile } = withDefaults(MERGE_COMMAND.options, given);
   if (files.length < 2) throw new UsageError('merge needs at least two JSON result files');
@@ -28,7 +29,7 @@ export async function runMergeCommand(argv: string[]): Promise<number> {
   } else {
     process.stdout.write(report);
   }
-  return 0;
+  return EXIT_OK;
 }
 
 function readRunResult(file: string): RunResult {

@@ -13,14 +13,6 @@ export type ParentToChild =
   /** A multi-worker primary pushes the merged stats so every worker's GET /stats can answer. */
   | { type: 'merged-stats'; stats: ServerStats };
 
-export function isParentToChild(value: unknown): value is ParentToChild {
-  return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
-}
-
-export function isChildToParent(value: unknown): value is ChildToParent {
-  return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
-}
-
 /** Sums the stats of several worker processes (counters exactly, CPU and open connections summed). */
 export function mergeStats(parts: ServerStats[], workers: number): ServerStats {
   const first = parts[0];

@@ -3,23 +3,25 @@
 // reports readiness and stats over the IPC channel and exits when that channel goes away.
 import { readFileSync } from 'node:fs';
 import { selectServerTransport } from '../../adapters/server/index.js';
-import { mintToken } from './auth.js';
-import { isParentToChild, type ChildToParent } from './ipc.js';
-import { createServerMsgpackCodec } from './msgpack.js';
 import { SERVE_COMMAND } from '../options/commands.js';
 import { helpText } from '../options/help.js';
+import { isIpcMessage, sendToParent } from '../process/ipc.js';
+import { printBanner } from './banner.js';
+import type { ChildToParent, ParentToChild } from './ipc.js';
+import { createServerMsgpackCodec } from './msgpack.js';
 import { parseServeArgs, type ServeOptions } from './serve-options.js';
 import type { ServerStats } from './stats.js';
 import { generateSelfSignedCertificate, writeCertificateFiles } from './tls-cert.js';
 import { MAX_MESSAGE_SIZE } from './wire.js';
 import { runServerPrimary } from './worker-pool.js';
 import { WseServerApp } from './wse-app.js';
+import { EXIT_FAILED, EXIT_OK } from '../process/exit-codes.js';
 
 export async function runServeCommand(argv: string[]): Promise<number> {
   const options = parseServeArgs(argv);
   if (options.help) {
     process.stdout.write(`${helpText(SERVE_COMMAND)}\n`);
-    return 0;
+    return EXIT_OK;
   }
   try {
     prepareTls(options);
@@ -28,9 +30,9 @@ export async function runServeCommand(argv: string[]): Promise<number> {
     const text = (error as Error).message.split('\n')[0] ?? String(error);
     if (options.ipc && process.connected) {
       // the parent reads the cause from this message; then let go of the channel so we can exit
-      sendToParent({ type: 'failed', error: text }, () => process.disconnect());
+      sendToParent<ChildToParent>({ type: 'failed', error: text }, () => process.disconnect());
     } else process.stderr.write(`wse-bench serve: ${text}\n`);
-    return 1;
+    return EXIT_FAILED;
   }
 }
 
@@ -57,11 +59,6 @@ function prepareTls(options: ServeOptions): void {
     }
     if (!text.includes('-----BEGIN ')) throw new Error(`${flag} ${file}: not a PEM file`);
   }
-}
-
-/** Sends one IPC message to the parent process, if there is one. */
-export function sendToParent(message: ChildToParent, sent?: () => void): void {
-  if (process.connected && process.send !== undefined) process.send(message, undefined, undefined, sent);
 }
 
 /** One server process: listens, serves until SIGINT/SIGTERM (or the IPC parent goes away). */
@@ -105,36 +102,28 @@ async function runServerProcess(options: ServeOptions): Promise<number> {
       stopping = true;
       app.dispose();
       // whatever still holds the event loop after the close must not keep the process alive
-      setTimeout(() => process.exit(0), 2000).unref();
+      setTimeout(() => process.exit(EXIT_OK), 2000).unref();
       void server.close().then(() => {
         if (process.connected) process.disconnect();
-        resolve(0);
+        resolve(EXIT_OK);
       });
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     if (options.ipc) {
       process.on('message', (message: unknown) => {
-        if (!isParentToChild(message)) return;
-        if (message.type === 'stats') sendToParent({ type: 'stats', requestId: message.requestId, stats: app.stats() });
+        if (!isIpcMessage<ParentToChild>(message)) return;
+        if (message.type === 'stats') sendToParent<ChildToParent>({ type: 'stats', requestId: message.requestId, stats: app.stats() });
         else if (message.type === 'merged-stats') merged = message.stats;
       });
       // the parent died or let go: never outlive it
       process.on('disconnect', () => {
         stop();
-        setTimeout(() => process.exit(0), 200).unref();
+        setTimeout(() => process.exit(EXIT_OK), 200).unref();
       });
-      sendToParent({ type: 'ready', port: server.port, transport: transport.name, ...(note !== undefined ? { note } : {}) });
+      sendToParent<ChildToParent>({ type: 'ready', port: server.port, transport: transport.name, ...(note !== undefined ? { note } : {}) });
     } else {
       void printBanner(options, server.port, transport.name, 1);
     }
   });
-}
-
-export async function printBanner(options: ServeOptions, port: number, transport: string, workers: number): Promise<void> {
-  const token = await mintToken({ secret: options.secret, issuer: options.issuer, audience: options.audience }, 'bench-user', 3600);
-  process.stdout.write(
-    `wse-bench serve: ${options.tls ? 'wss' : 'ws'}://${options.host}:${port}/wse transport=${transport} mode=${options.mode} workers=${workers} ` +
-      `rate-limit=${options.rateLimit}${options.certGenerated === true ? ` self-signed-cert=${options.cert}` : ''} token=${token}\n`,
-  );
 }
