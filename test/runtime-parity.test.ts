@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RUNTIME_NAMES } from '../bench/options/choices.js';
+import { RUNTIME_NAMES } from '../bench/compare/runtime-table.mjs';
 import { resolveRuntime } from '../bench/compare/runtimes.js';
 import { validateRunResult } from '../bench/report/schema.js';
 import type { RunResult } from '../bench/results.js';

@@ -14,6 +14,7 @@ import { helpText } from '../options/help.js';
 import { parseCommandLine, withDefaults } from '../options/parse.js';
 import { renderFlags } from '../options/render.js';
 import { resolveRunOptions } from '../options/resolve-run.js';
+import { corePinning, pinnedCommand, type CorePinning } from '../process/pinning.js';
 import { renderMarkdownTable } from '../report/markdown.js';
 import { renderTable } from '../report/text.js';
 import type { RunResult, ServerDescription } from '../results.js';
@@ -25,6 +26,8 @@ interface CompareArgs {
   transports: ClientTransportName[];
   runtimes: RuntimeName[];
   repeat: number;
+  /** --pin on a machine that allows it. */
+  pinning: CorePinning | undefined;
   output: TextOutputFormat;
   outFile: string | undefined;
   /** The settings of every run, checked here once so that a typo fails before any run. */
@@ -37,13 +40,14 @@ interface CompareArgs {
 
 export function parseCompareArgs(argv: readonly string[]): CompareArgs | 'help' {
   const { given } = parseCommandLine(COMPARE_COMMAND, argv);
-  const { transports, runtimes, repeat, output, out, help, ...runGiven } = given;
+  const { transports, runtimes, repeat, pin, output, out, help, ...runGiven } = given;
   if (help === true) return 'help';
-  const own = withDefaults(COMPARE_OWN_OPTIONS, { transports, runtimes, repeat, output, out });
+  const own = withDefaults(COMPARE_OWN_OPTIONS, { transports, runtimes, repeat, pin, output, out });
   return {
     transports: own.transports,
     runtimes: own.runtimes,
     repeat: own.repeat,
+    pinning: own.pin ? corePinning() : undefined,
     output: own.output,
     outFile: own.out,
     // Every runtime is checked by the run it starts; here every transport may exist.
@@ -99,6 +103,7 @@ export async function runCompareCommand(argv: string[]): Promise<number> {
         host: '127.0.0.1', port: 0, secret: options.secret, issuer: options.issuer, audience: options.audience,
         mode: options.serverMode, transport: options.serverTransport, workers: options.serverWorkers,
         maxConnections: options.maxConnections, rateLimit: options.rateLimit, script,
+        ...(args.pinning !== undefined ? { cores: args.pinning.server } : {}),
       });
       host = server.host;
       port = server.port;
@@ -113,12 +118,14 @@ export async function runCompareCommand(argv: string[]): Promise<number> {
       kind: 'compare', schemaVersion: COMPARE_SCHEMA_VERSION, startedAt: new Date().toISOString(), finishedAt: '',
       server: description, repeat: args.repeat, tests: options.tests, childArgs, skipped, combinations, runs: [],
     };
+    if (args.pinning !== undefined) result.pinning = args.pinning;
     const binaryOf = new Map(runtimes.map((r) => [r.name, r.binary]));
     rounds: for (let round = 1; round <= args.repeat; round++) {
       for (const c of combinations) {
         if (interrupted) break rounds;
         log(`compare: round ${round}/${args.repeat}: ${c.name}`);
-        const run = runChild(binaryOf.get(c.runtime)!, [script, '--host', host, '--port', String(port), '--transport', c.transport, ...childArgs, '--output', 'json'], (child) => (current = child));
+        const argv = [script, '--host', host, '--port', String(port), '--transport', c.transport, ...childArgs, '--output', 'json'];
+        const run = runChild(pinnedCommand(args.pinning?.clients, binaryOf.get(c.runtime)!, argv), (child) => (current = child));
         const outcome = await run;
         current = undefined;
         const entry: CompareRun = { combination: c.name, round };
@@ -144,7 +151,7 @@ export async function runCompareCommand(argv: string[]): Promise<number> {
 }
 
 /** Runs one child benchmark; its RunResult, or why there is none (one line). */
-function runChild(binary: string, argv: string[], started: (child: ReturnType<typeof spawn>) => void): Promise<RunResult | string> {
+function runChild([binary, argv]: [string, string[]], started: (child: ReturnType<typeof spawn>) => void): Promise<RunResult | string> {
   return new Promise((resolve) => {
     const child = spawn(binary, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     started(child);
@@ -173,6 +180,7 @@ export function renderCompare(result: CompareResult, format: TextOutputFormat): 
     `Server: ${result.server.embedded ? `embedded ${result.server.transport ?? '?'} server, mode ${result.server.mode ?? '?'}, ${result.server.url}` : `external ${result.server.url}`}`,
     `Each run: ${result.childArgs.join(' ') || '(defaults)'}; ${result.repeat} round(s), interleaved`,
   ];
+  if (result.pinning !== undefined) header.push(`Pinned with taskset: server on core ${result.pinning.server}, runs on ${result.pinning.clients}`);
   const tables = compareTables(result);
   if (format === 'markdown') {
     return `${['# wse-bench compare', header.map((l) => `${l}  `).join('\n'), ...tables.map((t) => renderMarkdownTable(t, '##'))].join('\n\n')}\n`;

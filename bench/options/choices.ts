@@ -6,6 +6,7 @@ import type { ServerTransport } from '../../adapters/server/transport.js';
 import type { ServerTransportName } from '../../adapters/server/index.js';
 import type { WireFormat } from '../../core/wse/messages.js';
 import type { WseConnectOptions } from '../../core/wse/session.js';
+import type { RUNTIME_NAMES } from '../compare/runtime-table.mjs';
 
 /** The seven tests, in the order a full run takes them. */
 export const TEST_NAMES = [
@@ -51,6 +52,5 @@ export type TextOutputFormat = (typeof TEXT_OUTPUT_FORMATS)[number];
 export const PROFILE_NAMES = ['default', 'quick', 'full'] as const;
 export type ProfileName = (typeof PROFILE_NAMES)[number];
 
-/** The runtimes `compare` can run dist/bench.js under (compare/runtimes.ts finds their binaries). */
-export const RUNTIME_NAMES = ['node', 'node22', 'bun'] as const;
+/** The runtimes `compare` can run dist/bench.js under: declared with their binaries (compare/runtime-table.mjs). */
 export type RuntimeName = (typeof RUNTIME_NAMES)[number];

@@ -75,7 +75,7 @@ export const SERVE_COMMAND: Command<typeof SERVE_OPTIONS> = {
 
 /** What compare does not pass on: it runs every transport itself, and reads each run's JSON. */
 const OWN_TO_COMPARE = [o.TRANSPORT, o.OUTPUT, o.OUT, o.HELP, o.VERSION] as const;
-export const COMPARE_OWN_OPTIONS = [o.TRANSPORTS, o.RUNTIMES, o.REPEAT, o.TEXT_OUTPUT, o.OUT, o.HELP] as const;
+export const COMPARE_OWN_OPTIONS = [o.TRANSPORTS, o.RUNTIMES, o.REPEAT, o.PIN, o.TEXT_OUTPUT, o.OUT, o.HELP] as const;
 export const COMPARE_OPTIONS = [...COMPARE_OWN_OPTIONS, ...without(RUN_OPTIONS, OWN_TO_COMPARE)] as const;
 /** What compare passes on to each run: the run's settings but the target (compare sets it) and the embedded server's. */
 export const COMPARE_CHILD_OPTIONS = without(RUN_OPTIONS, [...OWN_TO_COMPARE, o.HOST, o.PORT, ...EMBEDDED_SERVER_OPTIONS]);
@@ -83,7 +83,7 @@ export const COMPARE_CHILD_OPTIONS = without(RUN_OPTIONS, [...OWN_TO_COMPARE, o.
 export const COMPARE_COMMAND: Command<typeof COMPARE_OPTIONS> = {
   name: 'compare',
   usage: [
-    'Usage: wse-bench compare [--transports core,ws,web] [--runtimes node,node22,bun] [--repeat K]',
+    'Usage: wse-bench compare [--transports core,ws,web] [--runtimes node,node22,bun] [--repeat K] [--pin]',
     '                         [--output text|json|markdown] [--out <file>] [test and target options]',
     '',
     'Runs the same benchmark for every transport × runtime combination against one server (the',

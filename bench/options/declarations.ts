@@ -7,12 +7,12 @@ import {
   OUTPUT_FORMATS,
   PAYLOAD_FORMATS,
   RATE_LIMITS,
-  RUNTIME_NAMES,
   SERVER_MODES,
   SERVER_TRANSPORT_CHOICES,
   TEST_NAMES,
   TEXT_OUTPUT_FORMATS,
 } from './choices.js';
+import { RUNTIME_NAMES } from '../compare/runtime-table.mjs';
 import { fromProfile, option } from './option.js';
 import { flag, integer, integerList, listOf, oneOf, positiveNumber, positiveNumberList, processCounts, seconds, text } from './value-kinds.js';
 
@@ -124,6 +124,10 @@ export const IDLE_TIMEOUT = option({ name: 'idleTimeout', group: 'server', kind:
 export const TRANSPORTS = option({ name: 'transports', group: 'compare', kind: listOf(CLIENT_TRANSPORT_NAMES, false), arg: '<t,…>', default: [...CLIENT_TRANSPORT_NAMES], help: 'client transports to compare' });
 export const RUNTIMES = option({ name: 'runtimes', group: 'compare', kind: listOf(RUNTIME_NAMES, false), arg: '<r,…>', default: [...RUNTIME_NAMES], help: 'runtimes to run each transport under' });
 export const REPEAT = option({ name: 'repeat', group: 'compare', kind: integer(1), default: 3, help: 'interleaved rounds: every combination runs once per round' });
+export const PIN = option({
+  name: 'pin', group: 'compare', kind: flag, default: false,
+  help: 'with taskset and 2+ cores: the embedded server on the last core, every run on the others (so they do not steal each other\'s CPU)',
+});
 
 // --- every command ----------------------------------------------------------------------------------------
 

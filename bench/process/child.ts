@@ -3,6 +3,7 @@
 // long), its messages typed, its exit described in one phrase, and stopped politely with a deadline.
 import { spawn, type ChildProcess, type IOType } from 'node:child_process';
 import { isIpcMessage } from './ipc.js';
+import { pinnedCommand } from './pinning.js';
 
 /** 'exited with code 1', 'was killed by SIGKILL'. */
 export function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
@@ -12,6 +13,8 @@ export function describeExit(code: number | null, signal: NodeJS.Signals | null)
 export interface SpawnOptions {
   /** The runtime binary; default the one running this process. */
   binary?: string;
+  /** taskset -c list to run it on (process/pinning.ts); default any core. */
+  cores?: string;
   /** stdin, stdout, stderr: 'ignore', 'inherit' or 'pipe' (stderr 'pipe' keeps its last lines for errors). */
   stdio: [IOType, IOType, IOType];
 }
@@ -41,7 +44,8 @@ export class ChildHandle<In extends { type: string }, Out extends { type: string
   }
 
   static spawn<In extends { type: string }, Out extends { type: string }>(args: readonly string[], what: string, options: SpawnOptions): ChildHandle<In, Out> {
-    const child = spawn(options.binary ?? process.execPath, args, { stdio: [...options.stdio, 'ipc'] });
+    const [command, argv] = pinnedCommand(options.cores, options.binary ?? process.execPath, args);
+    const child = spawn(command, argv, { stdio: [...options.stdio, 'ipc'] });
     return new ChildHandle<In, Out>(child, what);
   }
 

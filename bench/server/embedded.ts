@@ -18,6 +18,11 @@ export interface EmbeddedServerOptions
   script?: string;
   /** Extra serve flags (internal ones such as --handshake-timeout, for tests). */
   extraArgs?: string[];
+  /** taskset -c list to run the server on (compare --pin); default any core. */
+  cores?: string;
+  /** The runtime to run it under, and flags for that runtime (--cpu-prof); default this process's. */
+  binary?: string;
+  runtimeArgs?: string[];
   /** How long to wait for the server to listen. Default 20 s. */
   readyTimeoutMs?: number;
 }
@@ -51,6 +56,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
   const script = options.script ?? process.argv[1];
   if (script === undefined) throw new Error('startEmbeddedServer: no script to run');
   const args = [
+    ...(options.runtimeArgs ?? []),
     script, 'serve',
     ...serveArgv({
       host: options.host, port: options.port, secret: options.secret, issuer: options.issuer, audience: options.audience,
@@ -60,7 +66,11 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
     ...(options.extraArgs ?? []),
     '--ipc',
   ];
-  const child: ServerProcess = ChildHandle.spawn(args, 'the embedded server', { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child: ServerProcess = ChildHandle.spawn(args, 'the embedded server', {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    ...(options.cores !== undefined ? { cores: options.cores } : {}),
+    ...(options.binary !== undefined ? { binary: options.binary } : {}),
+  });
   const ready = await child.waitUntilReady((message) => {
     if (message.type === 'failed') throw new Error(message.error);
     return message.type === 'ready' ? message : undefined;
