@@ -1,14 +1,15 @@
 // Every esbuild configuration of the project, by name, and the command that builds them:
 //   node build.mjs                        dist/bench.js (npm run build, and npm ci's prepare)
 //   node build.mjs --tests [filter…]      dist/bench.js, the test suites whose names contain a filter
-//                                         (all without one) and the serve bundle they start, into
-//                                         $WSE_TEST_OUTDIR (default .build/test)
+//                                         (all without one), the serve bundle they start and the
+//                                         import graph they check, into $WSE_TEST_OUTDIR (default .build/test)
 //   node build.mjs --script NAME [arg…]   dist/bench.js, the child bundles the benchmark scripts
 //                                         start, and scripts/NAME.ts; then runs it with this Node
 // Bundles are ESM and run unchanged under Node 20, Node 22 and Bun.
 import { build } from 'esbuild';
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { constants } from 'node:os';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
@@ -58,15 +59,37 @@ const TARGETS = {
     packages: 'external',
     banner: { js: requireBanner },
   }),
+  /** Every module of bench/, adapters/ and core/, each an entry point, for its import graph (esbuild's metafile). */
+  graph: () => ({
+    ...common,
+    entryPoints: ['bench', 'adapters', 'core'].flatMap(sourceFiles),
+    outdir: '.build/graph',
+    write: false,
+    metafile: true,
+    packages: 'external',
+    logLevel: 'silent',
+  }),
   /** A benchmark script (scripts/NAME.ts); its npm packages come from node_modules at run time. */
   script: (/** @type {string} */ name) => ({ ...common, entryPoints: [`scripts/${name}.ts`], outfile: `.build/scripts/${name}.mjs`, packages: 'external' }),
 };
+
+/** @param {string} dir every .ts and .mjs file below it */
+function sourceFiles(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap(/** @returns {string[]} */ (entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(path);
+    return /\.(ts|mjs)$/.test(entry.name) ? [path] : [];
+  });
+}
 
 const argv = process.argv.slice(2);
 await build(TARGETS.bench());
 if (argv[0] === '--tests') {
   const outdir = process.env.WSE_TEST_OUTDIR ?? '.build/test';
-  await Promise.all([build(TARGETS.tests(outdir, argv.slice(1))), build(TARGETS.serve(outdir))]);
+  const [, , graph] = await Promise.all([build(TARGETS.tests(outdir, argv.slice(1))), build(TARGETS.serve(outdir)), build(TARGETS.graph())]);
+  // module → the modules it imports at run time (import-graph.test.ts)
+  const imports = Object.fromEntries(Object.entries(graph.metafile.inputs).map(([path, input]) => [path, input.imports.map((i) => i.path)]));
+  writeFileSync(join(outdir, 'import-graph.json'), `${JSON.stringify(imports, null, 1)}\n`);
 } else if (argv[0] === '--script') {
   const name = argv[1];
   if (name === undefined) throw new Error('build.mjs --script needs the name of a script in scripts/');

@@ -1,13 +1,13 @@
 // Entry point of dist/bench.js: a subcommand table; the default command runs the benchmark.
 import { runCompareCommand } from './compare/command.js';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './process/exit-codes.js';
 import { runWorkerCommand } from './launcher/worker.js';
 import { runMergeCommand } from './merge/command.js';
+import { oneLine } from './one-line.js';
 import { RUN_COMMAND } from './options/commands.js';
 import { helpText } from './options/help.js';
 import { parseRunArgs } from './options/resolve-run.js';
 import { usageHint, UsageError } from './options/usage-error.js';
-import { oneLine } from './one-line.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './process/exit-codes.js';
 import { runBenchmark } from './run.js';
 import { runServeCommand } from './server/serve-command.js';
 import { VERSION } from './version.js';

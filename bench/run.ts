@@ -4,7 +4,6 @@
 import { loadClientTransport } from '../adapters/client/index.js';
 import type { ClientTransport } from '../core/wse/transport.js';
 import type { TestContext } from './engine/context.js';
-import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from './process/exit-codes.js';
 import { Interruption } from './interruption.js';
 import { runTestsInWorkers } from './launcher/launcher.js';
 import { singleProcessBarrier } from './launcher/start-at.js';
@@ -12,6 +11,7 @@ import { msgpackCodec } from './msgpack-codec.js';
 import { oneLine } from './one-line.js';
 import type { BenchOptions } from './options/bench-options.js';
 import { demandOf, preflightWarnings, readSystemLimits } from './preflight.js';
+import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from './process/exit-codes.js';
 import { StderrProgress } from './progress.js';
 import { writeReports } from './report/write.js';
 import type { TestResult } from './results.js';

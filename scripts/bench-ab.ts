@@ -12,8 +12,8 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { RUNTIME_NAMES } from '../bench/compare/runtime-table.mjs';
 import type { CompareResult } from '../bench/compare/result.js';
+import { RUNTIME_NAMES } from '../bench/compare/runtime-table.mjs';
 import { mintToken } from '../bench/jwt.js';
 import type { RuntimeName } from '../bench/options/choices.js';
 import { corePinning, pinnedCommand } from '../bench/process/pinning.js';

@@ -10,9 +10,9 @@ import { parseArgs } from 'node:util';
 import { RUNTIME_NAMES } from '../bench/compare/runtime-table.mjs';
 import type { RuntimeName } from '../bench/options/choices.js';
 import { spread, type Spread } from '../bench/stats/spread.js';
-import { measureCeiling, runtime, stopAllChildren, type Ceiling } from './lib/ceiling.js';
-import { replaceSection } from './lib/benchmarks-md.js';
 import { runtimeList, positiveNumber } from './lib/arguments.js';
+import { replaceSection } from './lib/benchmarks-md.js';
+import { measureCeiling, runtime, stopAllChildren, type Ceiling } from './lib/ceiling.js';
 
 const { values } = parseArgs({
   options: {

@@ -5,12 +5,14 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
-import { buildMaskedTextFrames, maskedFrameSize, TRADING_MESSAGE } from '../bench/ceiling/frames.js';
 import { CeilingSink } from '../bench/ceiling/sink.js';
 import { runFloodClient } from '../bench/ceiling/flood-client.js';
 import { runFloorClient, type FloorOptions, type FloorReport } from '../bench/ceiling/floor-client.js';
 import { loadServerTransport } from '../adapters/server/index.js';
-import { mint, startTestServer, waitFor } from './server-harness.js';
+import { buildMaskedTextFrames, maskedFrameSize } from '../bench/ceiling/frames.js';
+import { TRADING_MESSAGE } from '../core/wse/messages.js';
+import { waitFor } from './fixtures/waiting.js';
+import { mint, startTestServer } from './server-harness.js';
 
 /**
  * Hands `bytes` to an independent WebSocket server (ws under Node, Bun's own under Bun) after a plain
@@ -133,7 +135,7 @@ describe('raw-client floor (bench/ceiling/floor-client.ts)', () => {
       assert.ok(report.rttP50Micros > 0 && report.rttP99Micros >= report.rttP50Micros);
       assert.ok(report.connectRatePerSec > 0);
       // The server read the warm-up's 4 × 5 pings and both rounds of 12 × 3 (one untimed, one timed).
-      await waitFor(() => server.app.counters.pings === 20 + 72);
+      await waitFor(() => server.app.counters.pings === 20 + 72, 'the server to count every ping');
     } finally {
       await server.stop();
     }

@@ -9,18 +9,17 @@ import { loadServerTransport } from '../adapters/server/index.js';
 import type { ListeningServer, ServerApp, ServerSocket } from '../adapters/server/transport.js';
 import { wseUrl } from '../core/wse/messages.js';
 import { parseRunArgs } from '../bench/options/resolve-run.js';
-import { msgpackCodec } from '../bench/msgpack-codec.js';
 import { validateAgainstSchema } from '../bench/json-schema.js';
 import { RUN_RESULT_SCHEMA } from '../bench/report/schema.js';
 import { renderText } from '../bench/report/text.js';
 import { mergeOpenLoopResults } from '../bench/merge/open-loop.js';
 import type { OpenLoopResult, RunResult, TestResult } from '../bench/results.js';
 import { createLatencyHistogram, recordMicros, summarizeHistogram } from '../bench/stats/histogram.js';
-import type { TestContext } from '../bench/engine/context.js';
 import { TEST_RUNNERS } from '../bench/scenarios/index.js';
 import { UsageError } from '../bench/options/usage-error.js';
 import type { BenchOptions, OpenLoopOptions } from '../bench/options/bench-options.js';
 import { runOptions } from './fixtures/run-result.js';
+import { directRunOptions, testContext } from './fixtures/context.js';
 
 interface StallPlan {
   /** The stall starts this long after the first ping arrives… */
@@ -125,55 +124,26 @@ async function startServer(app: TestWseApp): Promise<RunningServer> {
   };
 }
 
-const BASE_OPTIONS: BenchOptions = {
-  host: '127.0.0.1',
+const BASE_OPTIONS: BenchOptions = directRunOptions({
   port: 0,
-  path: '/wse?compression=false&protocol_version=1',
   secret: 'unused',
-  issuer: 'wse-bench',
-  audience: 'wse-bench',
-  subject: 'bench-user',
-  authVia: 'cookie',
-  tests: [],
   tiers: [4],
   durationSec: 1,
   cellDurationSec: 0.5,
   batchSize: 10,
-  warmupConnections: 0,
   maxConnections: 1000,
   pings: 20,
   holdSec: 1,
   holdPingIntervalSec: 1,
-  transport: 'core',
-  output: 'text',
-  outFile: undefined,
-  progress: false,
   connectTimeoutMs: 5000,
   sizes: [1024],
   formats: ['json'],
-  serverMode: 'wse',
   serverTransport: 'core',
-  serverWorkers: 1,
-  rateLimit: 'off',
-  procs: 1,
-  perWorker: false,
-};
+});
 
 function run(server: RunningServer, test: 'throughput' | 'ping-latency' | 'size-matrix', options: Partial<BenchOptions>, openLoop: OpenLoopOptions): Promise<TestResult> {
-  const ctx: TestContext = {
-    options: { ...BASE_OPTIONS, ...options, tests: [test], openLoop },
-    transport: loadClientTransport('core'),
-    url: wseUrl('127.0.0.1', server.port),
-    token: 'no-auth-needed',
-    msgpack: msgpackCodec,
-    clientVersion: 'wse-bench-ts/test',
-    readServerStats: async () => undefined,
-    progress: { phase() {}, tick() {}, warn() {} },
-    signal: new AbortController().signal,
-    localAddresses: undefined,
-    barrier: async () => {},
-  };
-  return TEST_RUNNERS[test](ctx);
+  const settings = { ...BASE_OPTIONS, ...options, tests: [test], openLoop };
+  return TEST_RUNNERS[test](testContext({ options: settings, transport: loadClientTransport('core'), url: wseUrl('127.0.0.1', server.port) }));
 }
 
 function assertSchemaValid(result: TestResult): void {

@@ -4,15 +4,12 @@
 import { spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer as createNetServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer as createTlsServer, connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { coreTransport, webTransport, wsTransport } from '../adapters/client/index.js';
-import { hasGlobalWebSocket } from '../adapters/client/web.js';
 import { bunRuntime, createBunServerTransport } from '../adapters/server/bun.js';
 import { coreServerTransport } from '../adapters/server/core.js';
 import type { ServerApp, ServerSocket, ServerTransport } from '../adapters/server/transport.js';
@@ -29,6 +26,9 @@ import { isTlsErrorCode, sniServerName, type ClientTlsOptions } from '../core/tl
 import type { ClientTransport, MessageSocket } from '../core/wse/transport.js';
 import { UsageError } from '../bench/options/usage-error.js';
 import type { BenchOptions } from '../bench/options/bench-options.js';
+import { createServer as createNetServer, type Server } from 'node:net';
+import { listen } from './fixtures/servers.js';
+import { availableClientTransports } from './fixtures/transports.js';
 
 const isBun = bunRuntime() !== undefined;
 let pair: CertificatePair;
@@ -39,13 +39,6 @@ before(() => {
   files = writeCertificateFiles(pair);
 });
 after(() => files.remove());
-
-function listen(server: Server): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
-  });
-}
 
 function close(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
@@ -195,12 +188,6 @@ describe('core client ↔ core TLS server', () => {
 
 // ---- trust, per client transport ----
 
-function clientTransports(): ClientTransport[] {
-  const found = [coreTransport, wsTransport];
-  if (hasGlobalWebSocket()) found.push(webTransport);
-  return found;
-}
-
 function dial(transport: ClientTransport, port: number, tls: ClientTlsOptions | undefined): Promise<MessageSocket> {
   return transport.dial(
     `wss://127.0.0.1:${port}/wse`,
@@ -216,7 +203,7 @@ describe('trust: --insecure, --ca, neither', () => {
   });
   after(() => server.close());
 
-  for (const transport of clientTransports()) {
+  for (const transport of availableClientTransports()) {
     // undici's WebSocket (Node 22) cannot take a CA or rejectUnauthorized per socket; Bun's can
     const perSocketTls = transport.name !== 'web' || isBun;
 

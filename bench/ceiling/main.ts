@@ -5,11 +5,12 @@
 // Each prints JSON lines on stdout ({"event":"listening"|"result"|"error",...}) and exits when done,
 // when its parent goes away (stdin closes) or at its own deadline, whichever comes first.
 import { parseArgs } from 'node:util';
-import { CeilingSink } from './sink.js';
+import { TRADING_MESSAGE } from '../../core/wse/messages.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_ORPHANED } from '../process/exit-codes.js';
 import { runFloodClient } from './flood-client.js';
 import { runFloorClient } from './floor-client.js';
-import { buildMaskedTextFrames, DEFAULT_FRAMES_PER_WRITE, maskedFrameSize, TRADING_MESSAGE } from './frames.js';
-import { EXIT_FAILED, EXIT_OK, EXIT_ORPHANED } from '../process/exit-codes.js';
+import { buildMaskedTextFrames, DEFAULT_FRAMES_PER_WRITE, maskedFrameSize } from './frames.js';
+import { CeilingSink } from './sink.js';
 
 const HOST = '127.0.0.1';
 /** Seconds allowed beyond warm-up + duration for connecting and draining before a child gives up. */

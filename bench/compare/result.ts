@@ -1,13 +1,13 @@
 // What `compare` measured: every run of every transport × runtime combination, kept whole, and the
 // comparison tables computed from them (median, min–max, ratio to the first combination).
+import type { ClientTransportName } from '../../adapters/client/names.js';
+import type { RuntimeName } from '../options/choices.js';
+import type { TestName } from '../options/choices.js';
+import type { CorePinning } from '../process/pinning.js';
 import { formatCompact, formatInteger, formatLatency, formatRate } from '../report/format.js';
 import { TEST_TITLES, type Table } from '../report/tables.js';
 import type { RunResult, ServerDescription, TestResult, TierResult } from '../results.js';
-import type { RuntimeName } from '../options/choices.js';
 import { median } from '../stats/spread.js';
-import type { CorePinning } from '../process/pinning.js';
-import type { TestName } from '../options/choices.js';
-import type { ClientTransportName } from '../../adapters/client/names.js';
 
 export const COMPARE_SCHEMA_VERSION = 1;
 

@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import type { ClientTransportName } from '../../adapters/client/names.js';
+import { isBun } from '../../adapters/runtime.js';
 import type { RuntimeName } from '../options/choices.js';
 import { RUNTIME_PACKAGE_BINARIES } from './runtime-table.mjs';
 
@@ -50,7 +51,7 @@ function inPackages(script: string, relative: string): string | undefined {
   return nodeModulesDirs(script).map((d) => join(d, relative)).find(executable);
 }
 
-const underBun = typeof (process.versions as Record<string, string | undefined>)['bun'] === 'string';
+const underBun = isBun();
 
 function candidate(name: RuntimeName, script: string): string | undefined {
   switch (name) {

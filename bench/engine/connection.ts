@@ -1,36 +1,13 @@
 // One benchmark connection: owns its WseSession and routes the session's events to whatever the
-// current phase wants (a PhaseHandler) and to the tier's tally. One object per connection, no
+// current phase wants (a PhaseHandler) and to the tier's tally (tier-tally.ts). One object per connection, no
 // per-message closures.
 import type { WseSession, WseSessionListener } from '../../core/wse/session.js';
+import type { TierTally } from './tier-tally.js';
 
 /** What the current phase does with a connection's PONGs and with its loss. */
 export interface PhaseHandler {
   onPong(connection: BenchConnection, rttMicros: number): void;
   onClosed(connection: BenchConnection): void;
-}
-
-/** Per-tier counts of what the server said or did that the test did not ask for. */
-export class TierTally {
-  readonly serverErrors: Record<string, number> = {};
-  readonly unexpectedCloses: Record<string, number> = {};
-  rateLimitWarnings = 0;
-  transportErrors = 0;
-
-  /** Adds another tally's counts into this one. */
-  absorb(other: TierTally): void {
-    for (const [code, n] of Object.entries(other.serverErrors)) this.serverErrors[code] = (this.serverErrors[code] ?? 0) + n;
-    for (const [code, n] of Object.entries(other.unexpectedCloses)) {
-      this.unexpectedCloses[code] = (this.unexpectedCloses[code] ?? 0) + n;
-    }
-    this.rateLimitWarnings += other.rateLimitWarnings;
-    this.transportErrors += other.transportErrors;
-  }
-
-  unexpectedCloseCount(): number {
-    let total = 0;
-    for (const n of Object.values(this.unexpectedCloses)) total += n;
-    return total;
-  }
 }
 
 export const IDLE_PHASE: PhaseHandler = { onPong() {}, onClosed() {} };

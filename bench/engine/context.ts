@@ -1,10 +1,10 @@
 // What every benchmark test receives. The CLI layer builds it; the tests only measure.
 import type { MsgpackCodec } from '../../core/wse/decode.js';
 import type { ClientTransport } from '../../core/wse/transport.js';
-import type { TestResult } from '../results.js';
-import type { ServerStats } from '../server/stats.js';
 import type { BenchOptions } from '../options/bench-options.js';
 import type { TestName } from '../options/choices.js';
+import type { TestResult } from '../results.js';
+import type { ServerStats } from '../server/stats.js';
 
 /** Presents progress; the tests only report (autocannon's tracker pattern). */
 export interface ProgressSink {

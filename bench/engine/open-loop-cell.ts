@@ -1,19 +1,19 @@
 // Open-loop cells of throughput, size-matrix and ping-latency (--rate, --total-rate, --ramp): the
-// same frame as the closed-loop cells (settle, barriers, server counters, consistency), with the
-// send phase replaced by the timetable of open-loop-phase.ts. A ramp runs one cell per
-// rate on the same connections and stops after the first step that misses the SLO.
-import { dataPlan, pingPlan, rateLabel, ratesPerConnection, withSlo } from './open-loop-plan.js';
-import { OpenLoopPhase, OPEN_LOOP_STALL_MS } from './open-loop-phase.js';
-import type { OpenLoopOutcome, OpenLoopPlan } from './open-loop-phase.js';
-import type { MessageCounts, OpenLoopResult, RampVerdict, TierResult } from '../results.js';
+// closed-loop cell's frame (cell.ts: settle, barriers, server counters, consistency) with the send
+// phase replaced by the timetable of open-loop-phase.ts. A ramp runs one cell per rate on the same
+// connections and stops after the first step that misses the SLO.
+import type { OpenLoopResult, RampVerdict, TierResult } from '../results.js';
 import { summarizeHistogram } from '../stats/histogram.js';
-import type { TierTally } from './connection.js';
+import { cellRecorder, deliveredFields, measuredPhase, payloadBytesOf, type SendCell } from './cell.js';
+import type { SendPhaseResult } from './closed-loop-phase.js';
+import { pingConsistency } from './consistency.js';
 import type { TestContext } from './context.js';
+import { OpenLoopPhase, OPEN_LOOP_STALL_MS, type OpenLoopOutcome, type OpenLoopPlan } from './open-loop-phase.js';
+import { dataPlan, pingPlan, rateLabel, ratesPerConnection, withSlo } from './open-loop-plan.js';
+import { settleConnections } from './pong-barrier.js';
 import type { OpenedPool } from './pool.js';
-import { settleConnections } from './send-phase.js';
-import type { SendPhaseResult } from './send-phase.js';
-import type { SendCell } from './closed-loop-cell.js';
-import { TierRecorder, deliveryConsistency, pingConsistency } from './tier-recorder.js';
+import type { TierFields, TierRecorder } from './tier-recorder.js';
+import type { TierTally } from './tier-tally.js';
 
 /** One measured rate: its tier row and, when it missed the SLO, why. */
 export interface OpenLoopStep {
@@ -70,8 +70,8 @@ export async function runOpenLoopSteps(
 /** A throughput / size-matrix cell at a fixed rate per connection. */
 export async function measureOpenLoopSendCell(ctx: TestContext, cell: SendCell, ratePerConnection: number): Promise<OpenLoopStep> {
   const { pool } = cell;
-  const payloadBytes = typeof cell.payload === 'string' ? Buffer.byteLength(cell.payload) : cell.payload.length;
-  const recorder = startRecorder(ctx, cell.test, pool, cell.openingTally, { ...cell.params, ratePerConnection }, cell.label);
+  const payloadBytes = payloadBytesOf(cell.payload);
+  const recorder = cellRecorder(ctx, cell.test, pool, cell.openingTally, { ...cell.params, ratePerConnection }, cell.label);
   const settled = await settleConnections(pool.connections, ctx.signal);
   if (settled !== 'done') recorder.notes.push(`not every connection answered the ping before the send phase (${settled})`);
   const plan = dataPlan(cell.payload, payloadBytes, ratePerConnection, cell.durationMs / 1000);
@@ -82,14 +82,7 @@ export async function measureOpenLoopSendCell(ctx: TestContext, cell: SendCell, 
   }
   const lost = pool.counts.established - run.connections;
   if (lost > 0) recorder.notes.push(`${lost} connections closed before the send phase: their messages are not counted`);
-  const fields: Parameters<TierRecorder['build']>[0] = {
-    connectionCounts: pool.counts,
-    messages: messageCounts(run, payloadBytes, pool.counts.established),
-  };
-  if (cell.withConnectLatency) fields.connectLatency = summarizeHistogram(pool.connectLatency);
-  const consistency = deliveryConsistency(recorder.serverCounters(), asSendPhaseResult(run));
-  if (consistency !== undefined) fields.consistency = consistency;
-  return finishStep(ctx, recorder, fields, run, ratePerConnection, plan.probeEvery);
+  return finishStep(ctx, recorder, deliveredFields(cell, recorder, asSendPhaseResult(run), payloadBytes), run, ratePerConnection, plan.probeEvery);
 }
 
 /** A ping-latency tier at a fixed rate: --pings pings per connection on a timetable. */
@@ -102,11 +95,11 @@ export async function measureOpenLoopPings(
   withConnectLatency: boolean,
 ): Promise<OpenLoopStep> {
   const pings = Math.max(1, ctx.options.pings);
-  const recorder = startRecorder(ctx, 'ping-latency', pool, openingTally, { pingsPerConnection: pings, ratePerConnection }, label);
+  const recorder = cellRecorder(ctx, 'ping-latency', pool, openingTally, { pingsPerConnection: pings, ratePerConnection }, label);
   const run = await measurePhase(ctx, recorder, pool, pingPlan(ratePerConnection, pings), label);
   const expected = run.connections * pings;
   if (run.delivered < expected) recorder.notes.push(`${expected - run.delivered} of ${expected} pings got no PONG`);
-  const fields: Parameters<TierRecorder['build']>[0] = {
+  const fields: TierFields = {
     connectionCounts: pool.counts,
     latency: summarizeHistogram(run.corrected),
   };
@@ -116,21 +109,6 @@ export async function measureOpenLoopPings(
   return finishStep(ctx, recorder, fields, run, ratePerConnection, 1);
 }
 
-function startRecorder(
-  ctx: TestContext,
-  test: TierResult['test'],
-  pool: OpenedPool,
-  openingTally: TierTally | undefined,
-  params: Record<string, string | number>,
-  label: string | undefined,
-): TierRecorder {
-  const recorder = new TierRecorder(ctx, test, pool.target, params, label);
-  if (openingTally !== undefined) recorder.tally.absorb(openingTally);
-  for (const c of pool.connections) c.tally = recorder.tally;
-  if (pool.aborted) recorder.markPartial('interrupted while connecting');
-  return recorder;
-}
-
 async function measurePhase(
   ctx: TestContext,
   recorder: TierRecorder,
@@ -138,15 +116,9 @@ async function measurePhase(
   plan: OpenLoopPlan,
   label: string | undefined,
 ): Promise<OpenLoopOutcome> {
-  await ctx.barrier('start');
-  await recorder.beginMeasure();
   const seconds = Math.round(plan.messagesPerConnection / plan.ratePerConnection);
-  ctx.progress.phase(recorder.test, `${pool.counts.established} conns${label === undefined ? '' : ` ${label}`}: open loop, ${rateLabel(plan.ratePerConnection)}`);
-  const started = Date.now();
-  const ticker = setInterval(() => ctx.progress.tick(Math.round((Date.now() - started) / 1000), seconds, 's'), 1000);
-  const run = await new OpenLoopPhase(plan, pool.connections).run(ctx.signal);
-  clearInterval(ticker);
-  await recorder.endMeasure();
+  const text = `${pool.counts.established} conns${label === undefined ? '' : ` ${label}`}: open loop, ${rateLabel(plan.ratePerConnection)}`;
+  const run = await measuredPhase(ctx, recorder, text, seconds, () => new OpenLoopPhase(plan, pool.connections).run(ctx.signal));
   if (run.outcome === 'aborted') recorder.markPartial('interrupted during the open-loop phase');
   if (run.outcome === 'stalled') recorder.markPartial(`nothing written and no PONG for ${OPEN_LOOP_STALL_MS / 1000} s`);
   if (run.behindAtScheduleEnd > 0) {
@@ -158,7 +130,7 @@ async function measurePhase(
 function finishStep(
   ctx: TestContext,
   recorder: TierRecorder,
-  fields: Parameters<TierRecorder['build']>[0],
+  fields: TierFields,
   run: OpenLoopOutcome,
   ratePerConnection: number,
   probeEvery: number,
@@ -179,24 +151,6 @@ function finishStep(
   fields.openLoop = judged.result;
   const tier = recorder.build(fields);
   return judged.reason === undefined ? { tier } : { tier, failedBecause: judged.reason };
-}
-
-function messageCounts(run: OpenLoopOutcome, payloadBytes: number, established: number): MessageCounts {
-  const windowMs = run.windowEndEpochMs - run.windowStartEpochMs;
-  const deliveredPerSec = windowMs > 0 ? run.delivered / (windowMs / 1000) : 0;
-  return {
-    sent: run.sent,
-    delivered: run.delivered,
-    queuedBytesAtSendEnd: run.queuedBytesAtScheduleEnd,
-    payloadBytes,
-    windowMs,
-    windowStartEpochMs: run.windowStartEpochMs,
-    windowEndEpochMs: run.windowEndEpochMs,
-    sendPhaseMs: run.sendPhaseMs,
-    deliveredPerSec,
-    deliveredMBPerSec: (deliveredPerSec * payloadBytes) / 1e6,
-    perConnectionPerSec: established > 0 ? deliveredPerSec / established : 0,
-  };
 }
 
 /** The closed-loop consistency check reads the same counts: the last probe is the barrier. */

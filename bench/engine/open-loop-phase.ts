@@ -9,11 +9,11 @@
 import { performance } from 'node:perf_hooks';
 import type { Histogram } from 'hdr-histogram-js';
 import { createLatencyHistogram, recordMicros } from '../stats/histogram.js';
+import { SEND_HIGH_WATER_BYTES } from './closed-loop-phase.js';
 import type { BenchConnection, PhaseHandler } from './connection.js';
 import { IDLE_PHASE } from './connection.js';
 import type { PhaseOutcome } from './phase-waiter.js';
 import { epochNowMs } from './pool.js';
-import { SEND_HIGH_WATER_BYTES } from './send-phase.js';
 
 /** Timer period of the schedule loop: the precision of send times. */
 const TICK_MS = 1;

@@ -1,8 +1,8 @@
 // From the open-loop options to one phase's plan: the per-connection rate, how many messages the
 // timetable holds, how often a latency probe follows a message, and the flow-control window.
+import type { OpenLoopOptions } from '../options/bench-options.js';
 import type { LatencySummary, OpenLoopResult } from '../results.js';
 import type { OpenLoopPlan } from './open-loop-phase.js';
-import type { OpenLoopOptions } from '../options/bench-options.js';
 
 /**
  * Latency probes per second per connection (at most): enough samples for p99.9 in a few seconds

@@ -1,16 +1,16 @@
 // Opening and closing a tier's connections. Connections open in batches of options.batchSize:
 // each batch concurrently, the next when the previous has settled (the reference's storm).
 import { performance } from 'node:perf_hooks';
+import type { Histogram } from 'hdr-histogram-js';
 import { ConnectError } from '../../core/errors.js';
 import { WseSession } from '../../core/wse/session.js';
-import type { Histogram } from 'hdr-histogram-js';
+import type { TestName } from '../options/choices.js';
 import type { ConnectionCounts } from '../results.js';
 import { createLatencyHistogram, recordMicros } from '../stats/histogram.js';
-import { BenchConnection } from './connection.js';
-import type { TierTally } from './connection.js';
-import type { TestContext } from './context.js';
 import { clientTlsOptions } from '../target/client-tls.js';
-import type { TestName } from '../options/choices.js';
+import { BenchConnection } from './connection.js';
+import type { TestContext } from './context.js';
+import { TierTally } from './tier-tally.js';
 
 /** How long closing waits for close handshakes before dropping the rest. */
 const CLOSE_TIMEOUT_MS = 5_000;
@@ -114,6 +114,13 @@ export async function openConnections(
     endedAtEpochMs: epochNowMs(),
     aborted: ctx.signal.aborted,
   };
+}
+
+/** A tier's connections, opened with a tally of their own: the tier's first cell reports it. */
+export async function openTier(ctx: TestContext, test: TestName, target: number): Promise<{ pool: OpenedPool; openingTally: TierTally }> {
+  ctx.progress.phase(test, `${target} conns: connecting`);
+  const openingTally = new TierTally();
+  return { pool: await openConnections(ctx, test, target, openingTally), openingTally };
 }
 
 /** Closes every connection and waits until all are closed; stragglers are dropped after a timeout. */

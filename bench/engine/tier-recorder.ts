@@ -1,17 +1,14 @@
 // The frame of every tier: server counters and CPU read at the edges of the measured phase,
-// this process's usage over it, the saturation verdict, and the checks that client and server
-// agree. Tests fill in what they measured; this file assembles the TierResult.
-import type { ServerCounters, ServerStats } from '../server/stats.js';
-import { diffServerCounters } from '../server/stats.js';
-import type { Consistency, ProcessUsage, ServerSide, TierResult } from '../results.js';
+// this process's usage over it and the saturation verdict. Tests fill in what they measured (and
+// whether client and server agree, consistency.ts); this file assembles the TierResult.
+import type { TestName } from '../options/choices.js';
+import type { ProcessUsage, ServerSide, TierResult } from '../results.js';
+import { diffServerCounters, type ServerCounters, type ServerStats } from '../server/stats.js';
 import { ProcessUsageMeter } from '../stats/process-usage.js';
 import { judgeSaturation } from '../stats/saturation.js';
-import { TierTally } from './connection.js';
 import type { TestContext } from './context.js';
 import { epochNowMs } from './pool.js';
-import type { SendPhaseResult } from './send-phase.js';
-import type { TestName } from '../options/choices.js';
-
+import { TierTally } from './tier-tally.js';
 
 export type TierFields = Omit<
   TierResult,
@@ -114,53 +111,4 @@ export class TierRecorder {
       return undefined;
     }
   }
-}
-
-/**
- * Data messages the server read in a measured send window: everything it received minus the
- * application pings it answered (the barrier pings) and the sessions' answers to its heartbeat.
- * Hellos fall before the window.
- */
-export function serverDataMessages(counters: ServerCounters): number {
-  return counters.messages.text + counters.messages.binary - counters.pings - counters.heartbeatReplies;
-}
-
-/**
- * Compares what the client proved delivered with what the server counted. When every barrier PONG
- * came back they must be equal; otherwise the server may also have read some of the undelivered
- * messages, so delivered ≤ server ≤ sent.
- */
-export function deliveryConsistency(
-  counters: ServerCounters | undefined,
-  send: SendPhaseResult,
-): Consistency | undefined {
-  if (counters === undefined) return undefined;
-  const serverReceived = serverDataMessages(counters);
-  const drops = counters.rateLimitedDrops > 0 ? ` (${counters.rateLimitedDrops} dropped by the server's rate limiter)` : '';
-  const allBack = send.barrierPongs === send.barrierPings && send.sent === send.delivered;
-  let ok: boolean;
-  let message: string;
-  if (allBack) {
-    ok = serverReceived === send.delivered;
-    message = ok
-      ? `server read ${serverReceived} messages, client delivered ${send.delivered}${drops}`
-      : `server counted ${serverReceived} messages but the client delivered ${send.delivered}${drops}`;
-  } else {
-    ok = serverReceived >= send.delivered && serverReceived <= send.sent;
-    message = ok
-      ? `server read ${serverReceived} messages: between delivered ${send.delivered} and sent ${send.sent}${drops}`
-      : `server counted ${serverReceived} messages, outside delivered ${send.delivered} … sent ${send.sent}${drops}`;
-  }
-  return { ok, clientDelivered: send.delivered, serverReceived, message };
-}
-
-/** Ping-only phases: the server's answered pings must equal the PONGs the client received. */
-export function pingConsistency(counters: ServerCounters | undefined, pongsReceived: number, pingsSent: number): Consistency | undefined {
-  if (counters === undefined) return undefined;
-  const serverReceived = counters.pings;
-  const ok = serverReceived >= pongsReceived && serverReceived <= pingsSent;
-  const message = ok
-    ? `server answered ${serverReceived} pings; client got ${pongsReceived} PONGs of ${pingsSent} pings`
-    : `server answered ${serverReceived} pings but the client sent ${pingsSent} and got ${pongsReceived} PONGs`;
-  return { ok, clientDelivered: pongsReceived, serverReceived, message };
 }

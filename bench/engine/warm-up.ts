@@ -5,12 +5,13 @@
 // client CPU a connection 391 µs cold, 294 µs after 1,000 warm-up connections, 273 µs after 2,000,
 // 218 µs after 5,000. The reference's storm ran its smaller tiers before the big ones, which warmed
 // it the same way; without a warm-up a one-tier run reports the JIT, not the client.
+import { largestTier, type BenchOptions } from '../options/bench-options.js';
 import type { BenchConnection, PhaseHandler } from './connection.js';
-import { IDLE_PHASE, TierTally } from './connection.js';
+import { IDLE_PHASE } from './connection.js';
 import type { TestContext } from './context.js';
 import { PhaseWaiter } from './phase-waiter.js';
 import { closeConnections, openConnections } from './pool.js';
-import { largestTier, type BenchOptions } from '../options/bench-options.js';
+import { TierTally } from './tier-tally.js';
 
 /** Sequential pings per warm-up connection: enough for the ping path to be compiled. */
 const WARMUP_PINGS = 5;

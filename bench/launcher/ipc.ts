@@ -1,8 +1,8 @@
 // Messages between the launcher (parent) and its client worker processes, over the Node/Bun IPC
 // channel of `<runtime> dist/bench.js worker`.
-import type { TestResult } from '../results.js';
 import type { BenchOptions } from '../options/bench-options.js';
 import type { TestName } from '../options/choices.js';
+import type { TestResult } from '../results.js';
 
 export type ParentToWorker =
   /** Once, first: what every test of this worker needs. */

@@ -4,18 +4,18 @@
 // numbers are exact across workers), and merges the workers' results (bench/merge/).
 // A worker that dies is removed from the barrier and reported with its exit cause; the others
 // finish and the result is marked partial.
+import type { ProgressSink } from '../engine/context.js';
 import { mergeTestResults } from '../merge/run.js';
 import { addScalingEfficiency } from '../merge/scaling.js';
+import { tiersOf, type BenchOptions } from '../options/bench-options.js';
+import type { TestName } from '../options/choices.js';
 import type { ServerSide, TestResult } from '../results.js';
 import type { ServerStats } from '../server/stats.js';
 import { diffServerCounters } from '../server/stats.js';
-import type { ProgressSink } from '../engine/context.js';
-import { shareOf } from './ipc.js';
 import { PhaseBarrier } from './barrier.js';
+import { shareOf } from './ipc.js';
 import { sleepUntilEpoch } from './start-at.js';
 import { WorkerHandle, type TestOutcome, type WorkerEvents } from './worker-handle.js';
-import { tiersOf, type BenchOptions } from '../options/bench-options.js';
-import type { TestName } from '../options/choices.js';
 
 export interface LaunchTarget {
   url: string;

@@ -4,14 +4,14 @@
 // launcher is gone (IPC disconnect), so a dead launcher never leaves workers behind.
 import { loadClientTransport } from '../../adapters/client/index.js';
 import type { ProgressSink } from '../engine/context.js';
-import { EXIT_OK, EXIT_ORPHANED, EXIT_USAGE } from '../process/exit-codes.js';
 import { msgpackCodec } from '../msgpack-codec.js';
 import type { TestName } from '../options/choices.js';
 import { WORKER_COMMAND } from '../options/commands.js';
 import { parseCommandLine } from '../options/parse.js';
+import { EXIT_OK, EXIT_ORPHANED, EXIT_USAGE } from '../process/exit-codes.js';
+import { isIpcMessage, sendToParent } from '../process/ipc.js';
 import { ScenarioSession } from '../scenarios/session.js';
 import { VERSION } from '../version.js';
-import { isIpcMessage, sendToParent } from '../process/ipc.js';
 import type { ParentToWorker, WorkerToParent } from './ipc.js';
 
 export function runWorkerCommand(argv: readonly string[]): Promise<number> {

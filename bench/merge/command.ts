@@ -6,11 +6,11 @@ import { MERGE_COMMAND } from '../options/commands.js';
 import { helpText } from '../options/help.js';
 import { parseCommandLine, withDefaults } from '../options/parse.js';
 import { UsageError } from '../options/usage-error.js';
+import { EXIT_OK } from '../process/exit-codes.js';
 import { renderReport } from '../report/index.js';
 import { validateRunResult } from '../report/schema.js';
 import type { RunResult } from '../results.js';
 import { mergeRunResults } from './run.js';
-import { EXIT_OK } from '../process/exit-codes.js';
 
 export async function runMergeCommand(argv: string[]): Promise<number> {
   const { given, positionals: files } = parseCommandLine(MERGE_COMMAND, argv);

@@ -1,8 +1,8 @@
 // Merging the open-loop results of one tier measured by several clients (worker processes, or
 // runs merged later): histograms merged through their HDR encodings, rates summed.
+import { judgeSlo } from '../engine/open-loop-plan.js';
 import type { OpenLoopResult } from '../results.js';
 import { mergeLatencySummaries } from '../stats/histogram.js';
-import { judgeSlo } from '../engine/open-loop-plan.js';
 
 export function mergeOpenLoopResults(parts: readonly (OpenLoopResult | undefined)[]): OpenLoopResult | undefined {
   const present = parts.filter((p): p is OpenLoopResult => p !== undefined);

@@ -2,8 +2,8 @@
 // them. The client transports' list lives beside their loader (adapters/client/names.ts). Lists
 // whose members a lower layer defines (core's wire formats, the server transports) are checked
 // against that layer's type with `satisfies`, so the two cannot drift apart.
-import type { ServerTransport } from '../../adapters/server/transport.js';
 import type { ServerTransportName } from '../../adapters/server/index.js';
+import type { ServerTransport } from '../../adapters/server/transport.js';
 import type { WireFormat } from '../../core/wse/messages.js';
 import type { WseConnectOptions } from '../../core/wse/session.js';
 import type { RUNTIME_NAMES } from '../compare/runtime-table.mjs';

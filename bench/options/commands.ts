@@ -1,10 +1,10 @@
 // Which options each command takes, its usage lines and what --help adds below the options. The
 // benchmark run, serve, compare, merge and the internal worker all parse with the same model;
 // compare takes the run's settings too and passes them on to every run it starts.
+import { PROFILE_NAMES } from './choices.js';
 import * as o from './declarations.js';
 import type { OptionList, OptionSpec } from './option.js';
 import { describeProfileTiers, PROFILES } from './profiles.js';
-import { PROFILE_NAMES } from './choices.js';
 
 export interface Command<L extends OptionList = OptionList> {
   /** 'serve'; '' for the benchmark run (no subcommand). */

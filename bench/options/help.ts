@@ -1,7 +1,7 @@
 // --help of any command, generated from its declarations: every option with its placeholder, help
 // and default (a profile-dependent default shows each profile's value).
-import type { Command } from './commands.js';
 import { PROFILE_NAMES } from './choices.js';
+import type { Command } from './commands.js';
 import { flagOf, isProfileDefault, OPTION_GROUPS, type OptionGroup, type OptionList, type OptionSpec } from './option.js';
 import { PROFILES } from './profiles.js';
 

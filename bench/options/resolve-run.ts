@@ -2,6 +2,7 @@
 // test, and the checks across options. What depends on whether an option was given (an explicit
 // --max-connections trims the profile's tiers, a default one grows to fit --tiers) reads `given`;
 // everything else reads the values after defaults. Every mistake is a UsageError with one line.
+import { hasGlobalWebSocket, runtimeLabel } from '../../adapters/runtime.js';
 import type { BenchOptions } from './bench-options.js';
 import type { ProfileName, TestName } from './choices.js';
 import { EMBEDDED_SERVER_OPTIONS, RUN_COMMAND, type RUN_OPTIONS } from './commands.js';
@@ -26,11 +27,7 @@ export interface RuntimeFacts {
 }
 
 export function currentRuntimeFacts(): RuntimeFacts {
-  const bun = (process.versions as Record<string, string | undefined>)['bun'];
-  return {
-    hasGlobalWebSocket: typeof (globalThis as { WebSocket?: unknown }).WebSocket === 'function',
-    runtimeLabel: bun ? `Bun ${bun}` : `Node ${process.versions.node}`,
-  };
+  return { hasGlobalWebSocket: hasGlobalWebSocket(), runtimeLabel: runtimeLabel() };
 }
 
 export function parseRunArgs(argv: readonly string[], runtime: RuntimeFacts = currentRuntimeFacts()): ParsedCommand {

@@ -1,9 +1,9 @@
 // One results object, four formats.
+import type { OutputFormat } from '../options/choices.js';
 import type { RunResult } from '../results.js';
 import { renderHtmlReport } from './html.js';
 import { renderMarkdown } from './markdown.js';
 import { renderText } from './text.js';
-import type { OutputFormat } from '../options/choices.js';
 
 export function renderJson(run: RunResult): string {
   return `${JSON.stringify(run, null, 2)}\n`;

@@ -1,9 +1,9 @@
 // TestResult → tables in the reference report's layout, plus a load/errors table per test.
 // Text and markdown render the same tables; only the drawing differs.
+import type { TestName } from '../options/choices.js';
 import type { RunResult, TestResult, TierResult } from '../results.js';
 import { formatBytes, formatCompact, formatInteger, formatLatency, formatMB, formatPercent, formatRate, formatRelative, formatTierHeader } from './format.js';
 import { openLoopTable } from './open-loop-table.js';
-import type { TestName } from '../options/choices.js';
 
 export interface Table {
   title: string;

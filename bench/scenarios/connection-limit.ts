@@ -3,12 +3,12 @@
 // failure; each probe holds its connections for 3 s and succeeds with under 5 % failed or lost.
 // Stops at --max-connections or before the open-file limit would be exceeded, saying which.
 import { readFileSync, readdirSync } from 'node:fs';
-import type { ConnectionLimitProbe, TestResult, TierResult } from '../results.js';
-import { summarizeHistogram } from '../stats/histogram.js';
 import type { TestContext } from '../engine/context.js';
 import { sleep } from '../engine/phase-waiter.js';
 import { closeConnections, openConnections, openCount } from '../engine/pool.js';
 import { TierRecorder } from '../engine/tier-recorder.js';
+import type { ConnectionLimitProbe, TestResult, TierResult } from '../results.js';
+import { summarizeHistogram } from '../stats/histogram.js';
 
 export const DEFAULT_LIMIT_START = 1000;
 export const DEFAULT_LIMIT_HOLD_SEC = 3;

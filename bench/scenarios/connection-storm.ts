@@ -1,10 +1,10 @@
 // Test 1: all connections opened in batches of --batch-size as fast as possible; accept rate
 // (established ÷ wall time), connect-latency percentiles, failures by kind.
-import type { TestResult, TierResult } from '../results.js';
-import { summarizeHistogram } from '../stats/histogram.js';
 import type { TestContext } from '../engine/context.js';
 import { closeConnections, openConnections } from '../engine/pool.js';
 import { TierRecorder } from '../engine/tier-recorder.js';
+import type { TestResult, TierResult } from '../results.js';
+import { summarizeHistogram } from '../stats/histogram.js';
 
 export async function runConnectionStorm(ctx: TestContext): Promise<TestResult> {
   const tiers: TierResult[] = [];

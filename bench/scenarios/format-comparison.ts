@@ -1,11 +1,10 @@
 // Test 5: the same object as JSON (text frame), `M:`+msgpack and `C:`+zlib (binary frames) ×
 // tiers; wire sizes in params, msg/s per format (the report computes the ratios to JSON).
 import { TRADING_MESSAGE, encodeFormat } from '../../core/wse/messages.js';
-import type { TestResult, TierResult } from '../results.js';
-import { TierTally } from '../engine/connection.js';
-import type { TestContext } from '../engine/context.js';
-import { closeConnections, openConnections } from '../engine/pool.js';
 import { measureSendCell } from '../engine/closed-loop-cell.js';
+import type { TestContext } from '../engine/context.js';
+import { closeConnections, openTier } from '../engine/pool.js';
+import type { TestResult, TierResult } from '../results.js';
 
 export async function runFormatComparison(ctx: TestContext): Promise<TestResult> {
   const tiers: TierResult[] = [];
@@ -17,9 +16,7 @@ export async function runFormatComparison(ctx: TestContext): Promise<TestResult>
   }
   for (const target of ctx.options.tiers) {
     if (ctx.signal.aborted) break;
-    ctx.progress.phase('format-comparison', `${target} conns: connecting`);
-    const openingTally = new TierTally();
-    const pool = await openConnections(ctx, 'format-comparison', target, openingTally);
+    const { pool, openingTally } = await openTier(ctx, 'format-comparison', target);
     await ctx.barrier('connected');
     let first = true;
     for (const { format, payload } of payloads) {

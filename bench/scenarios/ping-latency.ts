@@ -1,15 +1,16 @@
 // Test 2: every connection sends --pings sequential pings (the next after the previous PONG), all
 // connections at once; RTT percentiles.
 import type { Histogram } from 'hdr-histogram-js';
-import type { RampVerdict, TestResult, TierResult } from '../results.js';
-import { createLatencyHistogram, recordMicros, summarizeHistogram } from '../stats/histogram.js';
 import type { BenchConnection, PhaseHandler } from '../engine/connection.js';
-import { IDLE_PHASE, TierTally } from '../engine/connection.js';
+import { IDLE_PHASE } from '../engine/connection.js';
+import { pingConsistency } from '../engine/consistency.js';
 import type { TestContext } from '../engine/context.js';
 import { measureOpenLoopPings, runOpenLoopSteps } from '../engine/open-loop-cell.js';
 import { PhaseWaiter } from '../engine/phase-waiter.js';
-import { closeConnections, openConnections } from '../engine/pool.js';
-import { TierRecorder, pingConsistency } from '../engine/tier-recorder.js';
+import { closeConnections, openTier } from '../engine/pool.js';
+import { TierRecorder, type TierFields } from '../engine/tier-recorder.js';
+import type { RampVerdict, TestResult, TierResult } from '../results.js';
+import { createLatencyHistogram, recordMicros, summarizeHistogram } from '../stats/histogram.js';
 
 /** The phase gives up when no PONG at all has come back for this long. */
 const PING_STALL_MS = 10_000;
@@ -59,9 +60,7 @@ export async function runPingLatency(ctx: TestContext): Promise<TestResult> {
   const pings = Math.max(1, ctx.options.pings);
   for (const target of ctx.options.tiers) {
     if (ctx.signal.aborted) break;
-    ctx.progress.phase('ping-latency', `${target} conns: connecting`);
-    const openingTally = new TierTally();
-    const pool = await openConnections(ctx, 'ping-latency', target, openingTally);
+    const { pool, openingTally } = await openTier(ctx, 'ping-latency', target);
     if (ctx.options.openLoop !== undefined) {
       // --rate / --ramp: the pings are due on a timetable; latency counts from when each was due.
       await ctx.barrier('connected');
@@ -96,7 +95,7 @@ export async function runPingLatency(ctx: TestContext): Promise<TestResult> {
     await ctx.barrier('done');
     await closeConnections(pool.connections);
 
-    const fields: Parameters<TierRecorder['build']>[0] = {
+    const fields: TierFields = {
       connectionCounts: pool.counts,
       connectLatency: summarizeHistogram(pool.connectLatency),
       latency: summarizeHistogram(phase.rtt),

@@ -1,11 +1,11 @@
 // The tests run one after another in this process: a warm-up before the first (each process
 // compiles its own code), then each test on its tiers. The single-process run and every client
 // worker of a --procs run go through here.
-import { warmUp } from '../engine/warm-up.js';
 import type { TestContext } from '../engine/context.js';
+import { warmUp } from '../engine/warm-up.js';
+import { oneLine } from '../one-line.js';
 import { tiersOf } from '../options/bench-options.js';
 import type { TestName } from '../options/choices.js';
-import { oneLine } from '../one-line.js';
 import type { TestResult } from '../results.js';
 import { TEST_RUNNERS } from './index.js';
 

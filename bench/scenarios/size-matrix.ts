@@ -1,13 +1,12 @@
 // Test 4: payload sizes × tiers, --cell-duration a cell; msg/s and bandwidth. The connections of a
 // tier are opened once and reused by every size cell.
 import { paddedTradingMessage } from '../../core/wse/messages.js';
-import type { RampVerdict, TestResult, TierResult } from '../results.js';
-import { TierTally } from '../engine/connection.js';
+import type { SendCell } from '../engine/cell.js';
+import { measureSendCell } from '../engine/closed-loop-cell.js';
 import type { TestContext } from '../engine/context.js';
 import { measureOpenLoopSendCell, runOpenLoopSteps } from '../engine/open-loop-cell.js';
-import { closeConnections, openConnections } from '../engine/pool.js';
-import { measureSendCell } from '../engine/closed-loop-cell.js';
-import type { SendCell } from '../engine/closed-loop-cell.js';
+import { closeConnections, openTier } from '../engine/pool.js';
+import type { RampVerdict, TestResult, TierResult } from '../results.js';
 
 /** '64 B', '1 KB', '64 KB': the reference's row labels. */
 export function sizeLabel(bytes: number): string {
@@ -22,9 +21,7 @@ export async function runSizeMatrix(ctx: TestContext): Promise<TestResult> {
   const payloads = ctx.options.sizes.map((size) => ({ size, payload: paddedTradingMessage(size) }));
   for (const target of ctx.options.tiers) {
     if (ctx.signal.aborted) break;
-    ctx.progress.phase('size-matrix', `${target} conns: connecting`);
-    const openingTally = new TierTally();
-    const pool = await openConnections(ctx, 'size-matrix', target, openingTally);
+    const { pool, openingTally } = await openTier(ctx, 'size-matrix', target);
     await ctx.barrier('connected');
     let first = true;
     for (const { size, payload } of payloads) {

@@ -2,14 +2,15 @@
 // survival %, disconnects by close code, ping latency, and the p50 of each interval's pings (drift).
 import { performance } from 'node:perf_hooks';
 import type { Histogram } from 'hdr-histogram-js';
-import type { TestResult, TierResult } from '../results.js';
-import { createLatencyHistogram, recordMicros, summarizeHistogram } from '../stats/histogram.js';
 import type { BenchConnection, PhaseHandler } from '../engine/connection.js';
-import { IDLE_PHASE, TierTally } from '../engine/connection.js';
+import { IDLE_PHASE } from '../engine/connection.js';
+import { pingConsistency } from '../engine/consistency.js';
 import type { TestContext } from '../engine/context.js';
 import { PhaseWaiter, sleep } from '../engine/phase-waiter.js';
-import { closeConnections, openConnections, openCount } from '../engine/pool.js';
-import { TierRecorder, pingConsistency } from '../engine/tier-recorder.js';
+import { closeConnections, openTier, openCount } from '../engine/pool.js';
+import { TierRecorder, type TierFields } from '../engine/tier-recorder.js';
+import type { TestResult, TierResult } from '../results.js';
+import { createLatencyHistogram, recordMicros, summarizeHistogram } from '../stats/histogram.js';
 
 /** After the hold, outstanding PONGs are awaited this long at most without progress. */
 const FINAL_PONG_STALL_MS = 10_000;
@@ -65,9 +66,7 @@ export async function runSustainedHold(ctx: TestContext): Promise<TestResult> {
   const intervalMs = Math.max(1, ctx.options.holdPingIntervalSec * 1000);
   for (const target of ctx.options.tiers) {
     if (ctx.signal.aborted) break;
-    ctx.progress.phase('sustained-hold', `${target} conns: connecting`);
-    const openingTally = new TierTally();
-    const pool = await openConnections(ctx, 'sustained-hold', target, openingTally);
+    const { pool, openingTally } = await openTier(ctx, 'sustained-hold', target);
     const recorder = new TierRecorder(ctx, 'sustained-hold', target, {
       holdSec: ctx.options.holdSec,
       pingIntervalSec: ctx.options.holdPingIntervalSec,
@@ -111,7 +110,7 @@ export async function runSustainedHold(ctx: TestContext): Promise<TestResult> {
     await closeConnections(pool.connections);
 
     const established = pool.counts.established;
-    const fields: Parameters<TierRecorder['build']>[0] = {
+    const fields: TierFields = {
       connectionCounts: pool.counts,
       connectLatency: summarizeHistogram(pool.connectLatency),
       latency: summarizeHistogram(phase.rtt),

@@ -1,22 +1,19 @@
 // Test 3: every connection sends the ~175-byte trading message as fast as it can for --duration;
 // delivered msg/s and MB/s over first send → last barrier PONG.
 import { TRADING_MESSAGE } from '../../core/wse/messages.js';
-import type { RampVerdict, TestResult, TierResult } from '../results.js';
-import { TierTally } from '../engine/connection.js';
+import type { SendCell } from '../engine/cell.js';
+import { measureSendCell } from '../engine/closed-loop-cell.js';
 import type { TestContext } from '../engine/context.js';
 import { measureOpenLoopSendCell, runOpenLoopSteps } from '../engine/open-loop-cell.js';
-import { closeConnections, openConnections } from '../engine/pool.js';
-import { measureSendCell } from '../engine/closed-loop-cell.js';
-import type { SendCell } from '../engine/closed-loop-cell.js';
+import { closeConnections, openTier } from '../engine/pool.js';
+import type { RampVerdict, TestResult, TierResult } from '../results.js';
 
 export async function runThroughput(ctx: TestContext): Promise<TestResult> {
   const tiers: TierResult[] = [];
   const ramp: RampVerdict[] = [];
   for (const target of ctx.options.tiers) {
     if (ctx.signal.aborted) break;
-    ctx.progress.phase('throughput', `${target} conns: connecting`);
-    const openingTally = new TierTally();
-    const pool = await openConnections(ctx, 'throughput', target, openingTally);
+    const { pool, openingTally } = await openTier(ctx, 'throughput', target);
     await ctx.barrier('connected');
     const cell: SendCell = {
       test: 'throughput',

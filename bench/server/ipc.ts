@@ -1,7 +1,7 @@
 // Messages between a serve process and whoever spawned it (startEmbeddedServer, or the primary
 // of a multi-worker server), over the Node/Bun IPC channel.
-import { addServerCounters, type ServerStats } from './stats.js';
 import type { ServedTransportName } from '../options/choices.js';
+import { addServerCounters, type ServerStats } from './stats.js';
 
 export type ChildToParent =
   | { type: 'ready'; port: number; transport: ServedTransportName; note?: string }

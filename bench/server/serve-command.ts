@@ -3,19 +3,19 @@
 // reports readiness and stats over the IPC channel and exits when that channel goes away.
 import { readFileSync } from 'node:fs';
 import { selectServerTransport } from '../../adapters/server/index.js';
+import { msgpackCodec } from '../msgpack-codec.js';
 import { SERVE_COMMAND } from '../options/commands.js';
 import { helpText } from '../options/help.js';
+import { EXIT_FAILED, EXIT_OK } from '../process/exit-codes.js';
 import { isIpcMessage, sendToParent } from '../process/ipc.js';
 import { printBanner } from './banner.js';
 import type { ChildToParent, ParentToChild } from './ipc.js';
-import { createServerMsgpackCodec } from './msgpack.js';
 import { parseServeArgs, type ServeOptions } from './serve-options.js';
 import type { ServerStats } from './stats.js';
 import { generateSelfSignedCertificate, writeCertificateFiles } from './tls-cert.js';
 import { MAX_MESSAGE_SIZE } from './wire.js';
 import { runServerPrimary } from './worker-pool.js';
 import { WseServerApp } from './wse-app.js';
-import { EXIT_FAILED, EXIT_OK } from '../process/exit-codes.js';
 
 export async function runServeCommand(argv: string[]): Promise<number> {
   const options = parseServeArgs(argv);
@@ -72,7 +72,7 @@ async function runServerProcess(options: ServeOptions): Promise<number> {
     rateLimit: options.rateLimit,
     maxConnections: options.maxConnections,
     transport: transport.name,
-    msgpack: createServerMsgpackCodec(),
+    msgpack: msgpackCodec,
     ...(options.idleTimeout !== undefined ? { idleTimeoutMs: options.idleTimeout } : {}),
     statsForHttp: () => merged ?? app.stats(),
   });

@@ -3,15 +3,16 @@
 // this primary merges their counters exactly over IPC.
 import cluster from 'node:cluster';
 import { createServer, type AddressInfo } from 'node:net';
+import { isBun } from '../../adapters/runtime.js';
 import { selectServerTransport } from '../../adapters/server/index.js';
 import type { ServedTransportName } from '../options/choices.js';
 import { ChildHandle } from '../process/child.js';
+import { EXIT_FAILED, EXIT_OK } from '../process/exit-codes.js';
 import { isIpcMessage, sendToParent } from '../process/ipc.js';
 import { printBanner } from './banner.js';
 import { mergeStats, type ChildToParent, type ParentToChild } from './ipc.js';
 import { workerServeArgv, type ServeOptions } from './serve-options.js';
 import type { ServerStats } from './stats.js';
-import { EXIT_FAILED, EXIT_OK } from '../process/exit-codes.js';
 
 /** One worker process as the primary sees it: a spawned child or a cluster worker's process. */
 type ServeWorker = ChildHandle<ChildToParent, ParentToChild>;
@@ -21,8 +22,7 @@ const READY_TIMEOUT_MS = 15_000;
 
 export async function runServerPrimary(options: ServeOptions): Promise<number> {
   const resolved = selectServerTransport(options.transport);
-  const isBun = typeof (globalThis as { Bun?: unknown }).Bun !== 'undefined';
-  const useCluster = resolved.transport.name === 'core' && !isBun;
+  const useCluster = resolved.transport.name === 'core' && !isBun();
   const script = process.argv[1] ?? '';
   const workers: ServeWorker[] = [];
   let stopping = false;

@@ -5,10 +5,10 @@ import { randomUUID } from 'node:crypto';
 import type { HttpReply, ServerApp, ServerRequest, ServerSocket } from '../../adapters/server/transport.js';
 import { CloseCode } from '../../core/constants.js';
 import { decodeWseMessage, type DecodeOptions, type MsgpackCodec, type WseMessage } from '../../core/wse/decode.js';
+import type { RateLimit, ServedTransportName, ServerMode } from '../options/choices.js';
 import { TokenVerifier, tokenFromHeaders, type AuthOutcome, type AuthSettings } from './auth.js';
 import { emptyServerCounters, type ServerCounters, type ServerStats } from './stats.js';
 import * as wire from './wire.js';
-import type { RateLimit, ServedTransportName, ServerMode } from '../options/choices.js';
 
 export interface WseAppOptions {
   auth: AuthSettings;

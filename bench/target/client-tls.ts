@@ -5,8 +5,8 @@ import { webTlsRefusal } from '../../adapters/client/web.js';
 import type { ServerTlsFiles } from '../../adapters/server/transport.js';
 import type { ClientTlsOptions } from '../../core/tls.js';
 import type { ClientTransport } from '../../core/wse/transport.js';
-import type { BenchOptions } from '../options/bench-options.js';
 import { oneLine } from '../one-line.js';
+import type { BenchOptions } from '../options/bench-options.js';
 
 /** The dial's TLS settings from --tls, --ca and --insecure; undefined without --tls. Reads the CA file. */
 export function clientTlsOptions(options: BenchOptions): ClientTlsOptions | undefined {

@@ -1,7 +1,7 @@
-// The send phase of the sending tests and the PONG barrier that ends it (DESIGN.md, "Delivered,
-// not queued"): every connection sends as fast as its transport takes data, without queueing
-// more than a high-water mark in user space; then every connection sends one ping, and a
-// connection's messages count as delivered only when that PONG is back.
+// The closed-loop send phase of the sending tests, ended by the PONG barrier (pong-barrier.ts;
+// README, "Delivered, not queued"): every connection sends as fast as its transport takes data,
+// without queueing more than a high-water mark in user space; then every connection sends one
+// ping, and a connection's messages count as delivered only when that PONG is back.
 // The kernel's socket buffers would otherwise hide megabytes per connection (bufferedAmount only
 // sees user space), and the barrier would then wait many seconds for the server to catch up. So
 // each connection also sends a ping every MARKER_BYTES and stops while MAX_MARKERS_IN_FLIGHT are
@@ -9,9 +9,10 @@
 import { performance } from 'node:perf_hooks';
 import type { BenchConnection, PhaseHandler } from './connection.js';
 import { IDLE_PHASE } from './connection.js';
-import { epochNowMs } from './pool.js';
-import { PhaseWaiter, sleep } from './phase-waiter.js';
 import type { PhaseOutcome } from './phase-waiter.js';
+import { sleep } from './phase-waiter.js';
+import { BARRIER_STALL_MS, BarrierRound, type MarkerProof } from './pong-barrier.js';
+import { epochNowMs } from './pool.js';
 
 /** User-space bytes a connection may have queued before it waits for a drain. */
 export const SEND_HIGH_WATER_BYTES = 256 * 1024;
@@ -30,8 +31,6 @@ const MAX_MARKER_BYTES = 128 * 1024;
 const IN_FLIGHT_BUDGET_BYTES = 32 * 1024 * 1024;
 /** A connection pauses while this many of its pings are unanswered. */
 const MAX_MARKERS_IN_FLIGHT = 4;
-/** The barrier gives up when no PONG has come back for this long. */
-export const BARRIER_STALL_MS = 10_000;
 /** After an abort the barrier still runs, to keep what was delivered, but waits less. */
 const ABORTED_BARRIER_STALL_MS = 1_000;
 const NEVER_ABORTED = new AbortController().signal;
@@ -52,7 +51,7 @@ export interface SendPhaseResult {
 }
 
 /** One connection's sender: pumps bursts while its transport has room, then yields. */
-class SendLoop {
+class SendLoop implements MarkerProof {
   readonly pumpBound = (): void => this.pump();
   private bytesSinceMarker = 0;
   /** Paused until a PONG arrives (too many markers in flight). */
@@ -134,84 +133,6 @@ class SendPhase implements PhaseHandler {
   }
 
   onClosed(): void {}
-}
-
-/** One ping per open connection; a connection passes when that ping's PONG is back. */
-class BarrierRound implements PhaseHandler {
-  delivered = 0;
-  pongs = 0;
-  pings = 0;
-  lastPongEpochMs = 0;
-  private readonly waiter: PhaseWaiter;
-  private readonly passed = new Set<BenchConnection>();
-
-  constructor(
-    connections: readonly BenchConnection[],
-    signal: AbortSignal,
-    stallMs: number = BARRIER_STALL_MS,
-    /** The send phase's loops: marker PONGs still arriving during the barrier prove deliveries too. */
-    private readonly loops?: ReadonlyMap<BenchConnection, SendLoop>,
-  ) {
-    for (const c of connections) {
-      c.barrierPending = false;
-      c.phase = this;
-      if (!c.open || c.session === undefined) continue;
-      c.session.sendPing();
-      // Every ping outstanding now is answered before ours (WSE answers in order).
-      c.pingsLeft = c.session.outstandingPings;
-      c.barrierPending = true;
-      this.pings++;
-    }
-    this.waiter = new PhaseWaiter(this.pings, signal, stallMs);
-  }
-
-  async wait(connections: readonly BenchConnection[]): Promise<PhaseOutcome> {
-    const outcome = await this.waiter.wait();
-    for (const c of connections) {
-      c.barrierPending = false;
-      c.phase = IDLE_PHASE;
-    }
-    return outcome;
-  }
-
-  onPong(connection: BenchConnection): void {
-    this.loops?.get(connection)?.notePong();
-    // Any PONG means the server is still reading: only silence counts towards the stall limit.
-    this.waiter.touch();
-    if (!connection.barrierPending || --connection.pingsLeft > 0) return;
-    connection.barrierPending = false;
-    this.passed.add(connection);
-    this.delivered += connection.sent;
-    this.pongs++;
-    this.lastPongEpochMs = epochNowMs();
-    this.waiter.progress();
-  }
-
-  onClosed(connection: BenchConnection): void {
-    if (!connection.barrierPending) return;
-    connection.barrierPending = false;
-    this.waiter.progress();
-  }
-
-  /**
-   * Adds what the answered markers proved on connections whose barrier PONG never came (the
-   * server died, stalled or closed them): messages read before a fault stay counted.
-   */
-  addProvenDeliveries(): void {
-    if (this.loops === undefined) return;
-    for (const [connection, loop] of this.loops) if (!this.passed.has(connection)) this.delivered += loop.proven;
-  }
-}
-
-/**
- * Makes sure the server has read everything sent so far (client_hello included: a connection is
- * established once the hello is written, not read), so a counter reading taken next is a clean
- * baseline.
- */
-export async function settleConnections(connections: readonly BenchConnection[], signal: AbortSignal): Promise<PhaseOutcome> {
-  for (const c of connections) c.sent = 0;
-  const round = new BarrierRound(connections, signal);
-  return round.wait(connections);
 }
 
 /**
