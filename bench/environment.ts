@@ -1,6 +1,7 @@
 // The machine and runtime a run was measured on; recorded in every RunResult.
 import { readFileSync } from 'node:fs';
 import { cpus, hostname, totalmem } from 'node:os';
+import { bunVersion } from '../adapters/runtime.js';
 import type { Environment } from './results.js';
 
 /** The soft open-files limit (ulimit -n) from /proc/self/limits; undefined off Linux. */
@@ -16,11 +17,11 @@ export function readOpenFilesLimit(): number | undefined {
 }
 
 export function describeEnvironment(): Environment {
-  const bunVersion = (process.versions as Record<string, string | undefined>)['bun'];
+  const bun = bunVersion();
   const cpuList = cpus();
   const environment: Environment = {
-    runtime: bunVersion ? 'bun' : 'node',
-    runtimeVersion: bunVersion ?? process.versions.node,
+    runtime: bun !== undefined ? 'bun' : 'node',
+    runtimeVersion: bun ?? process.versions.node,
     platform: process.platform,
     arch: process.arch,
     cpuModel: cpuList[0]?.model.trim() ?? 'unknown',

@@ -1,15 +1,16 @@
 // Entry point of dist/bench.js: a subcommand table; the default command runs the benchmark.
-import { helpText } from './cli/help.js';
-import { parseArgs } from './cli/parse-args.js';
-import { USAGE_HINT, UsageError } from './cli/usage-error.js';
 import { runCompareCommand } from './compare/command.js';
 import { runWorkerCommand } from './launcher/worker.js';
 import { runMergeCommand } from './merge/command.js';
-import { oneLine, runBenchmark } from './run.js';
+import { oneLine } from './one-line.js';
+import { RUN_COMMAND } from './options/commands.js';
+import { helpText } from './options/help.js';
+import { parseRunArgs } from './options/resolve-run.js';
+import { usageHint, UsageError } from './options/usage-error.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './process/exit-codes.js';
+import { runBenchmark } from './run.js';
 import { runServeCommand } from './server/serve-command.js';
 import { VERSION } from './version.js';
-
-const EXIT_USAGE = 2;
 
 /** Subcommands by name. Without one, argv is the benchmark's. `worker` is internal (--procs). */
 const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
@@ -22,14 +23,14 @@ const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
 const LONG_LIVED = new Set(['serve', 'worker']);
 
 async function runDefault(argv: string[]): Promise<number> {
-  const parsed = parseArgs(argv);
+  const parsed = parseRunArgs(argv);
   switch (parsed.kind) {
     case 'help':
-      process.stdout.write(`${helpText()}\n`);
-      return 0;
+      process.stdout.write(`${helpText(RUN_COMMAND)}\n`);
+      return EXIT_OK;
     case 'version':
       process.stdout.write(`${VERSION}\n`);
-      return 0;
+      return EXIT_OK;
     case 'run':
       return runBenchmark(parsed.options);
   }
@@ -42,23 +43,23 @@ async function main(argv: string[]): Promise<number> {
     return subcommand ? await subcommand(argv.slice(1)) : await runDefault(argv);
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`wse-bench: ${error.message}\n${USAGE_HINT}\n`);
+      process.stderr.write(`wse-bench: ${error.message}\n${usageHint(subcommand ? first : undefined)}\n`);
       return EXIT_USAGE;
     }
     process.stderr.write(`wse-bench: ${oneLine(error)}\n`);
-    return 1;
+    return EXIT_FAILED;
   }
 }
 
 // `wse-bench | head`: a closed stdout ends the run quietly instead of with an EPIPE stack.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? EXIT_OK);
 });
 
 // Last resort: a rejection nobody handled is a bug; say so in one line instead of a stack dump.
 process.on('unhandledRejection', (reason) => {
   process.stderr.write(`wse-bench: internal error (unhandled rejection): ${oneLine(reason)}\n`);
-  process.exitCode = 1;
+  process.exitCode = EXIT_FAILED;
 });
 
 /** Exits once stdout and stderr are flushed, so a lingering handle cannot keep a finished run alive. */
@@ -73,6 +74,6 @@ main(argv).then(
   (code) => (ownsProcess ? exitAfterFlush(code) : (process.exitCode = code)),
   (error: unknown) => {
     process.stderr.write(`wse-bench: ${oneLine(error)}\n`);
-    exitAfterFlush(1);
+    exitAfterFlush(EXIT_FAILED);
   },
 );

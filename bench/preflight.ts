@@ -2,6 +2,7 @@
 // Advice only, on stderr; it never fails the run.
 import { readFileSync } from 'node:fs';
 import { readOpenFilesLimit } from './environment.js';
+import { largestTier, type BenchOptions } from './options/bench-options.js';
 
 export interface SystemLimits {
   openFiles: number | undefined;
@@ -71,4 +72,10 @@ function nextPowerOfTen(n: number): number {
   let limit = 1024;
   while (limit < n) limit *= 10;
   return limit;
+}
+
+/** What a run with these options asks of the machine. */
+export function demandOf(options: BenchOptions): PreflightDemand {
+  const limitPeak = options.tests.includes('connection-limit') ? options.maxConnections : 0;
+  return { peakConnections: Math.max(limitPeak, largestTier(options)), batchSize: options.batchSize, embeddedServer: options.host === undefined };
 }

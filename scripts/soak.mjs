@@ -2,28 +2,35 @@
 // through dist/bench.js, while this script samples the client process's RSS every second from
 // /proc/<pid>/status. Passes when survival is 100 %, nothing closed unexpectedly, and the RSS at
 // the end of the hold is within 10 % of the RSS after warm-up. Not part of CI (it takes ~2 min).
-//   node scripts/soak.mjs [--connections 10000] [--hold 60] [--warmup 10] [--runtime node|bun]
+//   node scripts/soak.mjs [--connections 10000] [--hold 60] [--warmup 10] [--runtime node|node22|bun]
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { RUNTIME_NAMES, runtimeBinaryIn } from '../bench/compare/runtime-table.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
-const settings = { connections: 10_000, hold: 60, warmup: 10, runtime: 'node' };
-const argv = process.argv.slice(2);
-for (let i = 0; i < argv.length; i += 2) {
-  const key = argv[i]?.replace(/^--/, '');
-  if (!(key in settings) || argv[i + 1] === undefined) {
-    console.error(`usage: node scripts/soak.mjs [--connections N] [--hold S] [--warmup S] [--runtime node|bun]`);
-    process.exit(2);
-  }
-  settings[key] = key === 'runtime' ? argv[i + 1] : Number(argv[i + 1]);
+const { values } = parseArgs({
+  options: {
+    connections: { type: 'string', default: '10000' },
+    hold: { type: 'string', default: '60' },
+    warmup: { type: 'string', default: '10' },
+    runtime: { type: 'string', default: 'node' },
+  },
+});
+const runtime = RUNTIME_NAMES.find((name) => name === values.runtime);
+const settings = { connections: Number(values.connections), hold: Number(values.hold), warmup: Number(values.warmup), runtime };
+if (runtime === undefined || !(settings.connections > 0 && settings.hold > 0 && settings.warmup >= 0)) {
+  console.error(`usage: node scripts/soak.mjs [--connections N] [--hold S] [--warmup S] [--runtime ${RUNTIME_NAMES.join('|')}]`);
+  process.exit(2);
 }
-const runtimeBin = settings.runtime === 'bun' ? join(root, 'node_modules/.bin/bun') : process.execPath;
+const runtimeBin = runtimeBinaryIn(runtime, join(root, 'node_modules'), process.execPath);
 const FLATNESS = 0.1;
 
 if (spawnSync(process.execPath, ['build.mjs'], { cwd: root, stdio: 'inherit' }).status !== 0) process.exit(1);
 
+/** @param {number | undefined} pid */
 function rssBytes(pid) {
   try {
     const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -42,8 +49,9 @@ const args = [
 console.log(`soak: ${settings.connections} connections held ${settings.hold} s on ${settings.runtime}; sampling client RSS every second`);
 const child = spawn(runtimeBin, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
 let stderr = '';
+/** @type {number | undefined} */
 let holdStartedAt;
-/** [seconds since the hold started (negative before), RSS bytes] */
+/** @type {[number, number][]} [seconds since the hold started (negative before), RSS bytes] */
 const samples = [];
 child.stderr.setEncoding('utf8').on('data', (chunk) => {
   stderr += chunk;
@@ -59,7 +67,7 @@ const code = await new Promise((resolve) => child.once('close', resolve));
 clearInterval(sampler);
 process.off('SIGINT', onSigint);
 
-const mb = (bytes) => `${(bytes / 1048576).toFixed(1)} MB`;
+const mb = (/** @type {number} */ bytes) => `${(bytes / 1048576).toFixed(1)} MB`;
 let result;
 try {
   result = JSON.parse(readFileSync(out, 'utf8'));
@@ -91,5 +99,5 @@ const checks = [
   [`run ${tier.partial === undefined ? 'complete' : `partial: ${tier.partial}`}, exit ${code}`, tier.partial === undefined && code === 0],
 ];
 for (const [text, ok] of checks) console.log(`${ok ? 'ok  ' : 'FAIL'} ${text}`);
-console.log(`ping p50 ${(tier.latency.p50 / 1000).toFixed(2)} ms, p99 ${(tier.latency.p99 / 1000).toFixed(2)} ms; p50 by interval (ms): ${tier.hold.p50ByInterval.map((v) => (v / 1000).toFixed(1)).join(' ')}`);
+console.log(`ping p50 ${(tier.latency.p50 / 1000).toFixed(2)} ms, p99 ${(tier.latency.p99 / 1000).toFixed(2)} ms; p50 by interval (ms): ${tier.hold.p50ByInterval.map((/** @type {number} */ v) => (v / 1000).toFixed(1)).join(' ')}`);
 process.exit(checks.every(([, ok]) => ok) ? 0 : 1);

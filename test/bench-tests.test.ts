@@ -2,63 +2,30 @@
 // against the embedded server (a separate serve process) whose counters the results must match.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
-import { loadClientTransport } from '../adapters/client/index.js';
 import type { ClientTransport } from '../core/wse/transport.js';
 import { wseUrl } from '../core/wse/messages.js';
-import { msgpackCodec } from '../bench/msgpack-codec.js';
-import type { BenchOptions } from '../bench/options.js';
 import type { TestResult, TierResult } from '../bench/results.js';
 import { startEmbeddedServer } from '../bench/server/embedded.js';
 import type { EmbeddedServer } from '../bench/server/embedded.js';
-import type { TestContext } from '../bench/tests/context.js';
-import { warmUp, warmUpSize } from '../bench/tests/warm-up.js';
-import { TEST_RUNNERS } from '../bench/tests/index.js';
-import { bisectionResolution } from '../bench/tests/connection-limit.js';
-import { AUTH, mint } from './server-harness.js';
+import type { TestContext } from '../bench/engine/context.js';
+import { warmUp, warmUpSize } from '../bench/engine/warm-up.js';
+import { TEST_RUNNERS } from '../bench/scenarios/index.js';
+import { bisectionResolution } from '../bench/scenarios/connection-limit.js';
+import { mint } from './server-harness.js';
+import type { BenchOptions } from '../bench/options/bench-options.js';
+import { directRunOptions, testContext } from './fixtures/context.js';
+import { embeddedServerOptions } from './fixtures/serve-bundle.js';
+import { availableClientTransports } from './fixtures/transports.js';
+import { waitFor } from './fixtures/waiting.js';
 
-let workDir = '';
-let serveScript = '';
 let token = '';
 
 before(async () => {
-  // The serve entry alone, bundled like dist/bench.js (which dispatches `serve` to the same code).
-  workDir = mkdtempSync(join(tmpdir(), 'wse-bench-tests-'));
-  serveScript = join(workDir, 'serve.mjs');
-  await build({
-    entryPoints: [resolve('bench/server/serve-entry.ts')],
-    outfile: serveScript,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'error',
-  });
-  writeFileSync(join(workDir, 'package.json'), '{"type":"module"}');
-  symlinkSync(resolve('node_modules'), join(workDir, 'node_modules'));
   token = await mint();
 });
 
-after(() => {
-  rmSync(workDir, { recursive: true, force: true });
-});
-
 function startServer(maxConnections: number): Promise<EmbeddedServer> {
-  return startEmbeddedServer({
-    host: '127.0.0.1',
-    port: 0,
-    ...AUTH,
-    mode: 'wse',
-    transport: 'auto',
-    workers: 1,
-    maxConnections,
-    rateLimit: 'off',
-    script: serveScript,
-  });
+  return startEmbeddedServer(embeddedServerOptions({ maxConnections }));
 }
 
 /** Started in `before`, stopped in `after`. */
@@ -79,77 +46,32 @@ class ServerHandle {
   }
 }
 
-const BASE_OPTIONS: BenchOptions = {
-  host: '127.0.0.1',
+const BASE_OPTIONS: BenchOptions = directRunOptions({
   port: 0,
-  path: '/wse?compression=false&protocol_version=1',
-  secret: 'bench-secret-key-for-testing-only',
-  issuer: 'wse-bench',
-  audience: 'wse-bench',
-  subject: 'bench-user',
-  authVia: 'cookie',
-  tests: [],
   tiers: [5],
   durationSec: 0.4,
   cellDurationSec: 0.25,
   batchSize: 4,
-  warmupConnections: 0,
   maxConnections: 1000,
   pings: 5,
   holdSec: 1.2,
   holdPingIntervalSec: 0.4,
-  transport: 'core',
-  output: 'text',
-  outFile: undefined,
-  progress: false,
   connectTimeoutMs: 5000,
   sizes: [64, 1024, 16384],
-  formats: ['json', 'msgpack', 'zlib'],
-  serverMode: 'wse',
   serverTransport: 'core',
-  serverWorkers: 1,
-  rateLimit: 'off',
-  procs: 1,
-  perWorker: false,
-};
-
-function availableTransports(): ClientTransport[] {
-  const found: ClientTransport[] = [];
-  for (const name of ['core', 'ws', 'web'] as const) {
-    try {
-      found.push(loadClientTransport(name));
-    } catch {
-      // Not in this runtime (web on Node 20): the CLI refuses it the same way.
-    }
-  }
-  return found;
-}
+});
 
 function context(transport: ClientTransport, server: ServerHandle, options: Partial<BenchOptions>): TestContext & { warnings: string[] } {
   const warnings: string[] = [];
-  return {
+  const ctx = testContext({
     options: { ...BASE_OPTIONS, ...options, transport: transport.name as BenchOptions['transport'] },
     transport,
     url: wseUrl('127.0.0.1', server.port),
     token,
-    msgpack: msgpackCodec,
-    clientVersion: 'wse-bench-ts/test',
     readServerStats: () => server.server!.stats(),
-    progress: { phase() {}, tick() {}, warn: (text) => warnings.push(text) },
-    signal: new AbortController().signal,
-    localAddresses: undefined,
-    barrier: async () => {},
     warnings,
-  };
-}
-
-async function waitFor(condition: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  return true;
+  });
+  return { ...ctx, warnings };
 }
 
 function assertCleanTier(tier: TierResult, connections: number): void {
@@ -181,7 +103,7 @@ function assertDelivered(tier: TierResult, payloadBytes: number): void {
   assert.equal(tier.consistency.serverReceived, m.delivered, 'server counted exactly what was delivered');
 }
 
-for (const transport of availableTransports()) {
+for (const transport of availableClientTransports()) {
   describe(`benchmark tests over the ${transport.name} transport`, () => {
     const server = new ServerHandle(1000);
     before(() => server.start());
@@ -202,7 +124,7 @@ for (const transport of availableTransports()) {
         assert.equal(tier.server?.counters.connectionsOpened, size);
       }
       // The client has seen every close; the server may take a moment longer to see the last ones.
-      assert.ok(await waitFor(async () => (await server.openConnections()) === 0, 3000), 'connections closed after the tier');
+      await waitFor(async () => (await server.openConnections()) === 0, 'connections closed after the tier', 3000);
     });
 
     test('warm-up: its connections and pings reach the server, are closed, and leave the next tier exact', async () => {
@@ -212,7 +134,7 @@ for (const transport of availableTransports()) {
       const afterWarmUp = await server.server!.stats();
       assert.equal(afterWarmUp.counters.connectionsOpened - before.counters.connectionsOpened, 4, 'capped at the largest tier');
       assert.equal(afterWarmUp.counters.pings - before.counters.pings, 4 * 5);
-      assert.ok(await waitFor(async () => (await server.openConnections()) === 0, 3000), 'warm-up connections closed');
+      await waitFor(async () => (await server.openConnections()) === 0, 'warm-up connections closed', 3000);
       const tier = (await TEST_RUNNERS['ping-latency'](ctx)).tiers[0]!;
       assertCleanTier(tier, 4);
       assert.equal(tier.consistency?.serverReceived, 4 * ctx.options.pings, 'warm-up pings are not counted in the tier');
@@ -254,7 +176,7 @@ for (const transport of availableTransports()) {
       assert.ok(tier.messages !== undefined && tier.messages.delivered > 0, 'delivered messages kept');
       assert.equal(tier.messages.delivered, tier.messages.sent);
       assert.equal(tier.consistency?.ok, true, tier.consistency?.message);
-      assert.ok(await waitFor(async () => (await server.openConnections()) === 0, 3000), 'connections closed');
+      await waitFor(async () => (await server.openConnections()) === 0, 'connections closed', 3000);
     });
 
     test('size-matrix: one row per size, each delivered and consistent', async () => {
@@ -320,7 +242,7 @@ describe('connection-limit against a server that refuses connections over 10', (
   before(() => server.start());
   after(() => server.stop());
 
-  for (const transport of availableTransports()) {
+  for (const transport of availableClientTransports()) {
     test(`${transport.name}: exponential probe, then bisection to the exact limit`, async () => {
       const ctx = context(transport, server, { maxConnections: 100, limitStartConnections: 4, limitHoldSec: 0.1, batchSize: 50 });
       const result = await TEST_RUNNERS['connection-limit'](ctx);

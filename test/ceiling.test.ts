@@ -5,12 +5,13 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
-import { buildMaskedTextFrames, maskedFrameSize, TRADING_MESSAGE } from '../bench/ceiling/frames.js';
 import { CeilingSink } from '../bench/ceiling/sink.js';
 import { runFloodClient } from '../bench/ceiling/flood-client.js';
 import { runFloorClient, type FloorOptions, type FloorReport } from '../bench/ceiling/floor-client.js';
 import { loadServerTransport } from '../adapters/server/index.js';
 import { checkFloorTimesEveryPing } from './fixtures/floor-checks.js';
+import { buildMaskedTextFrames, maskedFrameSize } from '../bench/ceiling/frames.js';
+import { TRADING_MESSAGE } from '../core/wse/messages.js';
 import { mint, startTestServer } from './server-harness.js';
 
 /**

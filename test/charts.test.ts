@@ -12,8 +12,9 @@ import { renderSvgDirectory, writeSvgDirectory } from '../bench/report/svg/direc
 import { renderHeatmap } from '../bench/report/svg/heatmap.js';
 import { renderLineChart } from '../bench/report/svg/line-chart.js';
 import { linearScale, logScale, percentileDepth, percentileScale, tierScale } from '../bench/report/svg/scale.js';
-import { formatCount, formatMicros, latencyCurve, runLabels } from '../bench/report/svg/series.js';
 import { sampleRunResult } from './fixtures/run-result.js';
+import { formatCount, formatMicros } from '../bench/report/format.js';
+import { latencyCurve, runLabels } from '../bench/report/svg/series.js';
 
 /** Throws unless `xml` is one well-formed element tree (tags balanced, attributes quoted). */
 function assertWellFormed(xml: string): void {

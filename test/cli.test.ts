@@ -4,27 +4,28 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseArgs, type ParsedCommand } from '../bench/cli/parse-args.js';
-import { helpText } from '../bench/cli/help.js';
-import { OPTION_TABLE } from '../bench/cli/option-table.js';
-import { PROFILES } from '../bench/cli/profiles.js';
-import { UsageError } from '../bench/cli/usage-error.js';
-import { TEST_NAMES } from '../bench/results.js';
-import type { BenchOptions } from '../bench/options.js';
+import { parseRunArgs, type ParsedCommand } from '../bench/options/resolve-run.js';
+import { RUN_COMMAND } from '../bench/options/commands.js';
+import { describeDefault, helpText } from '../bench/options/help.js';
+import { flagOf } from '../bench/options/option.js';
 import { preflightWarnings } from '../bench/preflight.js';
+import { PROFILES } from '../bench/options/profiles.js';
+import { UsageError } from '../bench/options/usage-error.js';
+import { TEST_NAMES } from '../bench/options/choices.js';
+import type { BenchOptions } from '../bench/options/bench-options.js';
 
 const node20 = { hasGlobalWebSocket: false, runtimeLabel: 'Node 20.0.0' };
 const node22 = { hasGlobalWebSocket: true, runtimeLabel: 'Node 22.0.0' };
 
 function run(argv: string[], runtime = node22): BenchOptions {
-  const parsed: ParsedCommand = parseArgs(argv, runtime);
+  const parsed: ParsedCommand = parseRunArgs(argv, runtime);
   assert.equal(parsed.kind, 'run');
   return (parsed as Extract<ParsedCommand, { kind: 'run' }>).options;
 }
 
 function refusal(argv: string[], runtime = node22): string {
   try {
-    parseArgs(argv, runtime);
+    parseRunArgs(argv, runtime);
   } catch (error) {
     assert.ok(error instanceof UsageError, `expected UsageError, got ${String(error)}`);
     assert.ok(!error.message.includes('\n'), 'one line');
@@ -90,8 +91,8 @@ describe('parseArgs defaults', () => {
   });
 
   test('--help and --version', () => {
-    assert.equal(parseArgs(['--help'], node22).kind, 'help');
-    assert.equal(parseArgs(['--version'], node22).kind, 'version');
+    assert.equal(parseRunArgs(['--help'], node22).kind, 'help');
+    assert.equal(parseRunArgs(['--version'], node22).kind, 'version');
   });
 });
 
@@ -127,11 +128,11 @@ describe('parseArgs refusals', () => {
 });
 
 describe('--help', () => {
-  test('documents every option of the table with its default', () => {
-    const help = helpText();
-    for (const spec of OPTION_TABLE) {
-      assert.ok(help.includes(spec.flag), `${spec.flag} missing from --help`);
-      if (spec.defaultText !== '') assert.ok(help.includes(`(default: ${spec.defaultText})`), `${spec.flag} default missing`);
+  test('documents every option of the run with its default', () => {
+    const help = helpText(RUN_COMMAND);
+    for (const spec of RUN_COMMAND.options) {
+      assert.ok(help.includes(flagOf(spec)), `${flagOf(spec)} missing from --help`);
+      if (describeDefault(spec) !== '') assert.ok(help.includes(`(default: ${describeDefault(spec)})`), `${flagOf(spec)} default missing`);
     }
     assert.match(help, /connection-storm 100,1000,5000/);
   });
@@ -178,7 +179,7 @@ describe('dist/bench.js', () => {
   test('--help lists every option and exits 0', () => {
     const r = cli(['--help']);
     assert.equal(r.status, 0);
-    for (const spec of OPTION_TABLE) assert.ok(r.stdout.includes(spec.flag), spec.flag);
+    for (const spec of RUN_COMMAND.options) assert.ok(r.stdout.includes(flagOf(spec)), flagOf(spec));
   });
 
   for (const args of [['--bogus'], ['--tiers', 'abc'], ['--quick', '--full'], ['--host', 'x', '--server-workers', '2']]) {

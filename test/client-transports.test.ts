@@ -3,8 +3,12 @@ import assert from 'node:assert/strict';
 import { createServer, type AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { ConnectError } from '../core/errors.js';
-import type { ClientTransport, MessageSocket, MessageSocketEvents } from '../core/wse/transport.js';
 import { loadClientTransport } from '../adapters/client/index.js';
+import { hasGlobalWebSocket } from '../adapters/runtime.js';
+import type { MessageSocket, MessageSocketEvents } from '../core/wse/transport.js';
+import { closeWsServer, wsServerPort } from './fixtures/servers.js';
+import { availableClientTransports } from './fixtures/transports.js';
+import { waitFor } from './fixtures/waiting.js';
 
 interface Received {
   text: string[];
@@ -37,18 +41,11 @@ class CountingServer {
         entry.closeCode = code;
       });
     });
-    await new Promise<void>((resolve) => {
-      if (server.address() !== null) resolve();
-      else server.once('listening', () => resolve());
-    });
-    return (server.address() as AddressInfo).port;
+    return wsServerPort(server);
   }
 
   stop(): Promise<void> {
-    const server = this.server;
-    if (server === undefined) return Promise.resolve();
-    for (const client of server.clients) client.terminate();
-    return new Promise<void>((resolve) => server.close(() => resolve()));
+    return closeWsServer(this.server);
   }
 }
 
@@ -64,14 +61,6 @@ class RecordingEvents implements MessageSocketEvents {
   error(): void {}
 }
 
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 /** A port nothing listens on: bound once, then closed. */
 async function closedPort(): Promise<number> {
   const server = createServer();
@@ -81,14 +70,12 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-const hasGlobalWebSocket = typeof (globalThis as { WebSocket?: unknown }).WebSocket === 'function';
-
 describe('loadClientTransport', () => {
   test('knows core and ws everywhere', () => {
     assert.equal(loadClientTransport('core').name, 'core');
     assert.equal(loadClientTransport('ws').name, 'ws');
   });
-  if (hasGlobalWebSocket) {
+  if (hasGlobalWebSocket()) {
     test('gives web where there is a global WebSocket; it cannot bind source addresses', () => {
       assert.equal(loadClientTransport('web').supportsLocalAddress, false);
     });
@@ -105,12 +92,7 @@ describe('loadClientTransport', () => {
   }
 });
 
-function availableTransports(): ClientTransport[] {
-  const names = hasGlobalWebSocket ? (['core', 'ws', 'web'] as const) : (['core', 'ws'] as const);
-  return names.map((name) => loadClientTransport(name));
-}
-
-for (const transport of availableTransports()) {
+for (const transport of availableClientTransports()) {
   describe(`client transport ${transport.name}`, () => {
     const server = new CountingServer();
     let url = '';

@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseCompareArgs } from '../bench/compare/command.js';
-import { compareTables, median, type CompareResult } from '../bench/compare/result.js';
+import { compareTables, type CompareResult } from '../bench/compare/result.js';
+import { median } from '../bench/stats/spread.js';
 import { resolveRuntime, transportGap } from '../bench/compare/runtimes.js';
 import type { RunResult, TierResult } from '../bench/results.js';
 

@@ -1,23 +1,16 @@
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { connect } from '../core/client.js';
 import { ConnectError } from '../core/errors.js';
 import { createWebSocketServer } from '../core/server.js';
 import type { WebSocketConnection } from '../core/connection.js';
 import { eventsOf } from './fixtures/connection-events.js';
+import { createServer, type Server, type Socket } from 'node:net';
+import { listen as listenOnLoopback } from './fixtures/servers.js';
+import { within } from './fixtures/waiting.js';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
-
-/** Fails instead of hanging when an awaited event never comes. */
-function within<T>(promise: Promise<T>, what: string, ms = 10_000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 interface RawServer {
   port: number;
@@ -35,12 +28,10 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
 });
 
+/** Listens on a free loopback port; the server is closed after the test. */
 function listen(server: Server): Promise<number> {
   servers.push(server);
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
-  });
+  return listenOnLoopback(server);
 }
 
 /** A TCP server that gives every accepted socket to `onSocket` (after reading the request head). */

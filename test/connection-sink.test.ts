@@ -8,6 +8,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { connect } from '../core/client.js';
 import type { WebSocketConnection, WebSocketEventSink } from '../core/connection.js';
 import { createWebSocketServer } from '../core/server.js';
+import { waitFor } from './fixtures/waiting.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -34,14 +35,6 @@ class RecordingSink implements WebSocketEventSink {
   }
   onPing(payload: Buffer): void {
     this.pings.push(payload.toString());
-  }
-}
-
-async function waitFor(predicate: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
 

@@ -11,19 +11,13 @@ import { createWebSocketServer } from '../core/server.js';
 import type { WebSocketConnection } from '../core/connection.js';
 import { eventsOf } from './fixtures/connection-events.js';
 import { answerUpgrade, upgradedRawClient } from './fixtures/raw-peers.js';
+import { listen as listenOnLoopback } from './fixtures/servers.js';
+import { within } from './fixtures/waiting.js';
 
 const SIZES = [0, 125, 126, 65535, 65536, 1024 * 1024];
 
 const cleanups: (() => Promise<void> | void)[] = [];
 
-/** Fails instead of hanging when an awaited event never comes. */
-function within<T>(promise: Promise<T>, what: string, ms = 10_000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
@@ -32,7 +26,8 @@ function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
-async function listen(server: Server): Promise<number> {
+/** Listens on a free loopback port; the server and its sockets are dropped after the test. */
+function listen(server: Server): Promise<number> {
   const sockets = new Set<Socket>();
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
@@ -42,9 +37,7 @@ async function listen(server: Server): Promise<number> {
     for (const socket of sockets) socket.destroy();
     return closeServer(server);
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return (server.address() as AddressInfo).port;
+  return listenOnLoopback(server);
 }
 
 /** A ws server that echoes every message with the same type. */

@@ -1,10 +1,14 @@
 // core/ must stay free of npm, adapters/ and bench/: it imports only node: modules and its own files.
+// adapters/ may use npm packages and core/, never bench/. Type-only imports count too (the runtime
+// import graph, without them, is checked by import-graph.test.ts).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
 const coreDir = resolve(process.cwd(), 'core');
+const adaptersDir = resolve(process.cwd(), 'adapters');
+const benchDir = resolve(process.cwd(), 'bench');
 
 function tsFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -36,6 +40,26 @@ function violation(file: string, specifier: string): string | null {
   return null;
 }
 
+/** Why an adapters/ specifier is not allowed in `file`, or null. */
+function adapterViolation(file: string, specifier: string): string | null {
+  if (specifier.startsWith('.') && !relative(benchDir, resolve(dirname(file), specifier)).startsWith('..')) return 'reaches into bench/';
+  return null;
+}
+
+/** Every import of a file under `dir` that `judge` refuses, as 'file: specifier why'. */
+function problemsIn(dir: string, judge: (file: string, specifier: string) => string | null): string[] {
+  const files = tsFiles(dir);
+  assert.ok(files.length >= 4, `found only ${files.length} files under ${dir}`);
+  const problems: string[] = [];
+  for (const file of files) {
+    for (const specifier of specifiers(readFileSync(file, 'utf8'))) {
+      const why = judge(file, specifier);
+      if (why) problems.push(`${relative(dir, file)}: '${specifier}' ${why}`);
+    }
+  }
+  return problems;
+}
+
 describe('core/ imports', () => {
   test('the scanner recognises forbidden imports', () => {
     const file = join(coreDir, 'x.ts');
@@ -45,15 +69,12 @@ describe('core/ imports', () => {
   });
 
   test('every core/ file imports only node: modules and files inside core/', () => {
-    const files = tsFiles(coreDir);
-    assert.ok(files.length >= 4, `found only ${files.length} files under ${coreDir}`);
-    const problems: string[] = [];
-    for (const file of files) {
-      for (const specifier of specifiers(readFileSync(file, 'utf8'))) {
-        const why = violation(file, specifier);
-        if (why) problems.push(`${relative(coreDir, file)}: '${specifier}' ${why}`);
-      }
-    }
-    assert.deepEqual(problems, []);
+    assert.deepEqual(problemsIn(coreDir, violation), []);
+  });
+
+  test('no adapters/ file imports from bench/', () => {
+    assert.equal(adapterViolation(join(adaptersDir, 'client', 'x.ts'), '../../bench/results.js'), 'reaches into bench/');
+    assert.equal(adapterViolation(join(adaptersDir, 'client', 'x.ts'), '../../core/tls.js'), null);
+    assert.deepEqual(problemsIn(adaptersDir, adapterViolation), []);
   });
 });

@@ -5,68 +5,27 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { build } from 'esbuild';
 import { startEmbeddedServer, type EmbeddedServer, type EmbeddedServerOptions } from '../bench/server/embedded.js';
-import { AUTH, RecordingClient, TRADE, mint, ping } from './server-harness.js';
+import { RecordingClient, TRADE, mint, ping } from './server-harness.js';
+import { join } from 'node:path';
+import { isAlive, survivors } from './fixtures/processes.js';
+import { embeddedServerOptions, serveBundle } from './fixtures/serve-bundle.js';
 
 let workDir: string;
 let script: string;
+let base: EmbeddedServerOptions;
 
-const base: EmbeddedServerOptions = {
-  host: '127.0.0.1',
-  port: 0,
-  ...AUTH,
-  mode: 'wse',
-  transport: 'auto',
-  workers: 1,
-  maxConnections: 1000,
-  rateLimit: 'off',
-};
 
-before(async () => {
+before(() => {
   workDir = mkdtempSync(join(tmpdir(), 'wse-embedded-'));
-  script = join(workDir, 'serve.mjs');
-  // the serve entry alone (dist/bench.js dispatches `serve` to the same code)
-  await build({
-    entryPoints: [resolve('bench/server/serve-entry.ts')],
-    outfile: script,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    nodePaths: [resolve('node_modules')],
-    logLevel: 'error',
-  });
-  // packages stay external: let the bundle resolve them from this checkout
-  writeFileSync(join(workDir, 'package.json'), '{"type":"module"}');
-  rmSync(join(workDir, 'node_modules'), { force: true });
-  await import('node:fs').then((fs) => fs.symlinkSync(resolve('node_modules'), join(workDir, 'node_modules')));
+  base = embeddedServerOptions();
+  script = serveBundle();
 });
 
 after(() => {
   rmSync(workDir, { recursive: true, force: true });
 });
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitUntilGone(pid: number, timeoutMs = 5000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (!isAlive(pid)) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return !isAlive(pid);
-}
 
 async function sendAndBarrier(url: string, count: number): Promise<void> {
   const client = await RecordingClient.connect(url, RecordingClient.cookie(await mint()));
@@ -81,7 +40,7 @@ for (const workers of [1, 2]) {
   describe(`embedded server with ${workers} worker(s)`, () => {
     let server: EmbeddedServer;
     before(async () => {
-      server = await startEmbeddedServer({ ...base, workers, script });
+      server = await startEmbeddedServer({ ...base, workers });
     });
     after(async () => {
       await server.stop();
@@ -113,9 +72,9 @@ for (const workers of [1, 2]) {
     test('stop() is idempotent and ends the process tree', async () => {
       const pid = server.pid;
       await Promise.all([server.stop(), server.stop()]);
-      assert.equal(await waitUntilGone(pid), true);
+      assert.deepEqual(await survivors([pid]), []);
       await assert.rejects(server.stats());
-      server = await startEmbeddedServer({ ...base, workers, script }); // for after()
+      server = await startEmbeddedServer({ ...base, workers }); // for after()
     });
   });
 }
@@ -126,14 +85,14 @@ describe('embedded server failures', () => {
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
     const port = (blocker.address() as { port: number }).port;
     try {
-      await assert.rejects(startEmbeddedServer({ ...base, port, transport: 'core', script }), /port in use|EADDRINUSE|could not listen/);
+      await assert.rejects(startEmbeddedServer({ ...base, port, transport: 'core' }), /port in use|EADDRINUSE|could not listen/);
     } finally {
       await new Promise<void>((r) => blocker.close(() => r()));
     }
   });
 
   test('onUnexpectedExit fires when the server is killed', async () => {
-    const server = await startEmbeddedServer({ ...base, script });
+    const server = await startEmbeddedServer(base);
     const described = new Promise<string>((r) => server.onUnexpectedExit(r));
     process.kill(server.pid, 'SIGKILL');
     assert.match(await described, /SIGKILL/);
@@ -162,6 +121,6 @@ child.on('message', (m) => { if (m && m.type === 'ready') process.stdout.write(S
     const parentGone = new Promise((r) => parent.once('exit', r));
     parent.kill('SIGKILL');
     await parentGone;
-    assert.equal(await waitUntilGone(childPid), true, 'the server must exit when its parent dies');
+    assert.deepEqual(await survivors([childPid]), [], 'the server must exit when its parent dies');
   });
 });

@@ -6,63 +6,19 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunResult } from '../bench/results.js';
 import { startHostileServer } from './hostile-harness.js';
 import type { HostileServer } from './hostile-harness.js';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { descendantsOf, survivors } from './fixtures/processes.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bundle = join(root, 'dist/bench.js');
 const isBun = process.versions['bun'] !== undefined;
 const nodeFlags = isBun ? [] : ['--unhandled-rejections=strict'];
-
-/** Pids of every live descendant of `pid`, from /proc (ppid is the 4th field of /proc/<pid>/stat). */
-function descendantsOf(pid: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue; // exited meanwhile
-    }
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (fields[0] === 'Z') continue;
-    const ppid = Number(fields[1]);
-    children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-  }
-  const found: number[] = [];
-  const queue = [pid];
-  while (queue.length > 0) {
-    for (const child of children.get(queue.shift()!) ?? []) {
-      found.push(child);
-      queue.push(child);
-    }
-  }
-  return found;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    const state = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return state.slice(state.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-async function allGone(pids: number[], ms = 5_000): Promise<number[]> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const alive = pids.filter(isAlive);
-    if (alive.length === 0 || Date.now() > deadline) return alive;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 interface Running {
   child: ChildProcess;
@@ -188,7 +144,7 @@ describe('SIGINT to the benchmark', () => {
     const code = await exitWithin(run, 30_000);
     assert.equal(code, 130, run.stderr());
     assertCleanStderr(run.stderr());
-    assert.deepEqual(await allGone(children), [], 'no orphan process');
+    assert.deepEqual(await survivors(children), [], 'no orphan process');
     assert.match(run.stdout(), /Connection storm/);
     assert.match(run.stdout(), /Throughput/);
     assert.match(run.stdout(), /PARTIAL/);

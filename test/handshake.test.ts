@@ -17,18 +17,10 @@ import {
   generateWebSocketKey,
   headerHasToken,
 } from '../core/handshake.js';
+import { within } from './fixtures/waiting.js';
 
 const RFC_KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
 const RFC_ACCEPT = 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=';
-
-/** Fails instead of hanging when an awaited event never comes. */
-function within<T>(promise: Promise<T>, what: string, ms = 10_000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 function requestText(overrides: Record<string, string | undefined> = {}, requestLine = 'GET /wse?a=1 HTTP/1.1'): string {
   const headers: Record<string, string | undefined> = {

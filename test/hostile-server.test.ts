@@ -17,30 +17,23 @@ import { ConnectError, WebSocketProtocolError } from '../core/errors.js';
 import { TRADING_MESSAGE } from '../core/wse/messages.js';
 import { WseSession } from '../core/wse/session.js';
 import type { WseSessionListener } from '../core/wse/session.js';
-import { msgpackCodec } from '../bench/msgpack-codec.js';
-import type { BenchOptions } from '../bench/options.js';
 import type { RunResult, TierResult } from '../bench/results.js';
-import { TierTally } from '../bench/tests/connection.js';
-import type { TestContext } from '../bench/tests/context.js';
-import { openConnections, closeConnections } from '../bench/tests/pool.js';
-import { runSendPhase } from '../bench/tests/send-phase.js';
-import { measureSendCell } from '../bench/tests/send-tier.js';
+import type { TestContext } from '../bench/engine/context.js';
+import { openConnections, closeConnections } from '../bench/engine/pool.js';
+import { measureSendCell } from '../bench/engine/closed-loop-cell.js';
 import { DEFAULT_MAX_OUTBOUND_BYTES } from '../core/constants.js';
 import { MB, ownMemory, watchMemory } from './fixtures/memory-watch.js';
 import { ALL_CASES, FLOOD_CASES, HANDSHAKE_CASES, MALFORMED_FRAME_CASES, startHostileServer } from './hostile-harness.js';
 import type { HostileCase, HostileServer, MalformedFrameCase } from './hostile-harness.js';
+import { runSendPhase } from '../bench/engine/closed-loop-phase.js';
+import { TierTally } from '../bench/engine/tier-tally.js';
+import { directRunOptions, testContext } from './fixtures/context.js';
+import { within } from './fixtures/waiting.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bundle = join(root, 'dist/bench.js');
 const isBun = process.versions['bun'] !== undefined;
 
-function within<T>(promise: Promise<T>, what: string, ms = 10_000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 /** Records what a session reports after it connected. */
 class Listener implements WseSessionListener {
@@ -101,20 +94,7 @@ async function connectFailure(port: number, hostile: HostileCase, timeoutMs?: nu
 }
 
 function contextFor(port: number, path: string, signal: AbortSignal): TestContext {
-  const options = { batchSize: 50, authVia: 'cookie', connectTimeoutMs: 3_000 } as BenchOptions;
-  return {
-    options,
-    transport: coreTransport,
-    url: `ws://127.0.0.1:${port}${path}`,
-    token: 'unused-by-the-harness',
-    msgpack: msgpackCodec,
-    clientVersion: 'hostile-test/0',
-    readServerStats: () => Promise.resolve(undefined),
-    progress: { phase() {}, tick() {}, warn() {} },
-    signal,
-    localAddresses: undefined,
-    barrier: () => Promise.resolve(),
-  };
+  return testContext({ options: directRunOptions({ batchSize: 50, connectTimeoutMs: 3_000 }), transport: coreTransport, url: `ws://127.0.0.1:${port}${path}`, signal });
 }
 
 describe('one connection against each hostile behaviour (core transport)', () => {

@@ -7,13 +7,13 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from '../bench/cli/parse-args.js';
-import { UsageError } from '../bench/cli/usage-error.js';
+import { parseRunArgs } from '../bench/options/resolve-run.js';
 import { renderHtmlReport } from '../bench/report/html.js';
 import { renderReport } from '../bench/report/index.js';
 import { buildCharts } from '../bench/report/svg/charts.js';
 import type { RunResult } from '../bench/results.js';
 import { sampleRunResult } from './fixtures/run-result.js';
+import { UsageError } from '../bench/options/usage-error.js';
 
 const facts = { hasGlobalWebSocket: true, runtimeLabel: 'test' };
 
@@ -89,14 +89,14 @@ describe('HTML report', () => {
 
 describe('CLI: --output html and --svg', () => {
   test('--output html needs --out', () => {
-    assert.throws(() => parseArgs(['--output', 'html'], facts), (e: unknown) => e instanceof UsageError && /--out/.test(e.message));
-    const parsed = parseArgs(['--output', 'html', '--out', 'r.html', '--svg', 'charts'], facts);
+    assert.throws(() => parseRunArgs(['--output', 'html'], facts), (e: unknown) => e instanceof UsageError && /--out/.test(e.message));
+    const parsed = parseRunArgs(['--output', 'html', '--out', 'r.html', '--svg', 'charts'], facts);
     assert.equal(parsed.kind, 'run');
     if (parsed.kind !== 'run') return;
     assert.equal(parsed.options.output, 'html');
     assert.equal(parsed.options.outFile, 'r.html');
     assert.equal(parsed.options.svgDir, 'charts');
-    const plain = parseArgs([], facts);
+    const plain = parseRunArgs([], facts);
     assert.equal(plain.kind === 'run' ? plain.options.svgDir : 'x', undefined);
   });
 

@@ -4,13 +4,13 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RUN_RESULT_SCHEMA, validateAgainstSchema } from '../bench/report/schema.js';
+import { RUN_RESULT_SCHEMA, validateRunResult } from '../bench/report/schema.js';
 import { renderJson } from '../bench/report/index.js';
 import { sampleRunResult } from './fixtures/run-result.js';
 
 describe('schema validator', () => {
   test('accepts the constructed RunResult after a JSON round trip', () => {
-    const errors = validateAgainstSchema(JSON.parse(renderJson(sampleRunResult())));
+    const errors = validateRunResult(JSON.parse(renderJson(sampleRunResult())));
     assert.deepEqual(errors, []);
   });
 
@@ -23,7 +23,7 @@ describe('schema validator', () => {
     const firstTier = run.tests[0]!.tiers[0]!;
     firstTier['connections'] = 'many';
     firstTier['connectRatePerSec'] = null; // what JSON.stringify makes of NaN
-    const errors = validateAgainstSchema(run);
+    const errors = validateRunResult(run);
     assert.ok(errors.includes('$: missing required "startedAt"'), errors.join('\n'));
     assert.ok(errors.some((e) => e.startsWith('$.transport: "carrier-pigeon" is not one of')));
     assert.ok(errors.some((e) => e.startsWith('$.schemaVersion: expected 1')));
@@ -51,7 +51,7 @@ describe('real --output json', () => {
     );
     assert.equal(r.status, 0, r.stderr);
     const run = JSON.parse(r.stdout) as { tests: unknown[] };
-    assert.deepEqual(validateAgainstSchema(run), []);
+    assert.deepEqual(validateRunResult(run), []);
     assert.equal(run.tests.length, 3);
   });
 });

@@ -2,55 +2,21 @@
 // the merged counts equal to the embedded server's own counters. A dying worker leaves a partial
 // result; a dying launcher leaves no workers behind.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
-import { parseArgs } from '../bench/cli/parse-args.js';
-import { UsageError } from '../bench/cli/usage-error.js';
+import { parseRunArgs } from '../bench/options/resolve-run.js';
 import { PhaseBarrier } from '../bench/launcher/barrier.js';
 import { shareOf } from '../bench/launcher/ipc.js';
 import type { RunResult } from '../bench/results.js';
-import { serverDataMessages } from '../bench/tests/tier.js';
+import { UsageError } from '../bench/options/usage-error.js';
+import { serverDataMessages } from '../bench/engine/consistency.js';
+import { childrenOf, isAlive } from './fixtures/processes.js';
+import { waitFor } from './fixtures/waiting.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bundle = `${root}dist/bench.js`;
-
-/** Child processes of `pid` whose command line contains `word`, from /proc. */
-function childrenOf(pid: number, word: string): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid !== pid) continue;
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (cmdline.includes(word)) found.push(Number(entry));
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return found;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /** Starts the bundle; resolves when stderr matches `ready` (the send phase is under way). */
 function startRun(args: string[]): { child: ChildProcess; stdout: () => string; stderr: () => string; exited: Promise<number | null> } {
@@ -65,13 +31,13 @@ function startRun(args: string[]): { child: ChildProcess; stdout: () => string; 
 
 const leftovers: number[] = [];
 after(() => {
-  for (const pid of leftovers) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  for (const pid of leftovers) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
 });
 
 describe('--procs, --per-worker, --start-at on the command line', () => {
   const facts = { hasGlobalWebSocket: true, runtimeLabel: 'test' };
   const options = (argv: string[]) => {
-    const parsed = parseArgs(argv, facts);
+    const parsed = parseRunArgs(argv, facts);
     assert.equal(parsed.kind, 'run');
     return parsed.kind === 'run' ? parsed.options : assert.fail();
   };
@@ -89,10 +55,10 @@ describe('--procs, --per-worker, --start-at on the command line', () => {
   });
 
   test('refusals are one-line usage errors', () => {
-    assert.throws(() => parseArgs(['--procs', '0'], facts), UsageError);
-    assert.throws(() => parseArgs(['--procs', 'many'], facts), UsageError);
-    assert.throws(() => parseArgs(['--per-worker'], facts), /--per-worker needs --procs/);
-    assert.throws(() => parseArgs(['--start-at', 'soon'], facts), UsageError);
+    assert.throws(() => parseRunArgs(['--procs', '0'], facts), UsageError);
+    assert.throws(() => parseRunArgs(['--procs', 'many'], facts), UsageError);
+    assert.throws(() => parseRunArgs(['--per-worker'], facts), /--per-worker needs --procs/);
+    assert.throws(() => parseRunArgs(['--start-at', 'soon'], facts), UsageError);
   });
 });
 
@@ -157,7 +123,7 @@ describe('dist/bench.js --procs 2', () => {
 
   test('a worker killed mid-run: partial result with its exit cause, exit 0, the other finished, no orphans', async () => {
     const run = startRun(['--test', 'throughput', '--tiers', '200', '--procs', '2', '--duration', '3', '--output', 'json', '--progress']);
-    await waitFor(() => /sending/.test(run.stderr()), 30_000, 'the send phase');
+    await waitFor(() => /sending/.test(run.stderr()), 'the send phase', 30_000);
     const workers = childrenOf(run.child.pid!, 'worker');
     const servers = childrenOf(run.child.pid!, 'serve');
     leftovers.push(...workers, ...servers);
@@ -173,20 +139,20 @@ describe('dist/bench.js --procs 2', () => {
     assert.equal(tier.workers?.length, 1, 'only the surviving worker\'s usage');
     assert.ok((tier.messages?.delivered ?? 0) > 0, 'the other worker finished its tier');
     assert.equal(tier.consistency?.ok, true, tier.consistency?.message);
-    await waitFor(() => [...workers, ...servers].every((pid) => !alive(pid)), 10_000, 'workers and server to exit');
+    await waitFor(() => [...workers, ...servers].every((pid) => !isAlive(pid)), 'workers and server to exit', 10_000);
   });
 
   test('the launcher killed: its workers exit (IPC disconnect)', async () => {
     const run = startRun(['--test', 'throughput', '--tiers', '50', '--procs', '2', '--duration', '5', '--output', 'json', '--progress']);
-    await waitFor(() => /sending/.test(run.stderr()), 30_000, 'the send phase');
+    await waitFor(() => /sending/.test(run.stderr()), 'the send phase', 30_000);
     const workers = childrenOf(run.child.pid!, 'worker');
     const servers = childrenOf(run.child.pid!, 'serve');
     leftovers.push(...workers, ...servers);
     assert.equal(workers.length, 2);
     run.child.kill('SIGKILL');
     await run.exited;
-    await waitFor(() => workers.every((pid) => !alive(pid)), 5_000, 'orphaned workers to exit');
+    await waitFor(() => workers.every((pid) => !isAlive(pid)), 'orphaned workers to exit', 5_000);
     // The embedded server is not the launcher's to reap here; stop it so no process outlives the test.
-    for (const pid of servers) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    for (const pid of servers) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
   });
 });

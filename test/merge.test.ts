@@ -9,6 +9,7 @@ import { mergeProcessUsage } from '../bench/merge/usage.js';
 import type { LatencySummary, MessageCounts, ProcessUsage, RunResult, ServerSide, TierResult } from '../bench/results.js';
 import { createLatencyHistogram, recordMicros, summarizeHistogram } from '../bench/stats/histogram.js';
 import { emptyServerCounters } from '../bench/server/stats.js';
+import { runOptions } from './fixtures/run-result.js';
 
 function usage(cpuMicros: number, elu: number, wallMicros = 2_000_000): ProcessUsage {
   return { eventLoopUtilization: elu, eventLoopMeasured: true, cpuUserMicros: cpuMicros, cpuSystemMicros: 0, cpuCores: cpuMicros / wallMicros, rssBytes: 50_000_000, wallMicros };
@@ -169,7 +170,7 @@ describe('mergeTestResults / mergeRunResults', () => {
     return {
       schemaVersion: 1, tool: { name: 'wse-bench-ts', version: '0' }, startedAt: new Date(start).toISOString(), finishedAt: new Date(start + 3000).toISOString(),
       environment: { runtime: 'node', runtimeVersion: '20', platform: 'linux', arch: 'x64', cpuModel: 'x', cpus: 2, totalMemoryBytes: 1, hostname: 'h' },
-      transport: 'core', procs: 1, server: { embedded: false, url }, options: {}, tests: [{ test: 'throughput', tiers: [t] }],
+      transport: 'core', procs: 1, server: { embedded: false, url }, options: runOptions(), tests: [{ test: 'throughput', tiers: [t] }],
     };
   }
 

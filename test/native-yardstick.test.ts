@@ -1,4 +1,4 @@
-// The native yardstick (bench/native, driven by scripts/lib/native.mjs): its Rust unit tests, the
+// The native yardstick (bench/native, driven by scripts/lib/native.ts): its Rust unit tests, the
 // floor against the embedded app, the sink against the core client, ws and hostile peers, the
 // flood into the ceiling's sink, and the way its processes end. No timing is asserted.
 import { after, before, describe, test } from 'node:test';
@@ -9,10 +9,11 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { loadServerTransport } from '../adapters/server/index.js';
 import { emptyServerCounters, type ServerStats } from '../bench/server/stats.js';
-import { NATIVE_BINARY, buildNative, measureNativeFloor, measureNativeFlood, startNativeSink, testNative, type NativeSink } from '../scripts/lib/native.mjs';
+import { NATIVE_BINARY, buildNative, measureNativeFloor, measureNativeFlood, startNativeSink, testNative, type NativeSink } from '../scripts/lib/native.js';
 import { checkFloorTimesEveryPing } from './fixtures/floor-checks.js';
 import { INVALID_FRAMES, RawPeer, frame, closePayload, upgradeRequest } from './fixtures/raw-peer.js';
-import { RecordingClient, mint, ping, startTestServer, waitFor } from './server-harness.js';
+import { RecordingClient, mint, ping, startTestServer } from './server-harness.js';
+import { waitFor } from './fixtures/waiting.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -135,7 +136,7 @@ describe('native sink', () => {
     assert.equal(tier.consistency?.ok, true, JSON.stringify(tier.consistency));
     assert.equal(tier.consistency?.serverReceived, tier.messages.delivered);
     assert.ok(tier.server !== undefined && tier.server.cpuCores > 0, 'server CPU read from /stats');
-    await waitFor(async () => (await stats()).openConnections === 0, 10_000);
+    await waitFor(async () => (await stats()).openConnections === 0, 'the sink to close every connection', 10_000);
   });
 
   test('upgrade with RFC 6455\'s example key: its accept value, then server_ready first', async () => {
@@ -175,7 +176,7 @@ describe('native sink', () => {
     await client.closed;
     assert.equal(client.closeCode, 1000);
     assert.equal(client.closeReason, 'bye');
-    await waitFor(async () => (await stats()).openConnections === 0);
+    await waitFor(async () => (await stats()).openConnections === 0, 'the sink to close every connection');
     const after = await stats();
     assert.equal(after.counters.connectionsOpened - before.counters.connectionsOpened, 1);
     assert.equal(after.counters.messages.text - before.counters.messages.text, 51);
@@ -234,9 +235,9 @@ describe('native sink', () => {
     const peers = await Promise.all(Array.from({ length: 20 }, () => RawPeer.upgraded(sink.port, 't')));
     peers[0]!.socket.write(frame({ opcode: 0x1, payload: Buffer.alloc(1000) }).subarray(0, 100));
     for (const peer of peers) peer.socket.destroy();
-    await waitFor(async () => (await stats()).openConnections === 0);
+    await waitFor(async () => (await stats()).openConnections === 0, 'the sink to close every connection');
     // Every socket is closed once its close handshake ends (FIN, or the 2 s close timeout).
-    await waitFor(() => fds() === idleFds, 10_000).catch(() => assert.fail(`${fds()} fds open, ${idleFds} before any connection`));
+    await waitFor(() => fds() === idleFds, 'the sink to close its fds', 10_000).catch(() => assert.fail(`${fds()} fds open, ${idleFds} before any connection`));
   });
 });
 

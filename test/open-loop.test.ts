@@ -8,17 +8,18 @@ import { loadClientTransport } from '../adapters/client/index.js';
 import { loadServerTransport } from '../adapters/server/index.js';
 import type { ListeningServer, ServerApp, ServerSocket } from '../adapters/server/transport.js';
 import { wseUrl } from '../core/wse/messages.js';
-import { parseArgs } from '../bench/cli/parse-args.js';
-import { UsageError } from '../bench/cli/usage-error.js';
-import { msgpackCodec } from '../bench/msgpack-codec.js';
-import type { BenchOptions, OpenLoopOptions } from '../bench/options.js';
-import { RUN_RESULT_SCHEMA, validateAgainstSchema } from '../bench/report/schema.js';
+import { parseRunArgs } from '../bench/options/resolve-run.js';
+import { validateAgainstSchema } from '../bench/json-schema.js';
+import { RUN_RESULT_SCHEMA } from '../bench/report/schema.js';
 import { renderText } from '../bench/report/text.js';
-import { mergeOpenLoopResults } from '../bench/load/open-loop-merge.js';
+import { mergeOpenLoopResults } from '../bench/merge/open-loop.js';
 import type { OpenLoopResult, RunResult, TestResult } from '../bench/results.js';
 import { createLatencyHistogram, recordMicros, summarizeHistogram } from '../bench/stats/histogram.js';
-import type { TestContext } from '../bench/tests/context.js';
-import { TEST_RUNNERS } from '../bench/tests/index.js';
+import { TEST_RUNNERS } from '../bench/scenarios/index.js';
+import { UsageError } from '../bench/options/usage-error.js';
+import type { BenchOptions, OpenLoopOptions } from '../bench/options/bench-options.js';
+import { runOptions } from './fixtures/run-result.js';
+import { directRunOptions, testContext } from './fixtures/context.js';
 
 interface StallPlan {
   /** The stall starts this long after the first ping arrives… */
@@ -123,55 +124,26 @@ async function startServer(app: TestWseApp): Promise<RunningServer> {
   };
 }
 
-const BASE_OPTIONS: BenchOptions = {
-  host: '127.0.0.1',
+const BASE_OPTIONS: BenchOptions = directRunOptions({
   port: 0,
-  path: '/wse?compression=false&protocol_version=1',
   secret: 'unused',
-  issuer: 'wse-bench',
-  audience: 'wse-bench',
-  subject: 'bench-user',
-  authVia: 'cookie',
-  tests: [],
   tiers: [4],
   durationSec: 1,
   cellDurationSec: 0.5,
   batchSize: 10,
-  warmupConnections: 0,
   maxConnections: 1000,
   pings: 20,
   holdSec: 1,
   holdPingIntervalSec: 1,
-  transport: 'core',
-  output: 'text',
-  outFile: undefined,
-  progress: false,
   connectTimeoutMs: 5000,
   sizes: [1024],
   formats: ['json'],
-  serverMode: 'wse',
   serverTransport: 'core',
-  serverWorkers: 1,
-  rateLimit: 'off',
-  procs: 1,
-  perWorker: false,
-};
+});
 
 function run(server: RunningServer, test: 'throughput' | 'ping-latency' | 'size-matrix', options: Partial<BenchOptions>, openLoop: OpenLoopOptions): Promise<TestResult> {
-  const ctx: TestContext = {
-    options: { ...BASE_OPTIONS, ...options, tests: [test], openLoop },
-    transport: loadClientTransport('core'),
-    url: wseUrl('127.0.0.1', server.port),
-    token: 'no-auth-needed',
-    msgpack: msgpackCodec,
-    clientVersion: 'wse-bench-ts/test',
-    readServerStats: async () => undefined,
-    progress: { phase() {}, tick() {}, warn() {} },
-    signal: new AbortController().signal,
-    localAddresses: undefined,
-    barrier: async () => {},
-  };
-  return TEST_RUNNERS[test](ctx);
+  const settings = { ...BASE_OPTIONS, ...options, tests: [test], openLoop };
+  return TEST_RUNNERS[test](testContext({ options: settings, transport: loadClientTransport('core'), url: wseUrl('127.0.0.1', server.port) }));
 }
 
 function assertSchemaValid(result: TestResult): void {
@@ -300,23 +272,23 @@ const SAMPLE_RUN: RunResult = {
   transport: 'core',
   procs: 1,
   server: { embedded: false, url: 'ws://127.0.0.1' },
-  options: {},
+  options: runOptions(),
   tests: [],
 };
 
 describe('open-loop options', () => {
-  const refuse = (argv: string[], pattern: RegExp) => assert.throws(() => parseArgs(argv), (error: unknown) => error instanceof UsageError && pattern.test(error.message));
+  const refuse = (argv: string[], pattern: RegExp) => assert.throws(() => parseRunArgs(argv), (error: unknown) => error instanceof UsageError && pattern.test(error.message));
 
   test('--rate, --total-rate and --ramp become OpenLoopOptions', () => {
-    const parsed = parseArgs(['--test', 'throughput,ping-latency', '--rate', '200']);
+    const parsed = parseRunArgs(['--test', 'throughput,ping-latency', '--rate', '200']);
     assert.equal(parsed.kind, 'run');
     if (parsed.kind !== 'run') return;
     assert.deepEqual(parsed.options.openLoop, { per: 'connection', rate: 200 });
-    const total = parseArgs(['--test', 'size-matrix', '--total-rate', '250']);
+    const total = parseRunArgs(['--test', 'size-matrix', '--total-rate', '250']);
     assert.deepEqual(total.kind === 'run' ? total.options.openLoop : undefined, { per: 'total', rate: 250 });
-    const ramp = parseArgs(['--test', 'throughput', '--ramp', '100,200,1k', '--slo-ms', '50']);
+    const ramp = parseRunArgs(['--test', 'throughput', '--ramp', '100,200,1k', '--slo-ms', '50']);
     assert.deepEqual(ramp.kind === 'run' ? ramp.options.openLoop : undefined, { per: 'connection', ramp: [100, 200, 1000], sloMs: 50 });
-    const closed = parseArgs(['--test', 'throughput']);
+    const closed = parseRunArgs(['--test', 'throughput']);
     assert.equal(closed.kind === 'run' ? closed.options.openLoop : 'x', undefined);
   });
 

@@ -4,8 +4,9 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveRuntime, RUNTIME_NAMES } from '../bench/compare/runtimes.js';
-import { validateAgainstSchema } from '../bench/report/schema.js';
+import { RUNTIME_NAMES } from '../bench/compare/runtime-table.mjs';
+import { resolveRuntime } from '../bench/compare/runtimes.js';
+import { validateRunResult } from '../bench/report/schema.js';
 import type { RunResult } from '../bench/results.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -23,7 +24,7 @@ describe('runtime parity: --procs 2 throughput + ping-latency', () => {
       );
       assert.equal(r.status, 0, r.stderr);
       const run = JSON.parse(r.stdout) as RunResult;
-      assert.deepEqual(validateAgainstSchema(run), []);
+      assert.deepEqual(validateRunResult(run), []);
       assert.equal(run.environment.runtime, name === 'bun' ? 'bun' : 'node');
       if (name === 'node22') assert.match(run.environment.runtimeVersion, /^22\./);
       assert.equal(run.procs, 2);

@@ -1,9 +1,11 @@
 // The embedded server speaks WSE as the reference clients expect, on every server transport.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { RecordingClient, TRADE, availableTransports, mint, ping, startTestServer, waitFor, type TestServer } from './server-harness.js';
+import { availableServerTransports } from './fixtures/transports.js';
+import { waitFor } from './fixtures/waiting.js';
+import { RecordingClient, TRADE, mint, ping, startTestServer, type TestServer } from './server-harness.js';
 
-for (const transport of availableTransports()) {
+for (const transport of availableServerTransports()) {
   describe(`WSE conformance over ${transport.name}`, () => {
     let server: TestServer;
     before(async () => {
@@ -197,7 +199,7 @@ for (const transport of availableTransports()) {
         const burst = 110_000;
         const small = '{"t":"x"}';
         for (let i = 0; i < burst; i++) client.ws.send(small);
-        await waitFor(() => server.app.counters.messages.text >= burst, 20_000);
+        await waitFor(() => server.app.counters.messages.text >= burst, 'the server to read the burst', 20_000);
         const drops = server.app.counters.rateLimitedDrops;
         const processed = server.app.counters.messages.json;
         assert.equal(drops + processed, burst);

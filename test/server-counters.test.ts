@@ -3,11 +3,12 @@ import assert from 'node:assert/strict';
 import { deflateSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { Packr } from 'msgpackr';
-import { RecordingClient, TRADE, availableTransports, mint, ping, startTestServer, type TestServer } from './server-harness.js';
+import { availableServerTransports } from './fixtures/transports.js';
+import { RecordingClient, TRADE, mint, ping, startTestServer, type TestServer } from './server-harness.js';
 
 const packr = new Packr({ useRecords: false });
 
-for (const transport of availableTransports()) {
+for (const transport of availableServerTransports()) {
   describe(`server counters over ${transport.name}`, () => {
     let server: TestServer;
     before(async () => {

@@ -1,26 +1,13 @@
-// Shared by the server tests: starts the WSE app on every server transport this runtime has,
-// mints tokens, and drives a `ws` client (the independent reference implementation).
-import { SignJWT } from 'jose';
+// Shared by the server tests: starts the WSE app on a server transport (fixtures/transports.ts
+// lists this runtime's), mints tokens, and drives a `ws` client (the independent reference).
 import WebSocket from 'ws';
-import { loadServerTransport } from '../adapters/server/index.js';
 import type { ListeningServer, ServerTransport } from '../adapters/server/transport.js';
-import { createServerMsgpackCodec } from '../bench/server/msgpack.js';
 import { WseServerApp, type WseAppOptions } from '../bench/server/wse-app.js';
+import { mintToken } from '../bench/jwt.js';
+import { msgpackCodec } from '../bench/msgpack-codec.js';
+import { TRADING_MESSAGE } from '../core/wse/messages.js';
 
 export const AUTH = { secret: 'test-secret', issuer: 'wse-bench', audience: 'wse-bench' };
-
-/** core everywhere, uws when it loads (Node 20), bun under Bun. */
-export function availableTransports(): ServerTransport[] {
-  const list: ServerTransport[] = [loadServerTransport('core').transport];
-  for (const name of ['uws', 'bun'] as const) {
-    try {
-      list.push(loadServerTransport(name).transport);
-    } catch {
-      // not available in this runtime
-    }
-  }
-  return list;
-}
 
 export interface TestServer {
   app: WseServerApp;
@@ -36,7 +23,7 @@ export async function startTestServer(transport: ServerTransport, overrides: Par
     rateLimit: 'off',
     maxConnections: 100_000,
     transport: transport.name,
-    msgpack: createServerMsgpackCodec(),
+    msgpack: msgpackCodec,
     ...overrides,
   });
   const listening: ListeningServer = await transport.listen(
@@ -63,12 +50,16 @@ export interface TokenClaims {
   alg?: 'HS256' | 'HS512';
 }
 
-export async function mint(claims: TokenClaims = {}): Promise<string> {
-  let jwt = new SignJWT({}).setProtectedHeader({ alg: claims.alg ?? 'HS256' }).setIssuedAt();
-  jwt = jwt.setIssuer(claims.issuer ?? AUTH.issuer).setAudience(claims.audience ?? AUTH.audience);
-  if (claims.subject !== '') jwt = jwt.setSubject(claims.subject ?? 'bench-user');
-  jwt = jwt.setExpirationTime(Math.floor(Date.now() / 1000) + (claims.expiresInSeconds ?? 3600));
-  return jwt.sign(new TextEncoder().encode(claims.secret ?? AUTH.secret));
+/** A token for the test server; subject '' leaves the sub claim out. */
+export function mint(claims: TokenClaims = {}): Promise<string> {
+  return mintToken({
+    secret: claims.secret ?? AUTH.secret,
+    issuer: claims.issuer ?? AUTH.issuer,
+    audience: claims.audience ?? AUTH.audience,
+    ...(claims.subject !== '' ? { subject: claims.subject ?? 'bench-user' } : {}),
+    lifetimeSec: claims.expiresInSeconds ?? 3600,
+    algorithm: claims.alg ?? 'HS256',
+  });
 }
 
 /** A `ws` client that records every message and the close. */
@@ -145,18 +136,9 @@ export class RecordingClient {
   }
 }
 
-export const TRADE =
-  '{"t":"trade_update","p":{"symbol":"ES","side":"buy","price":5234.75,"qty":2,"ts":"2026-02-23T14:30:00.123Z","account":"acc_01HQ3","tags":["momentum","breakout"],"score":0.87}}';
+/** The trading message every sending test writes. */
+export const TRADE = TRADING_MESSAGE;
 
 export function ping(timestamp: number): string {
   return JSON.stringify({ t: 'ping', p: { timestamp, client_timestamp: timestamp } });
-}
-
-/** Waits until the server's counters satisfy `predicate` (which may read them over HTTP). */
-export async function waitFor(predicate: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting for the server');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }

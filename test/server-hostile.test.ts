@@ -5,7 +5,9 @@ import { randomBytes } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { INVALID_FRAMES, RawPeer, upgradeRequest } from './fixtures/raw-peer.js';
-import { RecordingClient, availableTransports, mint, ping, startTestServer, waitFor, type TestServer } from './server-harness.js';
+import { availableServerTransports } from './fixtures/transports.js';
+import { waitFor } from './fixtures/waiting.js';
+import { RecordingClient, mint, ping, startTestServer, type TestServer } from './server-harness.js';
 
 /**
  * uWebSockets.js (this build) does not follow RFC 6455 §7.1.7 here: it drops the TCP connection
@@ -20,7 +22,7 @@ const UWS_DEVIATIONS: Record<string, 'dropped' | 'not enforced' | number> = {
   'a close reason that is not UTF-8': 1005,
 };
 
-for (const transport of availableTransports()) {
+for (const transport of availableServerTransports()) {
   describe(`hostile peers over ${transport.name}`, () => {
     let server: TestServer;
     let token: string;
@@ -99,11 +101,11 @@ for (const transport of availableTransports()) {
       await watcher.until(() => watcher.countType('pong') === 1, 20_000);
       const peers = await Promise.all(storm);
       const openBefore = server.app.openConnections - 1;
-      await waitFor(() => server.app.counters.connectionsOpened - opened >= 2000, 30_000).catch(() => {
+      await waitFor(() => server.app.counters.connectionsOpened - opened >= 2000, 'the server to open 2,000 connections', 30_000).catch(() => {
         throw new Error(`only ${server.app.counters.connectionsOpened - opened} of 2000 opened`);
       });
       for (const peer of peers) peer.socket.destroy();
-      await waitFor(() => server.app.openConnections <= openBefore + 1, 30_000).catch(() => {
+      await waitFor(() => server.app.openConnections <= openBefore + 1, 'the server to drop them', 30_000).catch(() => {
         throw new Error(`${server.app.openConnections} still open (${openBefore} before)`);
       });
       await watcher.close();
@@ -114,7 +116,7 @@ for (const transport of availableTransports()) {
 describe('a handshake that never finishes (core, configurable timeout)', () => {
   let server: TestServer;
   before(async () => {
-    const core = availableTransports().find((t) => t.name === 'core');
+    const core = availableServerTransports().find((t) => t.name === 'core');
     assert.ok(core);
     server = await startTestServer(core, {}, 200);
   });

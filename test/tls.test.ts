@@ -4,24 +4,19 @@
 import { spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer as createNetServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer as createTlsServer, connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { coreTransport, webTransport, wsTransport } from '../adapters/client/index.js';
-import { hasGlobalWebSocket } from '../adapters/client/web.js';
 import { bunRuntime, createBunServerTransport } from '../adapters/server/bun.js';
 import { coreServerTransport } from '../adapters/server/core.js';
 import type { ServerApp, ServerSocket, ServerTransport } from '../adapters/server/transport.js';
 import { createUwsServerTransport, loadUwsModule } from '../adapters/server/uws.js';
-import { parseArgs, type ParsedCommand } from '../bench/cli/parse-args.js';
-import { UsageError } from '../bench/cli/usage-error.js';
-import type { BenchOptions } from '../bench/options.js';
+import { parseRunArgs, type ParsedCommand } from '../bench/options/resolve-run.js';
 import type { RunResult } from '../bench/results.js';
-import { ServeUsageError, parseServeArgs, serveArgsOf } from '../bench/server/serve-args.js';
+import { parseServeArgs, workerServeArgv } from '../bench/server/serve-options.js';
 import { generateSelfSignedCertificate, writeCertificateFiles, type CertificateFiles, type CertificatePair } from '../bench/server/tls-cert.js';
 import { connect } from '../core/client.js';
 import type { WebSocketConnection } from '../core/connection.js';
@@ -30,6 +25,11 @@ import { ConnectError } from '../core/errors.js';
 import { createWebSocketServer } from '../core/server.js';
 import { isTlsErrorCode, sniServerName, type ClientTlsOptions } from '../core/tls.js';
 import type { ClientTransport, MessageSocket } from '../core/wse/transport.js';
+import { UsageError } from '../bench/options/usage-error.js';
+import type { BenchOptions } from '../bench/options/bench-options.js';
+import { createServer as createNetServer, type Server } from 'node:net';
+import { listen } from './fixtures/servers.js';
+import { availableClientTransports } from './fixtures/transports.js';
 
 const isBun = bunRuntime() !== undefined;
 let pair: CertificatePair;
@@ -40,13 +40,6 @@ before(() => {
   files = writeCertificateFiles(pair);
 });
 after(() => files.remove());
-
-function listen(server: Server): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
-  });
-}
 
 function close(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
@@ -197,12 +190,6 @@ describe('core client ↔ core TLS server', () => {
 
 // ---- trust, per client transport ----
 
-function clientTransports(): ClientTransport[] {
-  const found = [coreTransport, wsTransport];
-  if (hasGlobalWebSocket()) found.push(webTransport);
-  return found;
-}
-
 function dial(transport: ClientTransport, port: number, tls: ClientTlsOptions | undefined): Promise<MessageSocket> {
   return transport.dial(
     `wss://127.0.0.1:${port}/wse`,
@@ -218,7 +205,7 @@ describe('trust: --insecure, --ca, neither', () => {
   });
   after(() => server.close());
 
-  for (const transport of clientTransports()) {
+  for (const transport of availableClientTransports()) {
     // undici's WebSocket (Node 22) cannot take a CA or rejectUnauthorized per socket; Bun's can
     const perSocketTls = transport.name !== 'web' || isBun;
 
@@ -299,15 +286,15 @@ describe('server transports serve wss:// with --cert/--key files', () => {
 // ---- command line ----
 
 function options(argv: string[]): BenchOptions {
-  const parsed: ParsedCommand = parseArgs(argv, { hasGlobalWebSocket: true, runtimeLabel: 'Node 22.0.0' });
+  const parsed: ParsedCommand = parseRunArgs(argv, { hasGlobalWebSocket: true, runtimeLabel: 'Node 22.0.0' });
   assert.equal(parsed.kind, 'run');
   return (parsed as Extract<ParsedCommand, { kind: 'run' }>).options;
 }
 
 function refusal(argv: string[]): string {
-  assert.throws(() => parseArgs(argv), UsageError);
+  assert.throws(() => parseRunArgs(argv), UsageError);
   try {
-    parseArgs(argv);
+    parseRunArgs(argv);
   } catch (error) {
     return (error as Error).message;
   }
@@ -341,11 +328,11 @@ describe('serve flags', () => {
   test('--cert/--key imply --tls, go together, and reach the worker processes', () => {
     const served = parseServeArgs(['--cert', 'c.pem', '--key', 'k.pem']);
     assert.equal(served.tls, true);
-    const args = serveArgsOf(served, 5006);
+    const args = workerServeArgv(served, 5006, 'core');
     assert.deepEqual(args.slice(args.indexOf('--cert'), args.indexOf('--cert') + 4), ['--cert', 'c.pem', '--key', 'k.pem']);
-    assert.equal(parseServeArgs(['--tls']).certFile, undefined, '--tls alone: generated at start');
-    assert.throws(() => parseServeArgs(['--key', 'k.pem']), ServeUsageError);
-    assert.equal(serveArgsOf(parseServeArgs([]), 5006).includes('--cert'), false);
+    assert.equal(parseServeArgs(['--tls']).cert, undefined, '--tls alone: generated at start');
+    assert.throws(() => parseServeArgs(['--key', 'k.pem']), UsageError);
+    assert.equal(workerServeArgv(parseServeArgs([]), 5006, 'core').includes('--cert'), false);
   });
 });
 

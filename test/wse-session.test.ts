@@ -1,15 +1,15 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { jwtVerify } from 'jose';
 import { ConnectError } from '../core/errors.js';
 import { WseSession, type WseSessionListener } from '../core/wse/session.js';
 import { wseUrl } from '../core/wse/messages.js';
-import type { ClientTransport } from '../core/wse/transport.js';
-import { loadClientTransport } from '../adapters/client/index.js';
 import { mintToken } from '../bench/jwt.js';
+import { closeWsServer, wsServerPort } from './fixtures/servers.js';
+import { availableClientTransports } from './fixtures/transports.js';
+import { waitFor } from './fixtures/waiting.js';
 
 const SECRET = 'bench-secret-key-for-testing-only';
 const CLAIMS = { secret: SECRET, issuer: 'wse-bench', audience: 'wse-bench', subject: 'bench-user' };
@@ -35,18 +35,11 @@ class TestWseServer {
     server.on('connection', (ws, request) => {
       void this.accept(ws, request);
     });
-    await new Promise<void>((resolve) => {
-      if (server.address() !== null) resolve();
-      else server.once('listening', () => resolve());
-    });
-    return (server.address() as AddressInfo).port;
+    return wsServerPort(server);
   }
 
   stop(): Promise<void> {
-    const server = this.server;
-    if (server === undefined) return Promise.resolve();
-    for (const client of server.clients) client.terminate();
-    return new Promise<void>((resolve) => server.close(() => resolve()));
+    return closeWsServer(this.server);
   }
 
   lastSide(): ServerSide {
@@ -135,27 +128,7 @@ class RecordingListener implements WseSessionListener {
   }
 }
 
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-function availableTransports(): ClientTransport[] {
-  const found: ClientTransport[] = [];
-  for (const name of ['core', 'ws', 'web'] as const) {
-    try {
-      found.push(loadClientTransport(name));
-    } catch {
-      // web on Node 20: covered by client-transports.test.ts.
-    }
-  }
-  return found;
-}
-
-for (const transport of availableTransports()) {
+for (const transport of availableClientTransports()) {
   describe(`WseSession over ${transport.name}`, () => {
     const server = new TestWseServer();
     let port = 0;

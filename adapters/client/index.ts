@@ -1,12 +1,10 @@
 // Picks a client transport by name. `web` needs a global WebSocket (Node 22+, Bun).
 import type { ClientTransport } from '../../core/wse/transport.js';
+import { hasGlobalWebSocket } from '../runtime.js';
 import { coreTransport } from './core.js';
-import { hasGlobalWebSocket, webTransport } from './web.js';
+import type { ClientTransportName } from './names.js';
+import { webTransport } from './web.js';
 import { wsTransport } from './ws.js';
-
-export type ClientTransportName = 'core' | 'ws' | 'web';
-
-export const CLIENT_TRANSPORT_NAMES: readonly ClientTransportName[] = ['core', 'ws', 'web'];
 
 export function loadClientTransport(name: ClientTransportName): ClientTransport {
   switch (name) {
@@ -23,5 +21,3 @@ export function loadClientTransport(name: ClientTransportName): ClientTransport 
       return webTransport;
   }
 }
-
-export { coreTransport, wsTransport, webTransport };

@@ -8,6 +8,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { ConnectError, connectFailureKindOf, type ConnectFailureKind } from '../../core/errors.js';
 import { dialTls, type ClientTlsOptions } from '../../core/tls.js';
 import type { ClientTransport, DialOptions, MessageSocket, MessageSocketEvents } from '../../core/wse/transport.js';
+import { hasGlobalWebSocket, isBun } from '../runtime.js';
 import { DrainWaiter } from './drain-waiter.js';
 
 const DRAIN_POLL_MS = 1;
@@ -23,13 +24,9 @@ type WebSocketWithHeaders = new (url: string, options: WebSocketInit) => WebSock
 /** Bun's WebSocket also has terminate(); undici's does not. */
 type MaybeTerminable = WebSocket & { terminate?: () => void };
 
-export function hasGlobalWebSocket(): boolean {
-  return typeof (globalThis as { WebSocket?: unknown }).WebSocket === 'function';
-}
-
 /** Why this runtime's WebSocket cannot apply these TLS settings, or undefined when it can. */
 export function webTlsRefusal(tls: ClientTlsOptions | undefined): string | undefined {
-  if (typeof (globalThis as { Bun?: unknown }).Bun !== 'undefined') return undefined;
+  if (isBun()) return undefined;
   if (tls === undefined || (tls.ca === undefined && tls.rejectUnauthorized !== false && tls.servername === undefined)) return undefined;
   return "undici's WebSocket (Node) takes no per-connection CA, --insecure or server name: trust the certificate with NODE_EXTRA_CA_CERTS=FILE when starting node, or use --transport core or ws";
 }

@@ -4,11 +4,6 @@
 import { Opcode } from '../../core/constants.js';
 import { frameHeaderSize, writeFrameHeader } from '../../core/frame-encoder.js';
 
-/** The ~175-byte trading message of the throughput test (WSE-PROTOCOL.md). */
-export const TRADING_MESSAGE =
-  '{"t":"trade_update","p":{"symbol":"ES","side":"buy","price":5234.75,"qty":2,' +
-  '"ts":"2026-02-23T14:30:00.123Z","account":"acc_01HQ3","tags":["momentum","breakout"],"score":0.87}}';
-
 /** A fixed mask: the ceiling needs a valid byte pattern, not unpredictable masks. */
 export const CEILING_MASK: readonly number[] = [0x37, 0xfa, 0x21, 0x3d];
 

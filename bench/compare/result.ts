@@ -1,16 +1,20 @@
 // What `compare` measured: every run of every transport × runtime combination, kept whole, and the
 // comparison tables computed from them (median, min–max, ratio to the first combination).
+import type { ClientTransportName } from '../../adapters/client/names.js';
+import type { RuntimeName } from '../options/choices.js';
+import type { TestName } from '../options/choices.js';
+import type { CorePinning } from '../process/pinning.js';
 import { formatCompact, formatInteger, formatLatency, formatRate } from '../report/format.js';
 import { TEST_TITLES, type Table } from '../report/tables.js';
-import type { RunResult, ServerDescription, TestName, TestResult, TierResult, TransportName } from '../results.js';
-import type { RuntimeName } from './runtimes.js';
+import type { RunResult, ServerDescription, TestResult, TierResult } from '../results.js';
+import { median } from '../stats/spread.js';
 
 export const COMPARE_SCHEMA_VERSION = 1;
 
 export interface Combination {
   /** 'core · node22' */
   name: string;
-  transport: TransportName;
+  transport: ClientTransportName;
   runtime: RuntimeName;
   runtimeLabel: string;
 }
@@ -34,6 +38,8 @@ export interface CompareResult {
   tests: TestName[];
   /** The test options every child run got. */
   childArgs: string[];
+  /** --pin: the cores the embedded server and the runs were kept on. */
+  pinning?: CorePinning;
   /** Runtimes and transports that were not run, one line each. */
   skipped: string[];
   combinations: Combination[];
@@ -62,12 +68,6 @@ export const HEADLINE_METRICS: Record<TestName, Metric[]> = {
   'connection-storm': [ACCEPT],
   'connection-limit': [{ name: 'max connections', lowerIsBetter: false, format: formatInteger, read: () => undefined }],
 };
-
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 function tierKey(tier: TierResult): string {
   return `${formatInteger(tier.connections)} conns${tier.label === undefined ? '' : ` · ${tier.label}`}`;

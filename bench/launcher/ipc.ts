@@ -1,7 +1,8 @@
 // Messages between the launcher (parent) and its client worker processes, over the Node/Bun IPC
 // channel of `<runtime> dist/bench.js worker`.
-import type { BenchOptions } from '../options.js';
-import type { TestName, TestResult } from '../results.js';
+import type { BenchOptions } from '../options/bench-options.js';
+import type { TestName } from '../options/choices.js';
+import type { TestResult } from '../results.js';
 
 export type ParentToWorker =
   /** Once, first: what every test of this worker needs. */
@@ -23,10 +24,6 @@ export type WorkerToParent =
   | { type: 'phase'; test: TestName; text: string }
   | { type: 'tick'; done: number; total: number; unit: string }
   | { type: 'warn'; text: string };
-
-export function isMessage<T extends { type: string }>(value: unknown): value is T {
-  return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
-}
 
 /** Worker `index` of `workers` gets floor(n / workers) connections, the first n % workers one more. */
 export function shareOf(connections: number, index: number, workers: number): number {

@@ -4,15 +4,16 @@
 // numbers are exact across workers), and merges the workers' results (bench/merge/).
 // A worker that dies is removed from the barrier and reported with its exit cause; the others
 // finish and the result is marked partial.
+import type { ProgressSink } from '../engine/context.js';
 import { mergeTestResults } from '../merge/run.js';
 import { addScalingEfficiency } from '../merge/scaling.js';
-import type { BenchOptions } from '../options.js';
-import type { ServerSide, TestName, TestResult } from '../results.js';
+import { tiersOf, type BenchOptions } from '../options/bench-options.js';
+import type { TestName } from '../options/choices.js';
+import type { ServerSide, TestResult } from '../results.js';
 import type { ServerStats } from '../server/stats.js';
 import { diffServerCounters } from '../server/stats.js';
-import type { ProgressSink } from '../tests/context.js';
-import { shareOf } from './ipc.js';
 import { PhaseBarrier } from './barrier.js';
+import { shareOf } from './ipc.js';
 import { sleepUntilEpoch } from './start-at.js';
 import { WorkerHandle, type TestOutcome, type WorkerEvents } from './worker-handle.js';
 
@@ -101,7 +102,7 @@ export async function runTestsInWorkers(options: BenchOptions, target: LaunchTar
     );
 
     const runTestOnWorkers = async (test: TestName, participants: WorkerHandle[]): Promise<TestResult | undefined> => {
-      const tiers = options.tiersByTest?.[test] ?? options.tiers;
+      const tiers = tiersOf(options, test);
       windows = [];
       open = undefined;
       barrier.startRound(participants.map((h) => h.index));

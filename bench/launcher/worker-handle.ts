@@ -1,7 +1,10 @@
 // The launcher's handle on one client worker process: spawn, IPC, one test at a time, exit cause.
-import { spawn, type ChildProcess } from 'node:child_process';
-import type { TestName, TestResult } from '../results.js';
-import { isMessage, type ParentToWorker, type WorkerToParent } from './ipc.js';
+import type { TestName } from '../options/choices.js';
+import { ChildHandle, describeExit } from '../process/child.js';
+import type { TestResult } from '../results.js';
+import type { ParentToWorker, WorkerToParent } from './ipc.js';
+
+type WorkerProcess = ChildHandle<WorkerToParent, ParentToWorker>;
 
 const READY_TIMEOUT_MS = 20_000;
 const EXIT_GRACE_MS = 5_000;
@@ -19,70 +22,47 @@ export interface WorkerEvents {
 }
 
 export class WorkerHandle {
-  alive = true;
   exitCause: string | undefined;
   private finishing = false;
   private pending: ((outcome: TestOutcome) => void) | undefined;
-  private readonly exited: Promise<void>;
 
   private constructor(
     readonly index: number,
-    private readonly child: ChildProcess,
+    private readonly child: WorkerProcess,
     events: WorkerEvents,
   ) {
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-    child.on('message', (message: unknown) => {
-      if (!isMessage<WorkerToParent>(message)) return;
+    child.onMessage((message) => {
       if (message.type === 'arrive') events.arrive(this, message.seq, message.phase);
       else if (message.type === 'result') this.settle({ kind: 'result', result: message.result });
       else if (message.type === 'failed') this.settle({ kind: 'failed', error: message.error });
       else events.other(this, message);
     });
-    child.once('exit', (code, signal) => {
-      this.alive = false;
+    child.child.once('exit', (code, signal) => {
       if (this.finishing && (code === 0 || signal === 'SIGKILL')) return;
-      const cause = signal !== null ? `was killed by ${signal}` : `exited with code ${code}`;
+      const cause = describeExit(code, signal);
       this.exitCause = cause;
       this.settle({ kind: 'died', cause });
       events.died(this, cause);
     });
   }
 
+  get alive(): boolean {
+    return this.child.alive;
+  }
+
   get pid(): number {
-    return this.child.pid ?? -1;
+    return this.child.pid;
   }
 
   /** Spawns `<runtime> <script> worker` and waits until its IPC listener is up. */
   static async start(index: number, script: string, events: WorkerEvents): Promise<WorkerHandle> {
-    const child = spawn(process.execPath, [script, 'worker'], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        reject(new Error(`client worker ${index + 1} did not start within ${READY_TIMEOUT_MS / 1000} s`));
-      }, READY_TIMEOUT_MS);
-      const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
-        clearTimeout(timer);
-        reject(new Error(`client worker ${index + 1} exited at start (${signal ?? `code ${code}`})`));
-      };
-      child.once('exit', onExit);
-      child.once('error', (error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-      const onMessage = (message: unknown): void => {
-        if (!isMessage<WorkerToParent>(message) || message.type !== 'ready') return;
-        clearTimeout(timer);
-        child.off('exit', onExit);
-        child.off('message', onMessage);
-        resolve();
-      };
-      child.on('message', onMessage);
-    });
+    const child: WorkerProcess = ChildHandle.spawn([script, 'worker'], `client worker ${index + 1}`, { stdio: ['ignore', 'ignore', 'inherit'] });
+    await child.waitUntilReady((message) => (message.type === 'ready' ? true : undefined), READY_TIMEOUT_MS);
     return new WorkerHandle(index, child, events);
   }
 
   send(message: ParentToWorker): void {
-    if (this.alive && this.child.connected) this.child.send(message);
+    this.child.send(message);
   }
 
   runTest(test: TestName, tiers: number[]): Promise<TestOutcome> {
@@ -94,19 +74,15 @@ export class WorkerHandle {
   }
 
   /** Asks the worker to exit; kills it if it has not within a few seconds. */
-  async finish(): Promise<void> {
-    if (!this.alive) return;
+  finish(): Promise<void> {
     this.finishing = true;
-    this.send({ type: 'finish' });
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), EXIT_GRACE_MS);
-    await this.exited;
-    clearTimeout(timer);
+    return this.child.stop(() => this.send({ type: 'finish' }), EXIT_GRACE_MS);
   }
 
   /** Kills the worker without reporting it as a death (the launcher gave up on the run). */
   kill(): void {
     this.finishing = true;
-    if (this.alive) this.child.kill('SIGKILL');
+    this.child.kill('SIGKILL');
   }
 
   private settle(outcome: TestOutcome): void {

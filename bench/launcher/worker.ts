@@ -3,25 +3,24 @@
 // and sends back plain TestResults. It exits when the launcher says so, or at once when the
 // launcher is gone (IPC disconnect), so a dead launcher never leaves workers behind.
 import { loadClientTransport } from '../../adapters/client/index.js';
+import type { ProgressSink } from '../engine/context.js';
 import { msgpackCodec } from '../msgpack-codec.js';
-import type { TestName } from '../results.js';
-import type { ProgressSink, TestContext } from '../tests/context.js';
-import { warmUp } from '../tests/warm-up.js';
-import { TEST_RUNNERS } from '../tests/index.js';
+import type { TestName } from '../options/choices.js';
+import { WORKER_COMMAND } from '../options/commands.js';
+import { parseCommandLine } from '../options/parse.js';
+import { EXIT_OK, EXIT_ORPHANED, EXIT_USAGE } from '../process/exit-codes.js';
+import { isIpcMessage, sendToParent } from '../process/ipc.js';
+import { ScenarioSession } from '../scenarios/session.js';
 import { VERSION } from '../version.js';
-import { isMessage, type ParentToWorker, type WorkerToParent } from './ipc.js';
+import type { ParentToWorker, WorkerToParent } from './ipc.js';
 
-const EXIT_ORPHANED = 3;
-
-export function runWorkerCommand(): Promise<number> {
-  const send = process.send?.bind(process);
-  if (send === undefined) {
+export function runWorkerCommand(argv: readonly string[]): Promise<number> {
+  parseCommandLine(WORKER_COMMAND, argv);
+  if (process.send === undefined) {
     process.stderr.write('wse-bench: `worker` is started by the launcher (--procs), not by hand\n');
-    return Promise.resolve(2);
+    return Promise.resolve(EXIT_USAGE);
   }
-  const post = (message: WorkerToParent): void => {
-    if (process.connected) send(message);
-  };
+  const post = (message: WorkerToParent): void => sendToParent(message);
   // Ctrl-C reaches the whole process group; the launcher decides what stops, and tells us.
   process.on('SIGINT', () => undefined);
   process.on('disconnect', () => process.exit(EXIT_ORPHANED));
@@ -29,7 +28,6 @@ export function runWorkerCommand(): Promise<number> {
   const controller = new AbortController();
   const releases = new Map<number, () => void>();
   let barrierSeq = 0;
-  let context: TestContext | undefined;
   let queue = Promise.resolve();
 
   const barrier = (phase: string): Promise<void> => {
@@ -40,28 +38,22 @@ export function runWorkerCommand(): Promise<number> {
     });
   };
 
-  let warmedUp = false;
+  let session: ScenarioSession | undefined;
   const runTest = async (test: TestName, tiers: number[]): Promise<void> => {
-    if (context === undefined) return;
+    if (session === undefined) return;
     barrierSeq = 0; // the launcher numbers each test's barriers from 1
     try {
-      if (!warmedUp) {
-        // Every process compiles its own code: each warms itself before its first test.
-        warmedUp = true;
-        await warmUp(context);
-      }
-      const result = await TEST_RUNNERS[test]({ ...context, options: { ...context.options, tiers } });
-      post({ type: 'result', test, result });
+      post({ type: 'result', test, result: await session.run(test, tiers) });
     } catch (error) {
       post({ type: 'failed', test, error: error instanceof Error ? error.message : String(error) });
     }
   };
 
   process.on('message', (message: unknown) => {
-    if (!isMessage<ParentToWorker>(message)) return;
+    if (!isIpcMessage<ParentToWorker>(message)) return;
     switch (message.type) {
       case 'init':
-        context = {
+        session = new ScenarioSession({
           options: message.options,
           transport: loadClientTransport(message.options.transport),
           url: message.url,
@@ -74,7 +66,7 @@ export function runWorkerCommand(): Promise<number> {
           signal: controller.signal,
           localAddresses: message.localAddresses,
           barrier,
-        };
+        });
         break;
       case 'test': {
         const { test, tiers } = message;
@@ -91,7 +83,7 @@ export function runWorkerCommand(): Promise<number> {
         controller.abort(new Error(message.reason));
         break;
       case 'finish':
-        void queue.then(() => process.exit(0));
+        void queue.then(() => process.exit(EXIT_OK));
         break;
     }
   });

@@ -1,8 +1,8 @@
 // Client vs server agreement for a merged tier, recomputed from the summed client counts and the
 // server counters of the merged window (never taken from a part: a part saw only its own share).
+import { serverDataMessages } from '../engine/consistency.js';
 import type { Consistency, TierResult } from '../results.js';
 import type { ServerCounters } from '../server/stats.js';
-import { serverDataMessages } from '../tests/tier.js';
 
 /** WSE sends a heartbeat ping every 25 s; each answered heartbeat is one more client message. */
 const HEARTBEAT_INTERVAL_MS = 25_000;

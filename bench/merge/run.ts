@@ -1,6 +1,7 @@
 // Merging whole results: the tests of several worker processes (the launcher) or of several runs
 // (`merge a.json b.json`, e.g. from other machines) into one RunResult, tier by tier.
-import type { RunResult, ServerSide, TestName, TestResult, TierResult } from '../results.js';
+import type { TestName } from '../options/choices.js';
+import type { RunResult, ServerSide, TestResult, TierResult } from '../results.js';
 import { mergeTiers } from './tier.js';
 
 export interface TestMergeOptions {

@@ -2,10 +2,10 @@
 // machines): counts summed, histograms merged from their HDR encodings (percentiles are never
 // averaged), rates recomputed over the common window (earliest start → latest end).
 import type { ConnectionCounts, HoldCounts, MessageCounts, ServerSide, TierResult } from '../results.js';
-import { mergeOpenLoopResults } from '../load/open-loop-merge.js';
 import { mergeLatencySummaries } from '../stats/histogram.js';
 import { judgeSaturation } from '../stats/saturation.js';
 import { mergedConsistency } from './consistency.js';
+import { mergeOpenLoopResults } from './open-loop.js';
 import { busiestProcess, mergeProcessUsage } from './usage.js';
 
 export interface TierMergeInput {

@@ -1,4 +1,5 @@
-// Number formatting in the reference report's style: 116K, 7.0M, 1,087/s, 6.1 ms, 1,160 ms.
+// Every number a report, a chart or the progress line shows: the reference report's style (116K,
+// 7.0M, 1,087/s, 6.1 ms, 1,160 ms) and, for chart axes, three significant digits (2.5K, 7.02M).
 
 const integerFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
@@ -57,4 +58,21 @@ export function formatPercent(fraction: number): string {
 /** Tier sizes in column headers: 1000 → '1K', 500 → '500'. */
 export function formatTierHeader(n: number): string {
   return n >= 1000 && n % 1000 === 0 ? `${n / 1000}K` : formatInteger(n);
+}
+
+/** Three significant digits with K/M: 2,500 → '2.5K', 116,200 → '116K', 7,020,000 → '7.02M'. */
+export function formatCount(n: number): string {
+  if (!Number.isFinite(n)) return '-';
+  const abs = Math.abs(n);
+  if (abs >= 1e6) return `${Number((n / 1e6).toPrecision(3))}M`;
+  if (abs >= 1e3) return `${Number((n / 1e3).toPrecision(3))}K`;
+  return String(Number(n.toPrecision(3)));
+}
+
+/** Latency from µs for axes and tooltips: '250 µs', '6.1 ms', '1,160 ms'. */
+export function formatMicros(micros: number): string {
+  if (!Number.isFinite(micros)) return '-';
+  if (micros < 1000) return `${Number(micros.toPrecision(3))} µs`;
+  const ms = Number((micros / 1000).toPrecision(3));
+  return `${ms.toLocaleString('en-US')} ms`;
 }

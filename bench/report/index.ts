@@ -1,5 +1,5 @@
 // One results object, four formats.
-import type { OutputFormat } from '../options.js';
+import type { OutputFormat } from '../options/choices.js';
 import type { RunResult } from '../results.js';
 import { renderHtmlReport } from './html.js';
 import { renderMarkdown } from './markdown.js';

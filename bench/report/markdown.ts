@@ -20,7 +20,7 @@ export function renderMarkdownTable(table: Table, level: string): string {
 export function renderMarkdown(run: RunResult): string {
   const blocks = ['# WSE benchmark', runHeaderLines(run).map((l) => `${l}  `).join('\n')];
   for (const test of run.tests) {
-    tablesForTest(test, { perWorker: run.options['perWorker'] === true }).forEach((table, i) => blocks.push(renderMarkdownTable(table, i === 0 ? '##' : '###')));
+    tablesForTest(test, { perWorker: run.options.perWorker === true }).forEach((table, i) => blocks.push(renderMarkdownTable(table, i === 0 ? '##' : '###')));
   }
   return `${blocks.join('\n\n')}\n`;
 }

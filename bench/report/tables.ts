@@ -1,17 +1,8 @@
 // TestResult → tables in the reference report's layout, plus a load/errors table per test.
 // Text and markdown render the same tables; only the drawing differs.
-import type { RunResult, TestName, TestResult, TierResult } from '../results.js';
-import {
-  formatBytes,
-  formatCompact,
-  formatInteger,
-  formatLatency,
-  formatMB,
-  formatPercent,
-  formatRate,
-  formatRelative,
-  formatTierHeader,
-} from './format.js';
+import type { TestName } from '../options/choices.js';
+import type { RunResult, TestResult, TierResult } from '../results.js';
+import { formatBytes, formatCompact, formatInteger, formatLatency, formatMB, formatPercent, formatRate, formatRelative, formatTierHeader } from './format.js';
 import { openLoopTable } from './open-loop-table.js';
 
 export interface Table {

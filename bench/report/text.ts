@@ -17,7 +17,7 @@ export function renderTable(table: Table): string {
 export function renderText(run: RunResult): string {
   const blocks = [runHeaderLines(run).join('\n')];
   for (const test of run.tests) {
-    for (const table of tablesForTest(test, { perWorker: run.options['perWorker'] === true })) blocks.push(renderTable(table));
+    for (const table of tablesForTest(test, { perWorker: run.options.perWorker === true })) blocks.push(renderTable(table));
   }
   return `${blocks.join('\n\n')}\n`;
 }

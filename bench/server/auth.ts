@@ -1,5 +1,5 @@
 // WSE authentication: an HS256 JWT from the `access_token` cookie, else `Authorization: Bearer`.
-import { SignJWT, jwtVerify } from 'jose';
+import { jwtVerify } from 'jose';
 
 export interface AuthSettings {
   secret: string;
@@ -79,16 +79,4 @@ export class TokenVerifier {
     if (this.accepted.size >= ACCEPTED_CACHE_MAX) this.accepted.clear();
     this.accepted.set(token, { userId, expiresAtMs: expSeconds * 1000 });
   }
-}
-
-/** A token the server accepts, for the banner and the tests. */
-export async function mintToken(settings: AuthSettings, subject: string, lifetimeSeconds: number): Promise<string> {
-  return new SignJWT({})
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setSubject(subject)
-    .setIssuer(settings.issuer)
-    .setAudience(settings.audience)
-    .setIssuedAt()
-    .setExpirationTime(Math.floor(Date.now() / 1000) + lifetimeSeconds)
-    .sign(new TextEncoder().encode(settings.secret));
 }

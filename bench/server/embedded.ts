@@ -1,9 +1,10 @@
 // Starts the embedded server as a separate process (`<runtime> dist/bench.js serve … --ipc`),
 // never in the client's event loop, and reads its counters over IPC.
-import { spawn, type ChildProcess } from 'node:child_process';
 import type { ServerTlsFiles } from '../../adapters/server/transport.js';
-import { isChildToParent, type ParentToChild } from './ipc.js';
-import type { ServeOptions } from './serve-args.js';
+import type { ServedTransportName, ServerMode } from '../options/choices.js';
+import { ChildHandle } from '../process/child.js';
+import type { ChildToParent, ParentToChild } from './ipc.js';
+import { serveArgv, type ServeOptions } from './serve-options.js';
 import type { ServerStats } from './stats.js';
 
 /** The serve flags the benchmark sets (the same meaning as `serve`'s), plus how to launch it. */
@@ -17,6 +18,11 @@ export interface EmbeddedServerOptions
   script?: string;
   /** Extra serve flags (internal ones such as --handshake-timeout, for tests). */
   extraArgs?: string[];
+  /** taskset -c list to run the server on (compare --pin); default any core. */
+  cores?: string;
+  /** The runtime to run it under, and flags for that runtime (--cpu-prof); default this process's. */
+  binary?: string;
+  runtimeArgs?: string[];
   /** How long to wait for the server to listen. Default 20 s. */
   readyTimeoutMs?: number;
 }
@@ -24,8 +30,8 @@ export interface EmbeddedServerOptions
 export interface EmbeddedServer {
   readonly host: string;
   readonly port: number;
-  readonly transport: 'uws' | 'bun' | 'core';
-  readonly mode: 'wse' | 'sink';
+  readonly transport: ServedTransportName;
+  readonly mode: ServerMode;
   readonly workers: number;
   /** Why the requested transport was not used (auto fell back), if so. */
   readonly note: string | undefined;
@@ -40,85 +46,66 @@ export interface EmbeddedServer {
 }
 
 const STATS_TIMEOUT_MS = 10_000;
+const READY_TIMEOUT_MS = 20_000;
+/** After SIGTERM the server (and a multi-worker primary's workers) gets this long to exit. */
+const STOP_GRACE_MS = 3_000;
 
-export function startEmbeddedServer(options: EmbeddedServerOptions): Promise<EmbeddedServer> {
+type ServerProcess = ChildHandle<ChildToParent, ParentToChild>;
+
+export async function startEmbeddedServer(options: EmbeddedServerOptions): Promise<EmbeddedServer> {
   const script = options.script ?? process.argv[1];
-  if (script === undefined) return Promise.reject(new Error('startEmbeddedServer: no script to run'));
+  if (script === undefined) throw new Error('startEmbeddedServer: no script to run');
   const args = [
+    ...(options.runtimeArgs ?? []),
     script, 'serve',
-    '--host', options.host, '--port', String(options.port),
-    '--secret', options.secret, '--issuer', options.issuer, '--audience', options.audience,
-    '--mode', options.mode, '--transport', options.transport, '--workers', String(options.workers),
-    '--max-connections', String(options.maxConnections), '--rate-limit', options.rateLimit,
-    ...(options.tls !== undefined ? ['--cert', options.tls.certFile, '--key', options.tls.keyFile] : []),
+    ...serveArgv({
+      host: options.host, port: options.port, secret: options.secret, issuer: options.issuer, audience: options.audience,
+      mode: options.mode, transport: options.transport, workers: options.workers, maxConnections: options.maxConnections,
+      rateLimit: options.rateLimit, cert: options.tls?.certFile, key: options.tls?.keyFile,
+    }),
     ...(options.extraArgs ?? []),
     '--ipc',
   ];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
-  let stderrTail = '';
-  child.stderr?.setEncoding('utf8');
-  child.stderr?.on('data', (text: string) => {
-    stderrTail = (stderrTail + text).slice(-2000);
+  const child: ServerProcess = ChildHandle.spawn(args, 'the embedded server', {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    ...(options.cores !== undefined ? { cores: options.cores } : {}),
+    ...(options.binary !== undefined ? { binary: options.binary } : {}),
   });
-  return new Promise<EmbeddedServer>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`the embedded server did not start within ${options.readyTimeoutMs ?? 20_000} ms${stderrTail ? `: ${lastLine(stderrTail)}` : ''}`));
-    }, options.readyTimeoutMs ?? 20_000);
-    const onEarlyExit = (code: number | null, signal: NodeJS.Signals | null): void => {
-      clearTimeout(timer);
-      reject(new Error(`the embedded server exited before it was ready (${describeExit(code, signal)})${stderrTail ? `: ${lastLine(stderrTail)}` : ''}`));
-    };
-    child.once('exit', onEarlyExit);
-    const onMessage = (message: unknown): void => {
-      if (!isChildToParent(message)) return;
-      if (message.type === 'failed') {
-        clearTimeout(timer);
-        child.off('exit', onEarlyExit);
-        child.kill('SIGKILL');
-        reject(new Error(message.error));
-      } else if (message.type === 'ready') {
-        clearTimeout(timer);
-        child.off('exit', onEarlyExit);
-        child.off('message', onMessage);
-        resolve(new EmbeddedServerProcess(child, options, message.port, message.transport, message.note));
-      }
-    };
-    child.on('message', onMessage);
-  });
+  const ready = await child.waitUntilReady((message) => {
+    if (message.type === 'failed') throw new Error(message.error);
+    return message.type === 'ready' ? message : undefined;
+  }, options.readyTimeoutMs ?? READY_TIMEOUT_MS);
+  return new EmbeddedServerProcess(child, options, ready.port, ready.transport, ready.note);
 }
 
 class EmbeddedServerProcess implements EmbeddedServer {
   readonly host: string;
-  readonly mode: 'wse' | 'sink';
+  readonly mode: ServerMode;
   readonly workers: number;
   private stopping: Promise<void> | undefined;
-  private exited = false;
   private nextRequestId = 0;
   private readonly pending = new Map<number, { resolve: (stats: ServerStats) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }>();
   private readonly exitListeners: ((description: string) => void)[] = [];
 
   constructor(
-    private readonly child: ChildProcess,
+    private readonly child: ServerProcess,
     options: EmbeddedServerOptions,
     readonly port: number,
-    readonly transport: 'uws' | 'bun' | 'core',
+    readonly transport: ServedTransportName,
     readonly note: string | undefined,
   ) {
     this.host = options.host;
     this.mode = options.mode;
     this.workers = options.workers;
-    child.on('message', (message: unknown) => {
-      if (!isChildToParent(message) || message.type !== 'stats') return;
+    child.onMessage((message) => {
+      if (message.type !== 'stats') return;
       const entry = this.pending.get(message.requestId);
       if (entry === undefined) return;
       this.pending.delete(message.requestId);
       clearTimeout(entry.timer);
       entry.resolve(message.stats);
     });
-    child.once('exit', (code, signal) => {
-      this.exited = true;
-      const description = describeExit(code, signal);
+    child.onExit((description) => {
       for (const entry of this.pending.values()) {
         clearTimeout(entry.timer);
         entry.reject(new Error(`the embedded server ${description}`));
@@ -129,11 +116,11 @@ class EmbeddedServerProcess implements EmbeddedServer {
   }
 
   get pid(): number {
-    return this.child.pid ?? -1;
+    return this.child.pid;
   }
 
   stats(): Promise<ServerStats> {
-    if (this.exited || !this.child.connected) return Promise.reject(new Error('the embedded server is not running'));
+    if (!this.child.alive || !this.child.child.connected) return Promise.reject(new Error('the embedded server is not running'));
     return new Promise((resolve, reject) => {
       const requestId = ++this.nextRequestId;
       const timer = setTimeout(() => {
@@ -141,35 +128,17 @@ class EmbeddedServerProcess implements EmbeddedServer {
         reject(new Error(`the embedded server did not answer a stats request within ${STATS_TIMEOUT_MS} ms`));
       }, STATS_TIMEOUT_MS);
       this.pending.set(requestId, { resolve, reject, timer });
-      const request: ParentToChild = { type: 'stats', requestId };
-      this.child.send(request);
+      this.child.send({ type: 'stats', requestId });
     });
   }
 
   stop(): Promise<void> {
-    this.stopping ??= new Promise<void>((resolve) => {
-      if (this.exited) return resolve();
-      const force = setTimeout(() => this.child.kill('SIGKILL'), 3000);
-      this.child.once('exit', () => {
-        clearTimeout(force);
-        resolve();
-      });
-      // SIGTERM: the server (and a multi-worker primary, which stops its workers) shuts down cleanly
-      this.child.kill('SIGTERM');
-    });
+    // SIGTERM: the server (and a multi-worker primary, which stops its workers) shuts down cleanly
+    this.stopping ??= this.child.stop(() => this.child.kill('SIGTERM'), STOP_GRACE_MS);
     return this.stopping;
   }
 
   onUnexpectedExit(listener: (description: string) => void): void {
     this.exitListeners.push(listener);
   }
-}
-
-function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
-  return signal !== null ? `was killed by ${signal}` : `exited with code ${code}`;
-}
-
-function lastLine(text: string): string {
-  const lines = text.trim().split('\n');
-  return lines[lines.length - 1] ?? '';
 }

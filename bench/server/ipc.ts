@@ -1,9 +1,10 @@
 // Messages between a serve process and whoever spawned it (startEmbeddedServer, or the primary
 // of a multi-worker server), over the Node/Bun IPC channel.
+import type { ServedTransportName } from '../options/choices.js';
 import { addServerCounters, type ServerStats } from './stats.js';
 
 export type ChildToParent =
-  | { type: 'ready'; port: number; transport: 'uws' | 'bun' | 'core'; note?: string }
+  | { type: 'ready'; port: number; transport: ServedTransportName; note?: string }
   | { type: 'failed'; error: string }
   | { type: 'stats'; requestId: number; stats: ServerStats };
 
@@ -11,14 +12,6 @@ export type ParentToChild =
   | { type: 'stats'; requestId: number }
   /** A multi-worker primary pushes the merged stats so every worker's GET /stats can answer. */
   | { type: 'merged-stats'; stats: ServerStats };
-
-export function isParentToChild(value: unknown): value is ParentToChild {
-  return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
-}
-
-export function isChildToParent(value: unknown): value is ChildToParent {
-  return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
-}
 
 /** Sums the stats of several worker processes (counters exactly, CPU and open connections summed). */
 export function mergeStats(parts: ServerStats[], workers: number): ServerStats {

@@ -3,10 +3,14 @@
 // reports readiness and stats over the IPC channel and exits when that channel goes away.
 import { readFileSync } from 'node:fs';
 import { selectServerTransport } from '../../adapters/server/index.js';
-import { mintToken } from './auth.js';
-import { isParentToChild, type ChildToParent } from './ipc.js';
-import { createServerMsgpackCodec } from './msgpack.js';
-import { SERVE_USAGE, ServeUsageError, parseServeArgs, type ServeOptions } from './serve-args.js';
+import { msgpackCodec } from '../msgpack-codec.js';
+import { SERVE_COMMAND } from '../options/commands.js';
+import { helpText } from '../options/help.js';
+import { EXIT_FAILED, EXIT_OK } from '../process/exit-codes.js';
+import { isIpcMessage, sendToParent } from '../process/ipc.js';
+import { printBanner } from './banner.js';
+import type { ChildToParent, ParentToChild } from './ipc.js';
+import { parseServeArgs, type ServeOptions } from './serve-options.js';
 import type { ServerStats } from './stats.js';
 import { generateSelfSignedCertificate, writeCertificateFiles } from './tls-cert.js';
 import { MAX_MESSAGE_SIZE } from './wire.js';
@@ -14,17 +18,10 @@ import { runServerPrimary } from './worker-pool.js';
 import { WseServerApp } from './wse-app.js';
 
 export async function runServeCommand(argv: string[]): Promise<number> {
-  let options: ServeOptions;
-  try {
-    options = parseServeArgs(argv);
-  } catch (error) {
-    if (!(error instanceof ServeUsageError)) throw error;
-    process.stderr.write(`wse-bench serve: ${error.message} (see wse-bench serve --help)\n`);
-    return 2;
-  }
+  const options = parseServeArgs(argv);
   if (options.help) {
-    process.stdout.write(`${SERVE_USAGE}\n`);
-    return 0;
+    process.stdout.write(`${helpText(SERVE_COMMAND)}\n`);
+    return EXIT_OK;
   }
   try {
     prepareTls(options);
@@ -33,9 +30,9 @@ export async function runServeCommand(argv: string[]): Promise<number> {
     const text = (error as Error).message.split('\n')[0] ?? String(error);
     if (options.ipc && process.connected) {
       // the parent reads the cause from this message; then let go of the channel so we can exit
-      sendToParent({ type: 'failed', error: text }, () => process.disconnect());
+      sendToParent<ChildToParent>({ type: 'failed', error: text }, () => process.disconnect());
     } else process.stderr.write(`wse-bench serve: ${text}\n`);
-    return 1;
+    return EXIT_FAILED;
   }
 }
 
@@ -45,15 +42,15 @@ export async function runServeCommand(argv: string[]): Promise<number> {
  */
 function prepareTls(options: ServeOptions): void {
   if (!options.tls) return;
-  if (options.certFile === undefined || options.keyFile === undefined) {
+  if (options.cert === undefined || options.key === undefined) {
     const files = writeCertificateFiles(generateSelfSignedCertificate());
     process.once('exit', () => files.remove());
-    options.certFile = files.certFile;
-    options.keyFile = files.keyFile;
+    options.cert = files.certFile;
+    options.key = files.keyFile;
     options.certGenerated = true;
     return;
   }
-  for (const [flag, file] of [['--cert', options.certFile], ['--key', options.keyFile]] as const) {
+  for (const [flag, file] of [['--cert', options.cert], ['--key', options.key]] as const) {
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
@@ -62,11 +59,6 @@ function prepareTls(options: ServeOptions): void {
     }
     if (!text.includes('-----BEGIN ')) throw new Error(`${flag} ${file}: not a PEM file`);
   }
-}
-
-/** Sends one IPC message to the parent process, if there is one. */
-export function sendToParent(message: ChildToParent, sent?: () => void): void {
-  if (process.connected && process.send !== undefined) process.send(message, undefined, undefined, sent);
 }
 
 /** One server process: listens, serves until SIGINT/SIGTERM (or the IPC parent goes away). */
@@ -80,8 +72,8 @@ async function runServerProcess(options: ServeOptions): Promise<number> {
     rateLimit: options.rateLimit,
     maxConnections: options.maxConnections,
     transport: transport.name,
-    msgpack: createServerMsgpackCodec(),
-    ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
+    msgpack: msgpackCodec,
+    ...(options.idleTimeout !== undefined ? { idleTimeoutMs: options.idleTimeout } : {}),
     statsForHttp: () => merged ?? app.stats(),
   });
   let listening;
@@ -92,8 +84,8 @@ async function runServerProcess(options: ServeOptions): Promise<number> {
         port: options.port,
         maxMessageSize: MAX_MESSAGE_SIZE,
         reusePort: options.reusePort,
-        ...(options.handshakeTimeoutMs !== undefined ? { handshakeTimeoutMs: options.handshakeTimeoutMs } : {}),
-        ...(options.certFile !== undefined && options.keyFile !== undefined ? { tls: { certFile: options.certFile, keyFile: options.keyFile } } : {}),
+        ...(options.handshakeTimeout !== undefined ? { handshakeTimeoutMs: options.handshakeTimeout } : {}),
+        ...(options.cert !== undefined && options.key !== undefined ? { tls: { certFile: options.cert, keyFile: options.key } } : {}),
       },
       app,
     );
@@ -110,36 +102,28 @@ async function runServerProcess(options: ServeOptions): Promise<number> {
       stopping = true;
       app.dispose();
       // whatever still holds the event loop after the close must not keep the process alive
-      setTimeout(() => process.exit(0), 2000).unref();
+      setTimeout(() => process.exit(EXIT_OK), 2000).unref();
       void server.close().then(() => {
         if (process.connected) process.disconnect();
-        resolve(0);
+        resolve(EXIT_OK);
       });
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     if (options.ipc) {
       process.on('message', (message: unknown) => {
-        if (!isParentToChild(message)) return;
-        if (message.type === 'stats') sendToParent({ type: 'stats', requestId: message.requestId, stats: app.stats() });
+        if (!isIpcMessage<ParentToChild>(message)) return;
+        if (message.type === 'stats') sendToParent<ChildToParent>({ type: 'stats', requestId: message.requestId, stats: app.stats() });
         else if (message.type === 'merged-stats') merged = message.stats;
       });
       // the parent died or let go: never outlive it
       process.on('disconnect', () => {
         stop();
-        setTimeout(() => process.exit(0), 200).unref();
+        setTimeout(() => process.exit(EXIT_OK), 200).unref();
       });
-      sendToParent({ type: 'ready', port: server.port, transport: transport.name, ...(note !== undefined ? { note } : {}) });
+      sendToParent<ChildToParent>({ type: 'ready', port: server.port, transport: transport.name, ...(note !== undefined ? { note } : {}) });
     } else {
       void printBanner(options, server.port, transport.name, 1);
     }
   });
-}
-
-export async function printBanner(options: ServeOptions, port: number, transport: string, workers: number): Promise<void> {
-  const token = await mintToken({ secret: options.secret, issuer: options.issuer, audience: options.audience }, 'bench-user', 3600);
-  process.stdout.write(
-    `wse-bench serve: ${options.tls ? 'wss' : 'ws'}://${options.host}:${port}/wse transport=${transport} mode=${options.mode} workers=${workers} ` +
-      `rate-limit=${options.rateLimit}${options.certGenerated === true ? ` self-signed-cert=${options.certFile}` : ''} token=${token}\n`,
-  );
 }

@@ -1,3 +1,4 @@
+import type { RateLimit, ServedTransportName, ServerMode } from '../options/choices.js';
 // The embedded server's counters, as the benchmark reads them (over IPC, or GET /stats).
 // Plain data: summed across worker processes with addServerCounters().
 
@@ -31,9 +32,9 @@ export interface ServerCounters {
 }
 
 export interface ServerStats {
-  transport: 'uws' | 'bun' | 'core';
-  mode: 'wse' | 'sink';
-  rateLimit: 'off' | 'wse';
+  transport: ServedTransportName;
+  mode: ServerMode;
+  rateLimit: RateLimit;
   workers: number;
   /** CPU time used by the server process(es) since they started, µs. */
   cpuUserMicros: number;

@@ -1,5 +1,5 @@
 // The server→client WSE messages, built exactly as WSE sends them (WSE-PROTOCOL.md).
-import { randomBytes } from 'node:crypto';
+import { sharedMaskPool } from '../../core/mask.js';
 
 export const WSE_SERVER_VERSION = '2.0.0-wse-bench';
 export const MAX_MESSAGE_SIZE = 1024 * 1024;
@@ -7,21 +7,13 @@ export const PING_INTERVAL_MS = 25_000;
 export const RATE_LIMIT_CAPACITY = 100_000;
 export const RATE_LIMIT_REFILL_PER_SEC = 10_000;
 
-// Random bytes for UUIDs drawn from a pool: one randomBytes(16) call per server_ready and
-// server_hello was a visible share of the server's time in a connection storm.
-const UUID_POOL_BYTES = 16 * 256;
-let uuidPool = randomBytes(UUID_POOL_BYTES);
-let uuidPoolOffset = 0;
-
 /** UUIDv7 (RFC 9562): 48-bit Unix ms timestamp, version 7, variant 10, random rest. */
 export function uuidV7(nowMs: number): string {
-  if (uuidPoolOffset === UUID_POOL_BYTES) {
-    uuidPool = randomBytes(UUID_POOL_BYTES);
-    uuidPoolOffset = 0;
-  }
-  // a fresh view each time: the pool's bytes are used once, then the pool is replaced, not reused
-  const bytes = uuidPool.subarray(uuidPoolOffset, uuidPoolOffset + 16);
-  uuidPoolOffset += 16;
+  // Random bytes come from core's pool, each used once (its masking keys are 4 such bytes; a server
+  // masks nothing): one randomBytes(16) call per server_ready and server_hello was a visible share
+  // of the server's time in a connection storm.
+  const bytes = Buffer.allocUnsafe(16);
+  for (let at = 0; at < 16; at += 4) sharedMaskPool.writeKey(bytes, at);
   bytes.writeUIntBE(nowMs, 0, 6);
   bytes[6] = ((bytes[6] as number) & 0x0f) | 0x70;
   bytes[8] = ((bytes[8] as number) & 0x3f) | 0x80;

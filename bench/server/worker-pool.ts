@@ -1,45 +1,42 @@
 // A multi-process server: N worker processes share one port — SO_REUSEPORT where the transport
 // has it (Bun.serve, uWebSockets.js on Linux), node:cluster for the core transport on Node — and
 // this primary merges their counters exactly over IPC.
-import { spawn, type ChildProcess } from 'node:child_process';
-import cluster, { type Worker } from 'node:cluster';
+import cluster from 'node:cluster';
 import { createServer, type AddressInfo } from 'node:net';
+import { isBun } from '../../adapters/runtime.js';
 import { selectServerTransport } from '../../adapters/server/index.js';
-import { isChildToParent, isParentToChild, mergeStats, type ChildToParent, type ParentToChild } from './ipc.js';
-import type { ServeOptions } from './serve-args.js';
-import { serveArgsOf } from './serve-args.js';
-import { printBanner, sendToParent } from './serve-command.js';
+import type { ServedTransportName } from '../options/choices.js';
+import { ChildHandle } from '../process/child.js';
+import { EXIT_FAILED, EXIT_OK } from '../process/exit-codes.js';
+import { isIpcMessage, sendToParent } from '../process/ipc.js';
+import { printBanner } from './banner.js';
+import { mergeStats, type ChildToParent, type ParentToChild } from './ipc.js';
+import { workerServeArgv, type ServeOptions } from './serve-options.js';
 import type { ServerStats } from './stats.js';
 
-/** One worker process as the primary sees it: a spawned child or a cluster worker. */
-interface WorkerHandle {
-  send(message: ParentToChild): void;
-  onMessage(listener: (message: ChildToParent) => void): void;
-  onExit(listener: (description: string) => void): void;
-  kill(): void;
-}
+/** One worker process as the primary sees it: a spawned child or a cluster worker's process. */
+type ServeWorker = ChildHandle<ChildToParent, ParentToChild>;
 
 const MERGED_PUSH_INTERVAL_MS = 500;
 const READY_TIMEOUT_MS = 15_000;
 
 export async function runServerPrimary(options: ServeOptions): Promise<number> {
   const resolved = selectServerTransport(options.transport);
-  const isBun = typeof (globalThis as { Bun?: unknown }).Bun !== 'undefined';
-  const useCluster = resolved.transport.name === 'core' && !isBun;
+  const useCluster = resolved.transport.name === 'core' && !isBun();
   const script = process.argv[1] ?? '';
-  const workers: WorkerHandle[] = [];
+  const workers: ServeWorker[] = [];
   let stopping = false;
   let statsRequestId = 0;
   const pendingStats = new Map<number, { parts: ServerStats[]; resolve: (stats: ServerStats) => void }>();
 
-  const spawnWorker = (port: number): WorkerHandle => {
-    const args = ['serve', ...serveArgsOf(options, port), '--transport', resolved.transport.name, '--ipc'];
+  const spawnWorker = (port: number): ServeWorker => {
+    const args = ['serve', ...workerServeArgv(options, port, resolved.transport.name)];
+    const what = `worker ${workers.length + 1}`;
     if (useCluster) {
       cluster.setupPrimary({ exec: script, args });
-      return clusterHandle(cluster.fork());
+      return new ChildHandle(cluster.fork().process, what);
     }
-    const child = spawn(process.execPath, [script, ...args, '--reuse-port'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    return childHandle(child);
+    return ChildHandle.spawn([script, ...args, '--reuse-port'], what, { stdio: ['ignore', 'inherit', 'inherit'] });
   };
 
   const stopAll = (): void => {
@@ -48,42 +45,34 @@ export async function runServerPrimary(options: ServeOptions): Promise<number> {
     for (const worker of workers) worker.kill();
   };
 
-  const startWorker = (port: number): Promise<{ handle: WorkerHandle; port: number; transport: ServerStats['transport'] }> =>
-    new Promise((resolve, reject) => {
-      const handle = spawnWorker(port);
-      workers.push(handle);
-      const timer = setTimeout(() => reject(new Error(`worker ${workers.length} not ready after ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
-      handle.onMessage((message) => {
-        if (message.type === 'ready') {
-          clearTimeout(timer);
-          resolve({ handle, port: message.port, transport: message.transport });
-        } else if (message.type === 'failed') {
-          clearTimeout(timer);
-          reject(new Error(message.error));
-        } else if (message.type === 'stats') {
-          const pending = pendingStats.get(message.requestId);
-          if (pending === undefined) return;
-          pending.parts.push(message.stats);
-          if (pending.parts.length === workers.length) {
-            pendingStats.delete(message.requestId);
-            pending.resolve(mergeStats(pending.parts, workers.length));
-          }
-        }
-      });
-      handle.onExit((description) => {
-        clearTimeout(timer);
-        reject(new Error(`worker exited before it was ready (${description})`));
-        if (!stopping) {
-          process.stderr.write(`wse-bench serve: a worker ${description}; stopping\n`);
-          stopAll();
-          process.exitCode = 1;
-          if (process.connected) process.disconnect();
-        }
-      });
+  const startWorker = async (port: number): Promise<{ port: number; transport: ServedTransportName }> => {
+    const worker = spawnWorker(port);
+    workers.push(worker);
+    worker.onMessage((message) => {
+      if (message.type !== 'stats') return;
+      const pending = pendingStats.get(message.requestId);
+      if (pending === undefined) return;
+      pending.parts.push(message.stats);
+      if (pending.parts.length === workers.length) {
+        pendingStats.delete(message.requestId);
+        pending.resolve(mergeStats(pending.parts, workers.length));
+      }
     });
+    worker.onExit((description) => {
+      if (stopping) return;
+      process.stderr.write(`wse-bench serve: a worker ${description}; stopping\n`);
+      stopAll();
+      process.exitCode = EXIT_FAILED;
+      if (process.connected) process.disconnect();
+    });
+    return worker.waitUntilReady((message) => {
+      if (message.type === 'failed') throw new Error(message.error);
+      return message.type === 'ready' ? { port: message.port, transport: message.transport } : undefined;
+    }, READY_TIMEOUT_MS);
+  };
 
   let port: number;
-  let transportName: ServerStats['transport'];
+  let transportName: ServedTransportName;
   try {
     // with cluster every worker asks for the same (maybe 0) port and shares the primary's handle;
     // with SO_REUSEPORT the first worker picks the port and the others join it
@@ -127,20 +116,20 @@ export async function runServerPrimary(options: ServeOptions): Promise<number> {
       clearInterval(pushTimer);
       stopAll();
       if (process.connected) process.disconnect();
-      setTimeout(() => process.exit(0), 2000).unref();
-      resolve(0);
+      setTimeout(() => process.exit(EXIT_OK), 2000).unref();
+      resolve(EXIT_OK);
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     if (options.ipc) {
       process.on('message', (message: unknown) => {
-        if (isParentToChild(message) && message.type === 'stats') {
+        if (isIpcMessage<ParentToChild>(message) && message.type === 'stats') {
           const requestId = message.requestId;
-          void mergedStats().then((stats) => sendToParent({ type: 'stats', requestId, stats }));
+          void mergedStats().then((stats) => sendToParent<ChildToParent>({ type: 'stats', requestId, stats }));
         }
       });
       process.on('disconnect', stop);
-      sendToParent({ type: 'ready', port, transport: transportName, ...(resolved.note !== undefined ? { note: resolved.note } : {}) });
+      sendToParent<ChildToParent>({ type: 'ready', port, transport: transportName, ...(resolved.note !== undefined ? { note: resolved.note } : {}) });
     } else {
       if (resolved.note !== undefined) process.stderr.write(`wse-bench serve: ${resolved.note}\n`);
       void printBanner(options, port, transportName, options.workers);
@@ -158,42 +147,4 @@ function findFreePort(host: string): Promise<number> {
       probe.close(() => resolve(port));
     });
   });
-}
-
-function childHandle(child: ChildProcess): WorkerHandle {
-  return {
-    send: (message) => {
-      if (child.connected) child.send(message);
-    },
-    onMessage: (listener) => {
-      child.on('message', (message: unknown) => {
-        if (isChildToParent(message)) listener(message);
-      });
-    },
-    onExit: (listener) => {
-      child.once('exit', (code, signal) => listener(signal !== null ? `was killed by ${signal}` : `exited with code ${code}`));
-    },
-    kill: () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    },
-  };
-}
-
-function clusterHandle(worker: Worker): WorkerHandle {
-  return {
-    send: (message) => {
-      if (worker.isConnected()) worker.send(message);
-    },
-    onMessage: (listener) => {
-      worker.on('message', (message: unknown) => {
-        if (isChildToParent(message)) listener(message);
-      });
-    },
-    onExit: (listener) => {
-      worker.once('exit', (code, signal) => listener(signal ? `was killed by ${signal}` : `exited with code ${code}`));
-    },
-    kill: () => {
-      if (!worker.isDead()) worker.process.kill('SIGTERM');
-    },
-  };
 }

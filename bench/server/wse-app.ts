@@ -5,16 +5,17 @@ import { randomUUID } from 'node:crypto';
 import type { HttpReply, ServerApp, ServerRequest, ServerSocket } from '../../adapters/server/transport.js';
 import { CloseCode } from '../../core/constants.js';
 import { decodeWseMessage, type DecodeOptions, type MsgpackCodec, type WseMessage } from '../../core/wse/decode.js';
+import type { RateLimit, ServedTransportName, ServerMode } from '../options/choices.js';
 import { TokenVerifier, tokenFromHeaders, type AuthOutcome, type AuthSettings } from './auth.js';
 import { emptyServerCounters, type ServerCounters, type ServerStats } from './stats.js';
 import * as wire from './wire.js';
 
 export interface WseAppOptions {
   auth: AuthSettings;
-  mode: 'wse' | 'sink';
-  rateLimit: 'off' | 'wse';
+  mode: ServerMode;
+  rateLimit: RateLimit;
   maxConnections: number;
-  transport: 'uws' | 'bun' | 'core';
+  transport: ServedTransportName;
   msgpack: MsgpackCodec;
   /** Close 1000 after this long without client data. Default 60 s. */
   idleTimeoutMs?: number;

@@ -1,13 +1,14 @@
 // RunResults → the report's charts, as SVG strings. One or several runs (compare, merge): line
 // charts draw one series per run, heatmaps one map per run on a shared colour scale. A chart with
 // nothing to plot is left out and replaced by a one-line note.
-import { formatInteger } from '../format.js';
+import type { TestName } from '../../options/choices.js';
+import type { LatencySummary, RunResult, TierResult } from '../../results.js';
+import { formatCount, formatInteger, formatMicros } from '../format.js';
 import { TEST_TITLES } from '../tables.js';
-import type { LatencySummary, RunResult, TestName, TierResult } from '../../results.js';
 import { hasHeatmapData, heatmapValues, renderHeatmap, type HeatmapSpec } from './heatmap.js';
 import { hasLineData, renderLineChart, type LinePoint, type LineSeries } from './line-chart.js';
 import { seriesStyle } from './markup.js';
-import { formatCount, formatMicros, latencyCurve, runLabels } from './series.js';
+import { latencyCurve, runLabels } from './series.js';
 
 export interface ChartEntry {
   /** File-name safe and unique: 'throughput', 'size-matrix-msgs-1'… */

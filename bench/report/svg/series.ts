@@ -33,23 +33,6 @@ export function runLabels(runs: readonly RunResult[]): string[] {
   });
 }
 
-/** Three significant digits with K/M: 2,500 → '2.5K', 116,200 → '116K', 7,020,000 → '7.02M'. */
-export function formatCount(n: number): string {
-  if (!Number.isFinite(n)) return '-';
-  const abs = Math.abs(n);
-  if (abs >= 1e6) return `${Number((n / 1e6).toPrecision(3))}M`;
-  if (abs >= 1e3) return `${Number((n / 1e3).toPrecision(3))}K`;
-  return String(Number(n.toPrecision(3)));
-}
-
-/** Latency from µs for axes and tooltips: '250 µs', '6.1 ms', '1,160 ms'. */
-export function formatMicros(micros: number): string {
-  if (!Number.isFinite(micros)) return '-';
-  if (micros < 1000) return `${Number(micros.toPrecision(3))} µs`;
-  const ms = Number((micros / 1000).toPrecision(3));
-  return `${ms.toLocaleString('en-US')} ms`;
-}
-
 export interface LatencyCurve {
   /** x = percentile depth log10(1 / (1 − p)), y = µs. */
   points: LinePoint[];

@@ -1,0 +1,31 @@
+// One closed-loop send cell on connections that are already open: settle, the send phase as fast
+// as the transport takes data (closed-loop-phase.ts), the PONG barrier, delivered rates, consistency.
+import type { TierResult } from '../results.js';
+import { cellRecorder, deliveredFields, measuredPhase, payloadBytesOf, type SendCell } from './cell.js';
+import { runSendPhase } from './closed-loop-phase.js';
+import type { TestContext } from './context.js';
+import { settleConnections } from './pong-barrier.js';
+
+export async function measureSendCell(ctx: TestContext, cell: SendCell): Promise<TierResult> {
+  const { pool } = cell;
+  const payloadBytes = payloadBytesOf(cell.payload);
+  const recorder = cellRecorder(ctx, cell.test, pool, cell.openingTally, cell.params, cell.label);
+
+  const settled = await settleConnections(pool.connections, ctx.signal);
+  if (settled !== 'done') recorder.notes.push(`not every connection answered the ping before the send phase (${settled})`);
+  const text = `${pool.counts.established} conns${cell.label === undefined ? '' : ` ${cell.label}`}: sending`;
+  const send = await measuredPhase(ctx, recorder, text, Math.round(cell.durationMs / 1000), () =>
+    runSendPhase(pool.connections, cell.payload, payloadBytes, cell.durationMs, ctx.signal),
+  );
+
+  if (send.outcome === 'aborted') recorder.markPartial('interrupted during the send phase or barrier');
+  const missing = send.barrierPings - send.barrierPongs;
+  if (send.outcome === 'stalled' || missing > 0) {
+    recorder.markPartial(`${missing} of ${send.barrierPings} barrier PONGs did not come back`);
+    recorder.notes.push(`${missing} connections' barrier PONG did not come back: their messages are not counted as delivered`);
+  }
+  const lost = pool.counts.established - send.barrierPings;
+  if (lost > 0) recorder.notes.push(`${lost} connections closed before the barrier: their messages are not counted`);
+
+  return recorder.build(deliveredFields(cell, recorder, send, payloadBytes));
+}

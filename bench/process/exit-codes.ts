@@ -1,0 +1,11 @@
+// The exit codes of every wse-bench process, in one place (--help lists the user-facing ones).
+/** Results were produced (a partial run counts). */
+export const EXIT_OK = 0;
+/** Nothing could be measured, or the command failed. */
+export const EXIT_FAILED = 1;
+/** A command-line mistake. */
+export const EXIT_USAGE = 2;
+/** A child process whose parent went away (a client worker, a ceiling child). */
+export const EXIT_ORPHANED = 3;
+/** Interrupted by SIGINT (128 + 2, as shells report it). */
+export const EXIT_INTERRUPTED = 130;

@@ -1,0 +1,38 @@
+// Test 1: all connections opened in batches of --batch-size as fast as possible; accept rate
+// (established ÷ wall time), connect-latency percentiles, failures by kind.
+import type { TestContext } from '../engine/context.js';
+import { closeConnections, openConnections } from '../engine/pool.js';
+import { TierRecorder } from '../engine/tier-recorder.js';
+import type { TestResult, TierResult } from '../results.js';
+import { summarizeHistogram } from '../stats/histogram.js';
+
+export async function runConnectionStorm(ctx: TestContext): Promise<TestResult> {
+  const tiers: TierResult[] = [];
+  for (const target of ctx.options.tiers) {
+    if (ctx.signal.aborted) break;
+    const recorder = new TierRecorder(ctx, 'connection-storm', target, { batchSize: ctx.options.batchSize });
+    await ctx.barrier('start');
+    ctx.progress.phase('connection-storm', `${target} conns: connecting`);
+    await recorder.beginMeasure();
+    const pool = await openConnections(ctx, 'connection-storm', target, recorder.tally);
+    await recorder.endMeasure();
+    if (pool.aborted) recorder.markPartial('interrupted while connecting');
+    if (pool.tlsHandshake !== undefined && pool.tlsHandshake.totalCount === 0 && pool.counts.established > 0) {
+      recorder.notes.push(`TLS handshake time: the ${ctx.transport.name} transport does not expose it`);
+    }
+    if (pool.counts.failedByKind['fd-limit'] !== undefined) {
+      recorder.notes.push('connects failed with EMFILE/ENFILE: raise the open-file limit (ulimit -n)');
+    }
+    await ctx.barrier('done');
+    await closeConnections(pool.connections);
+    tiers.push(
+      recorder.build({
+        connectionCounts: pool.counts,
+        connectRatePerSec: pool.wallMs > 0 ? pool.counts.established / (pool.wallMs / 1000) : 0,
+        connectLatency: summarizeHistogram(pool.connectLatency),
+        ...(pool.tlsHandshake !== undefined && pool.tlsHandshake.totalCount > 0 ? { tlsHandshake: summarizeHistogram(pool.tlsHandshake) } : {}),
+      }),
+    );
+  }
+  return { test: 'connection-storm', tiers };
+}
