@@ -140,6 +140,12 @@ describe('one connection against each hostile behaviour (core transport)', () =>
     await healthyStillAnswers();
   });
 
+  test("a frame of length 2^63 before server_ready → connect fails with kind 'protocol' (issue 12)", async () => {
+    const error = await within(connectFailure(harness.port, 'frame-before-ready'), 'the failure');
+    assert.equal(error.kind, 'protocol', error.message);
+    await healthyStillAnswers();
+  });
+
   for (const [hostile, closeCode] of Object.entries(MALFORMED_FRAME_CASES) as [MalformedFrameCase, number][]) {
     test(`${hostile} after server_ready → protocol error, connection failed with ${closeCode}`, async () => {
       const listener = new Listener();
@@ -189,6 +195,11 @@ for (const name of ['ws', 'web'] as const) {
         assert.equal(error.kind, 'handshake', `${hostile}: ${error.message}`);
       }
       assert.equal((await within(connectFailure(harness.port, 'hang-before-ready', 400, other), 'hang')).kind, 'timeout');
+    });
+
+    test("a frame of length 2^63 before server_ready → kind 'protocol' (issue 12)", async () => {
+      const error = await within(connectFailure(harness.port, 'frame-before-ready', 3_000, other), 'the failure');
+      assert.equal(error.kind, 'protocol', error.message);
     });
 
     test('every malformed frame fails the connection: an error, then close 1006', async () => {
@@ -362,8 +373,9 @@ describe('a whole CLI run against the hostile harness', () => {
       assert.equal(counts.attempted, cases.length);
       assert.equal(counts.failedByKind['handshake'], HANDSHAKE_CASES.length, JSON.stringify(counts));
       assert.equal(counts.failedByKind['timeout'], 1, JSON.stringify(counts));
+      assert.equal(counts.failedByKind['protocol'], 1, JSON.stringify(counts));
       // healthy, the frame cases, close-mid-frame, stop-reading, no-pong
-      assert.equal(counts.established, cases.length - HANDSHAKE_CASES.length - 1);
+      assert.equal(counts.established, cases.length - HANDSHAKE_CASES.length - 2);
       const closes = tier.unexpectedCloses;
       const byCode = (code: number) => Object.values(MALFORMED_FRAME_CASES).filter((c) => c === code).length;
       assert.equal(closes['1002'], byCode(1002), JSON.stringify(closes));
