@@ -1,6 +1,7 @@
 // The one RunResult of a run, and whether anything in it was measured at all.
 import { describeEnvironment } from './environment.js';
 import type { BenchOptions } from './options/bench-options.js';
+import { withSecretRedacted } from './options/secret.js';
 import { RESULTS_SCHEMA_VERSION, type RunResult, type ServerDescription, type TestResult } from './results.js';
 import { CLIENT_NAME, VERSION } from './version.js';
 
@@ -24,7 +25,7 @@ export function buildRunResult(record: RunRecord): RunResult {
     transport: options.transport,
     procs: options.procs,
     server: record.server,
-    options: { ...options },
+    options: withSecretRedacted(options),
     tests: record.tests,
   };
   if (record.partial !== undefined) run.partial = record.partial;

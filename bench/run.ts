@@ -11,9 +11,10 @@ import { msgpackCodec } from './msgpack-codec.js';
 import { oneLine } from './one-line.js';
 import type { BenchOptions } from './options/bench-options.js';
 import { demandOf, preflightWarnings, readSystemLimits } from './preflight.js';
-import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from './process/exit-codes.js';
+import { redactSecretIn } from './options/secret.js';
+import { EXIT_FAILED, EXIT_OK } from './process/exit-codes.js';
 import { StderrProgress } from './progress.js';
-import { writeReports } from './report/write.js';
+import { checkReportDestinations, writeReports } from './report/write.js';
 import type { TestResult } from './results.js';
 import { buildRunResult, nothingMeasured } from './run-result.js';
 import { runTestsInProcess } from './scenarios/session.js';
@@ -21,7 +22,9 @@ import { openTarget, type Target } from './target/target.js';
 import { VERSION } from './version.js';
 
 export async function runBenchmark(options: BenchOptions): Promise<number> {
-  const progress = StderrProgress.forStderr(options.progress);
+  checkReportDestinations(options);
+  const redact = (text: string): string => redactSecretIn(text, options.secret);
+  const progress = StderrProgress.forStderr(options.progress, redact);
   let target: Target | undefined;
   const interruption = new Interruption(progress, () => target?.close() ?? Promise.resolve());
   try {
@@ -56,13 +59,13 @@ export async function runBenchmark(options: BenchOptions): Promise<number> {
 
     const run = buildRunResult({ options, startedAt, server: target.description, tests, partial: interruption.reason });
     const nothing = nothingMeasured(tests);
-    if (nothing !== undefined && !interruption.sigint) throw new Error(`nothing could be measured: ${nothing}`);
+    if (nothing !== undefined && interruption.exitCode === undefined) throw new Error(`nothing could be measured: ${nothing}`);
     writeReports(run, options);
-    return interruption.sigint ? EXIT_INTERRUPTED : EXIT_OK;
+    return interruption.exitCode ?? EXIT_OK;
   } catch (error) {
     progress.endLine();
-    process.stderr.write(`wse-bench: ${oneLine(error)}\n`);
-    return interruption.sigint ? EXIT_INTERRUPTED : EXIT_FAILED;
+    process.stderr.write(`wse-bench: ${redact(oneLine(error))}\n`);
+    return interruption.exitCode ?? EXIT_FAILED;
   } finally {
     interruption.dispose();
     await target?.close();

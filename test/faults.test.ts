@@ -1,5 +1,5 @@
 // Faults in the middle of a run of dist/bench.js (run with --unhandled-rejections=strict on Node):
-// the embedded server SIGKILLed during throughput and during sustained-hold, SIGINT to the
+// the embedded server SIGKILLed during throughput and during sustained-hold, SIGINT or SIGTERM to the
 // benchmark, and a full fd table. Each time the run must end on its own, keep what it measured,
 // write its JSON report, leave no process behind, and exit with the documented code.
 import { after, before, describe, test } from 'node:test';
@@ -132,28 +132,34 @@ describe('the embedded server killed mid-run', () => {
   });
 });
 
-describe('SIGINT to the benchmark', () => {
-  test('stops the tier and the embedded server, prints what finished, exits 130, leaves no process', async () => {
-    const out = join(dir, 'sigint.json');
-    const run = startCli(['--test', 'connection-storm,throughput', '--tiers', '20', '--duration', '30', '--progress', '--output', 'json', '--out', out]);
-    await run.waitFor(/throughput: .*sending/);
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    const children = descendantsOf(run.child.pid!);
-    assert.ok(children.length >= 1);
-    run.child.kill('SIGINT');
-    const code = await exitWithin(run, 30_000);
-    assert.equal(code, 130, run.stderr());
-    assertCleanStderr(run.stderr());
-    assert.deepEqual(await survivors(children), [], 'no orphan process');
-    assert.match(run.stdout(), /Connection storm/);
-    assert.match(run.stdout(), /Throughput/);
-    assert.match(run.stdout(), /PARTIAL/);
-    const result = JSON.parse(readFileSync(out, 'utf8')) as RunResult;
-    assert.equal(result.tests.length, 2);
-    assert.match(result.tests[1]!.tiers[0]!.partial ?? '', /interrupted/);
-    assert.ok((result.tests[1]!.tiers[0]!.messages?.delivered ?? 0) > 0);
+// SIGTERM (kill, a container stopping) ends a run exactly like Ctrl-C, with its own exit code (issue 12).
+for (const [signal, exitCode] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  describe(`${signal} to the benchmark`, () => {
+    test(`stops the tier and the embedded server, prints and writes what finished, exits ${exitCode}, leaves no process`, async () => {
+      const out = join(dir, `${signal}.json`);
+      const run = startCli(['--test', 'connection-storm,throughput', '--tiers', '20', '--duration', '30', '--progress', '--output', 'json', '--out', out]);
+      await run.waitFor(/throughput: .*sending/);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      const children = descendantsOf(run.child.pid!);
+      assert.ok(children.length >= 1);
+      const signalledAt = Date.now();
+      run.child.kill(signal);
+      const code = await exitWithin(run, 30_000);
+      assert.equal(code, exitCode, run.stderr());
+      assert.ok(Date.now() - signalledAt < 20_000, 'stops long before the 30 s send phase');
+      assertCleanStderr(run.stderr());
+      assert.deepEqual(await survivors(children), [], 'no orphan process');
+      assert.match(run.stdout(), /Connection storm/);
+      assert.match(run.stdout(), /Throughput/);
+      assert.match(run.stdout(), /PARTIAL/);
+      const result = JSON.parse(readFileSync(out, 'utf8')) as RunResult;
+      assert.equal(result.tests.length, 2);
+      assert.match(result.partial ?? '', new RegExp(`interrupted by ${signal}`));
+      assert.match(result.tests[1]!.tiers[0]!.partial ?? '', new RegExp(`interrupted by ${signal}`));
+      assert.ok((result.tests[1]!.tiers[0]!.messages?.delivered ?? 0) > 0);
+    });
   });
-});
+}
 
 describe('a full fd table', () => {
   let harness: HostileServer;

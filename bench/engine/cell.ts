@@ -41,7 +41,7 @@ export function cellRecorder(
   const recorder = new TierRecorder(ctx, test, pool.target, params, label);
   if (openingTally !== undefined) recorder.tally.absorb(openingTally);
   for (const c of pool.connections) c.tally = recorder.tally;
-  if (pool.aborted) recorder.markPartial('interrupted while connecting');
+  if (pool.aborted) recorder.markInterrupted('connecting', ctx.signal);
   return recorder;
 }
 

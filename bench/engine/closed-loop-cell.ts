@@ -18,7 +18,7 @@ export async function measureSendCell(ctx: TestContext, cell: SendCell): Promise
     runSendPhase(pool.connections, cell.payload, payloadBytes, cell.durationMs, ctx.signal),
   );
 
-  if (send.outcome === 'aborted') recorder.markPartial('interrupted during the send phase or barrier');
+  if (send.outcome === 'aborted') recorder.markInterrupted('the send phase', ctx.signal);
   const missing = send.barrierPings - send.barrierPongs;
   if (send.outcome === 'stalled' || missing > 0) {
     recorder.markPartial(`${missing} of ${send.barrierPings} barrier PONGs did not come back`);

@@ -119,7 +119,7 @@ async function measurePhase(
   const seconds = Math.round(plan.messagesPerConnection / plan.ratePerConnection);
   const text = `${pool.counts.established} conns${label === undefined ? '' : ` ${label}`}: open loop, ${rateLabel(plan.ratePerConnection)}`;
   const run = await measuredPhase(ctx, recorder, text, seconds, () => new OpenLoopPhase(plan, pool.connections).run(ctx.signal));
-  if (run.outcome === 'aborted') recorder.markPartial('interrupted during the open-loop phase');
+  if (run.outcome === 'aborted') recorder.markInterrupted('the open-loop phase', ctx.signal);
   if (run.outcome === 'stalled') recorder.markPartial(`nothing written and no PONG for ${OPEN_LOOP_STALL_MS / 1000} s`);
   if (run.behindAtScheduleEnd > 0) {
     recorder.notes.push(`${run.behindAtScheduleEnd} messages were still unwritten when the timetable ended (written late; their wait is in the corrected latency)`);

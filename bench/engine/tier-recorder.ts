@@ -7,6 +7,7 @@ import { diffServerCounters, type ServerCounters, type ServerStats } from '../se
 import { ProcessUsageMeter } from '../stats/process-usage.js';
 import { judgeSaturation } from '../stats/saturation.js';
 import type { TestContext } from './context.js';
+import { abortReason } from './phase-waiter.js';
 import { epochNowMs } from './pool.js';
 import { TierTally } from './tier-tally.js';
 
@@ -62,6 +63,11 @@ export class TierRecorder {
 
   markPartial(reason: string): void {
     if (this.partial === undefined) this.partial = reason;
+  }
+
+  /** `phase` ended early because `signal` aborted: partial, saying why (SIGINT, the server died…). */
+  markInterrupted(phase: string, signal: AbortSignal): void {
+    this.markPartial(`${phase} ended early: ${abortReason(signal)}`);
   }
 
   build(fields: TierFields): TierResult {

@@ -5,6 +5,7 @@
 // A worker that dies is removed from the barrier and reported with its exit cause; the others
 // finish and the result is marked partial.
 import type { ProgressSink } from '../engine/context.js';
+import { abortReason } from '../engine/phase-waiter.js';
 import { mergeTestResults } from '../merge/run.js';
 import { addScalingEfficiency } from '../merge/scaling.js';
 import { tiersOf, type BenchOptions } from '../options/bench-options.js';
@@ -85,7 +86,7 @@ export async function runTestsInWorkers(options: BenchOptions, target: LaunchTar
 
   const handles: WorkerHandle[] = [];
   const stopWorkers = (): void => {
-    const reason = target.signal.reason instanceof Error ? target.signal.reason.message : 'stopped';
+    const reason = abortReason(target.signal);
     for (const h of handles) h.send({ type: 'stop', reason });
   };
   target.signal.addEventListener('abort', stopWorkers, { once: true });

@@ -21,8 +21,10 @@ export function runWorkerCommand(argv: readonly string[]): Promise<number> {
     return Promise.resolve(EXIT_USAGE);
   }
   const post = (message: WorkerToParent): void => sendToParent(message);
-  // Ctrl-C reaches the whole process group; the launcher decides what stops, and tells us.
+  // Ctrl-C (or a SIGTERM to the process group) reaches every process; the launcher decides what
+  // stops, and tells us.
   process.on('SIGINT', () => undefined);
+  process.on('SIGTERM', () => undefined);
   process.on('disconnect', () => process.exit(EXIT_ORPHANED));
 
   const controller = new AbortController();

@@ -9,6 +9,7 @@ import { UsageError } from '../options/usage-error.js';
 import { EXIT_OK } from '../process/exit-codes.js';
 import { renderReport } from '../report/index.js';
 import { validateRunResult } from '../report/schema.js';
+import { checkWritableFile } from '../report/write.js';
 import type { RunResult } from '../results.js';
 import { mergeRunResults } from './run.js';
 
@@ -20,6 +21,7 @@ export async function runMergeCommand(argv: string[]): Promise<number> {
   }
   const { output, out: outFile } = withDefaults(MERGE_COMMAND.options, given);
   if (files.length < 2) throw new UsageError('merge needs at least two JSON result files');
+  if (outFile !== undefined) checkWritableFile('--out', outFile);
   const runs = files.map(readRunResult);
   const merged = mergeRunResults(runs, files.map((f) => basename(f)));
   const report = renderReport(merged, output);

@@ -1,6 +1,7 @@
 // Which options each command takes, its usage lines and what --help adds below the options. The
 // benchmark run, serve, compare, merge and the internal worker all parse with the same model;
 // compare takes the run's settings too and passes them on to every run it starts.
+import { EXIT_CODES_HELP } from '../process/exit-codes.js';
 import { PROFILE_NAMES } from './choices.js';
 import * as o from './declarations.js';
 import type { OptionList, OptionSpec } from './option.js';
@@ -55,7 +56,7 @@ export const RUN_COMMAND: Command<typeof RUN_OPTIONS> = {
     ...PROFILE_NAMES.map((name) => `  ${name.padEnd(8)}${describeProfileTiers(PROFILES[name])}`),
     '  default: all seven tests in about 3 minutes on a 2-core machine.',
     '',
-    'Exit codes: 0 results produced, 1 nothing could be measured, 2 usage error, 130 interrupted.',
+    EXIT_CODES_HELP,
   ],
 };
 

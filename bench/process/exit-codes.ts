@@ -9,3 +9,8 @@ export const EXIT_USAGE = 2;
 export const EXIT_ORPHANED = 3;
 /** Interrupted by SIGINT (128 + 2, as shells report it). */
 export const EXIT_INTERRUPTED = 130;
+/** Stopped by SIGTERM (128 + 15), after reporting what finished, like SIGINT. */
+export const EXIT_TERMINATED = 143;
+
+/** The user-facing codes, as --help lists them. */
+export const EXIT_CODES_HELP = `Exit codes: ${EXIT_OK} results produced, ${EXIT_FAILED} nothing could be measured, ${EXIT_USAGE} usage error, ${EXIT_INTERRUPTED} interrupted (SIGINT), ${EXIT_TERMINATED} terminated (SIGTERM); both signals still report what finished.`;

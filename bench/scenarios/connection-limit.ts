@@ -66,7 +66,7 @@ async function runProbe(ctx: TestContext, target: number, phase: 'probe' | 'bise
   await ctx.barrier('done');
   await closeConnections(pool.connections);
   await waitForServerToForget(ctx, recorder.serverOpenAtStart());
-  if (pool.aborted || !held) recorder.markPartial('interrupted during the probe');
+  if (pool.aborted || !held) recorder.markInterrupted('the probe', ctx.signal);
   const ok = target - connected < target * FAILURE_FRACTION && !ctx.signal.aborted;
   const fdFailures = pool.counts.failedByKind['fd-limit'] !== undefined;
   if (fdFailures) recorder.notes.push('connects failed with EMFILE/ENFILE: raise the open-file limit (ulimit -n)');

@@ -16,7 +16,7 @@ export async function runConnectionStorm(ctx: TestContext): Promise<TestResult> 
     await recorder.beginMeasure();
     const pool = await openConnections(ctx, 'connection-storm', target, recorder.tally);
     await recorder.endMeasure();
-    if (pool.aborted) recorder.markPartial('interrupted while connecting');
+    if (pool.aborted) recorder.markInterrupted('connecting', ctx.signal);
     if (pool.tlsHandshake !== undefined && pool.tlsHandshake.totalCount === 0 && pool.counts.established > 0) {
       recorder.notes.push(`TLS handshake time: the ${ctx.transport.name} transport does not expose it`);
     }

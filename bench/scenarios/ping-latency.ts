@@ -75,7 +75,7 @@ export async function runPingLatency(ctx: TestContext): Promise<TestResult> {
     const recorder = new TierRecorder(ctx, 'ping-latency', target, { pingsPerConnection: pings });
     recorder.tally.absorb(openingTally);
     for (const c of pool.connections) c.tally = recorder.tally;
-    if (pool.aborted) recorder.markPartial('interrupted while connecting');
+    if (pool.aborted) recorder.markInterrupted('connecting', ctx.signal);
     await ctx.barrier('connected');
     await ctx.barrier('start');
 
@@ -89,7 +89,7 @@ export async function runPingLatency(ctx: TestContext): Promise<TestResult> {
     await recorder.endMeasure();
     for (const c of pool.connections) c.phase = IDLE_PHASE;
 
-    if (outcome === 'aborted') recorder.markPartial('interrupted while pinging');
+    if (outcome === 'aborted') recorder.markInterrupted('pinging', ctx.signal);
     if (outcome === 'stalled') recorder.markPartial(`no PONG for ${PING_STALL_MS / 1000} s`);
     if (phase.pongs < expected) recorder.notes.push(`${expected - phase.pongs} of ${expected} pings got no PONG`);
     await ctx.barrier('done');

@@ -72,7 +72,7 @@ export async function runSustainedHold(ctx: TestContext): Promise<TestResult> {
       pingIntervalSec: ctx.options.holdPingIntervalSec,
     });
     recorder.tally.absorb(openingTally);
-    if (pool.aborted) recorder.markPartial('interrupted while connecting');
+    if (pool.aborted) recorder.markInterrupted('connecting', ctx.signal);
     await ctx.barrier('connected');
     await ctx.barrier('start');
 
@@ -103,7 +103,7 @@ export async function runSustainedHold(ctx: TestContext): Promise<TestResult> {
     const outcome = await waiter.wait();
     await recorder.endMeasure();
     for (const c of pool.connections) c.phase = IDLE_PHASE;
-    if (!completed || outcome === 'aborted') recorder.markPartial('interrupted during the hold');
+    if (!completed || outcome === 'aborted') recorder.markInterrupted('the hold', ctx.signal);
     const missing = phase.pingsSent - phase.pongs;
     if (missing > 0) recorder.notes.push(`${missing} of ${phase.pingsSent} pings got no PONG`);
     await ctx.barrier('done');

@@ -2,7 +2,6 @@
 // generated certificate under --tls) or an external one (--host, probed first). Either way the
 // run gets its URL, a token, the client's TLS settings, the source addresses to bind and a
 // reader of the server's counters: over IPC from the embedded server, GET /stats from another.
-import { connect } from 'node:net';
 import type { ServerTlsFiles } from '../../adapters/server/transport.js';
 import { wseUrl } from '../../core/wse/messages.js';
 import type { ClientTransport } from '../../core/wse/transport.js';
@@ -14,6 +13,7 @@ import { startEmbeddedServer, type EmbeddedServer } from '../server/embedded.js'
 import type { ServerStats } from '../server/stats.js';
 import { generateSelfSignedCertificate, writeCertificateFiles, type CertificateFiles } from '../server/tls-cert.js';
 import { checkClientTls, trustServerCertificate } from './client-tls.js';
+import { probeTcp } from './probe.js';
 import { externalStatsReader } from './stats-reader.js';
 
 /** Connections one source address can hold to one destination before its ephemeral ports run out. */
@@ -100,9 +100,7 @@ async function embeddedTarget(basics: TargetBasics, tls: ServerTlsFiles | undefi
 async function externalTarget(basics: TargetBasics, host: string, readServerStats: () => Promise<ServerStats | undefined>): Promise<Target> {
   const { options } = basics;
   const refusal = await probeTcp(host, options.port, options.connectTimeoutMs);
-  if (refusal !== undefined) {
-    throw new Error(`cannot connect to ${host}:${options.port}: ${refusal} — is the server running? (omit --host to use the embedded server)`);
-  }
+  if (refusal !== undefined) throw new Error(`cannot connect to ${host}:${options.port}: ${refusal.cause} — ${refusal.hint}`);
   const description: ServerDescription = { embedded: false, url: targetUrl(host, options.port, options) };
   const stats = await readServerStats();
   if (stats) Object.assign(description, { transport: stats.transport, mode: stats.mode, rateLimit: stats.rateLimit, workers: stats.workers });
@@ -112,23 +110,6 @@ async function externalTarget(basics: TargetBasics, host: string, readServerStat
 function targetUrl(host: string, port: number, options: BenchOptions): string {
   const url = wseUrl(host, port, options.path);
   return options.tls === true ? `wss:${url.slice('ws:'.length)}` : url;
-}
-
-/** Undefined when a TCP connection succeeds; else why not ('connection refused', …). */
-export function probeTcp(host: string, port: number, timeoutMs: number): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    const finish = (problem: string | undefined) => {
-      socket.destroy();
-      resolve(problem);
-    };
-    socket.setTimeout(timeoutMs, () => finish(`no answer within ${timeoutMs} ms`));
-    socket.once('connect', () => finish(undefined));
-    socket.once('error', (error: NodeJS.ErrnoException) => {
-      const causes: Record<string, string> = { ECONNREFUSED: 'connection refused', ENOTFOUND: 'host not found', EHOSTUNREACH: 'host unreachable', ETIMEDOUT: 'connection timed out' };
-      finish(causes[error.code ?? ''] ?? error.message);
-    });
-  });
 }
 
 /** Past ~60K connections to one loopback address, bind 127.0.0.1, .2, … in turn. */
