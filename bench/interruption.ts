@@ -2,7 +2,7 @@
 // the current tier: whatever finished is still reported, children are stopped, and the run exits
 // with the signal's own code. A second signal stops at once. The embedded server dying, or the
 // target refusing new connections after a tier lost all of its own, aborts the same way.
-import { EXIT_INTERRUPTED, EXIT_TERMINATED } from './process/exit-codes.js';
+import { EXIT_INTERRUPTED, EXIT_TARGET_LOST, EXIT_TERMINATED } from './process/exit-codes.js';
 import type { StderrProgress } from './progress.js';
 
 /** The signals that end a run early, with the exit code each one ends it with. */
@@ -15,6 +15,8 @@ export class Interruption {
   reason: string | undefined;
   /** The signal that stopped the run, if one did: the run exits with its code. */
   signalled: StopSignal | undefined;
+  /** Set when the server died or stopped accepting connections: the run failed (EXIT_TARGET_LOST). */
+  targetGone = false;
   private readonly handlers = (Object.keys(STOP_SIGNALS) as StopSignal[]).map((signal) => ({ signal, handler: () => this.interruptBySignal(signal) }));
 
   constructor(
@@ -30,13 +32,15 @@ export class Interruption {
     return this.controller.signal;
   }
 
-  /** The exit code of a run stopped by a signal; undefined when no signal stopped it. */
+  /** The exit code of a run stopped early: by a signal, or by the server's loss; undefined otherwise. */
   get exitCode(): number | undefined {
-    return this.signalled === undefined ? undefined : STOP_SIGNALS[this.signalled];
+    if (this.signalled !== undefined) return STOP_SIGNALS[this.signalled];
+    return this.targetGone ? EXIT_TARGET_LOST : undefined;
   }
 
-  /** The run cannot go on as asked (the server died): end the current tier. */
-  interrupt(reason: string): void {
+  /** The server is gone (its process exited, or it refuses connections): end the run, which failed. */
+  targetLost(reason: string): void {
+    this.targetGone = true;
     this.reason ??= reason;
     this.progress.warn(this.reason);
     this.controller.abort(new Error(this.reason));

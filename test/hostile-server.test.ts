@@ -26,6 +26,7 @@ import { MB, ownMemory, watchMemory } from './fixtures/memory-watch.js';
 import { ALL_CASES, FLOOD_CASES, HANDSHAKE_CASES, MALFORMED_FRAME_CASES, startHostileServer } from './hostile-harness.js';
 import type { HostileCase, HostileServer, MalformedFrameCase } from './hostile-harness.js';
 import { runSendPhase } from '../bench/engine/closed-loop-phase.js';
+import { validateRunResult } from '../bench/report/schema.js';
 import { TierTally } from '../bench/engine/tier-tally.js';
 import { directRunOptions, testContext } from './fixtures/context.js';
 import { within } from './fixtures/waiting.js';
@@ -307,7 +308,8 @@ describe('a tier mixing healthy and hostile connections', () => {
       30_000,
     );
     await closeConnections(pool.connections);
-    assert.match(tier.partial ?? '', /2 of 4 barrier PONGs did not come back/);
+    assert.match(tier.partial ?? '', /barrier PONGs did not come back/);
+    assert.deepEqual(tier.countedNotes?.find((n) => n.kind === 'barrier-pong-missing'), { kind: 'barrier-pong-missing', count: 2, of: 4 });
     assert.ok((tier.messages?.delivered ?? 0) > 0);
     const read = harness.messagesRead('healthy') + harness.messagesRead('no-pong') - readBefore;
     assert.ok(tier.messages!.delivered <= read, 'delivered never exceeds what was read');
@@ -388,6 +390,25 @@ describe('a whole CLI run against the hostile harness', () => {
     assert.ok((throughput.messages?.delivered ?? 0) > 0);
     assert.match(throughput.partial ?? '', /barrier PONGs did not come back/);
     assert.match(r.stdout, /Throughput/);
+  });
+
+  test('no PONG came back: the latency is null, not 0; exit 1, and --output json still writes the document (issue 12)', async () => {
+    const silent = await startHostileServer({ pongsBeforeSilence: 0 });
+    try {
+      // a later --port wins: this harness answers no ping at all
+      const r = await cli(['--port', String(silent.port), '--path', '/case/no-pong', '--test', 'ping-latency', '--tiers', '3', '--pings', '2', '--warmup', '0', '--output', 'json']);
+      assert.equal(r.status, 1, r.stderr);
+      assert.equal(r.stderr.trim().split('\n').at(-1), 'wse-bench: nothing could be measured: connections were established, but no PONG came back (ping-latency)');
+      const run = JSON.parse(r.stdout) as RunResult;
+      assert.deepEqual(validateRunResult(run), []);
+      assert.match(run.nothingMeasured ?? '', /no PONG came back/);
+      const tier = run.tests[0]!.tiers[0]!;
+      assert.equal(tier.connectionCounts.established, 3);
+      assert.equal(tier.latency, null);
+      assert.ok(tier.partial !== undefined, 'the tier says why it has no latency');
+    } finally {
+      await silent.close();
+    }
   });
 
   test('nothing measurable: one clear line, non-zero exit', async () => {

@@ -56,7 +56,7 @@ export const RUN_COMMAND: Command<typeof RUN_OPTIONS> = {
     ...PROFILE_NAMES.map((name) => `  ${name.padEnd(8)}${describeProfileTiers(PROFILES[name])}`),
     '  default: all seven tests in about 3 minutes on a 2-core machine.',
     '',
-    EXIT_CODES_HELP,
+    ...EXIT_CODES_HELP,
   ],
 };
 
@@ -118,6 +118,9 @@ export const MERGE_COMMAND: Command<typeof MERGE_OPTIONS> = {
     'the clock skew it assumed (how far apart the runs\' measured phases began); start the runs with',
     'the same --start-at <unix ms> to align them. Runs against the same server URL keep the server',
     'reading that saw the most traffic; runs against different servers add their server counters.',
+    'Counted notes (connections lost, pings unanswered…) are added up. Refused, naming the file: a file',
+    'that is not a result or whose histogram does not decode, the same run given twice, and tiers whose',
+    'measured windows do not overlap (they have no common rate). Results of schema 1 are read too.',
   ],
   options: MERGE_OPTIONS,
   grouped: false,

@@ -10,9 +10,10 @@ import { renderReport } from './index.js';
 import { writeSvgDirectory } from './svg/directory.js';
 import { renderText } from './text.js';
 
-export function writeReports(run: RunResult, options: BenchOptions): void {
+/** `withTables`: with --out, the text tables go to stdout too (not when there is nothing in them). */
+export function writeReports(run: RunResult, options: BenchOptions, withTables = true): void {
   if (options.outFile !== undefined) {
-    process.stdout.write(renderText(run));
+    if (withTables) process.stdout.write(renderText(run));
     writeFileSync(options.outFile, renderReport(run, options.output));
     process.stderr.write(`wrote ${options.output} report to ${options.outFile}\n`);
   } else {

@@ -13,6 +13,7 @@ import { startEmbeddedServer, type EmbeddedServer } from '../server/embedded.js'
 import type { ServerStats } from '../server/stats.js';
 import { generateSelfSignedCertificate, writeCertificateFiles, type CertificateFiles } from '../server/tls-cert.js';
 import { checkClientTls, trustServerCertificate } from './client-tls.js';
+import { whyEmbeddedGone, whyExternalGone } from './liveness.js';
 import { probeTcp } from './probe.js';
 import { externalStatsReader } from './stats-reader.js';
 
@@ -29,6 +30,8 @@ export interface Target {
   /** Why the embedded server does not run on the transport asked for, if it does not. */
   readonly note: string | undefined;
   readServerStats(): Promise<ServerStats | undefined>;
+  /** Undefined while the server accepts connections; else why it is gone (asked when a tier lost them all). */
+  whyGone(): Promise<string | undefined>;
   /** Stops the embedded server and removes a generated certificate; idempotent. */
   close(): Promise<void>;
 }
@@ -76,6 +79,7 @@ async function embeddedTarget(basics: TargetBasics, tls: ServerTlsFiles | undefi
     throw new Error(`cannot start the embedded server: ${oneLine(error)}`);
   }
   server.onUnexpectedExit(onDied);
+  const death = new Promise<string>((resolve) => server.onUnexpectedExit(resolve));
   let closing: Promise<void> | undefined;
   return {
     ...basics,
@@ -89,6 +93,7 @@ async function embeddedTarget(basics: TargetBasics, tls: ServerTlsFiles | undefi
     },
     note: server.note,
     readServerStats: () => server.stats().catch(() => undefined),
+    whyGone: () => whyEmbeddedGone(server.port, death, options.connectTimeoutMs),
     close: () =>
       (closing ??= server
         .stop()
@@ -104,7 +109,11 @@ async function externalTarget(basics: TargetBasics, host: string, readServerStat
   const description: ServerDescription = { embedded: false, url: targetUrl(host, options.port, options) };
   const stats = await readServerStats();
   if (stats) Object.assign(description, { transport: stats.transport, mode: stats.mode, rateLimit: stats.rateLimit, workers: stats.workers });
-  return { ...basics, description, note: undefined, readServerStats, close: () => Promise.resolve() };
+  return {
+    ...basics, description, note: undefined, readServerStats,
+    whyGone: () => whyExternalGone(host, options.port, options.connectTimeoutMs),
+    close: () => Promise.resolve(),
+  };
 }
 
 function targetUrl(host: string, port: number, options: BenchOptions): string {
