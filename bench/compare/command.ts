@@ -171,7 +171,9 @@ function runChild([binary, argv]: [string, string[]], started: (child: ReturnTyp
     child.once('close', (code, signal) => {
       const text = Buffer.concat(stdout).toString('utf8');
       try {
-        resolve(JSON.parse(text) as RunResult);
+        const run = JSON.parse(text) as RunResult;
+        // a run that measured nothing writes its JSON too: for the comparison it is a failed run
+        resolve(run.nothingMeasured === undefined ? run : `nothing could be measured: ${run.nothingMeasured}`);
       } catch {
         const last = stderrTail.trim().split('\n').at(-1) ?? '';
         resolve(`${signal !== null ? `killed by ${signal}` : `exit ${code}`}${last !== '' ? `: ${last}` : ''}`);

@@ -80,7 +80,8 @@ export async function runTestsInWorkers(options: BenchOptions, target: LaunchTar
       else if (message.type === 'warn') target.progress.warn(message.text);
       else if (message.type === 'connections-lost') {
         const { requestId } = message;
-        void target.connectionsLost(message.cause).then(() => worker.send({ type: 'loss-checked', requestId }));
+        // answered in every case: the worker waits for it
+        void target.connectionsLost(message.cause).catch(() => undefined).then(() => worker.send({ type: 'loss-checked', requestId }));
       }
     },
     died: (worker, cause) => {
