@@ -1,51 +1,66 @@
-// Why a run stops early: the first Ctrl-C aborts the current tier (whatever finished is still
-// reported), a second stops at once; the embedded server dying aborts the same way.
-import { EXIT_INTERRUPTED } from './process/exit-codes.js';
+// Why a run stops early. The first SIGINT (Ctrl-C) or SIGTERM (kill, a container stopping) aborts
+// the current tier: whatever finished is still reported, children are stopped, and the run exits
+// with the signal's own code. A second signal stops at once. The embedded server dying, or the
+// target refusing new connections after a tier lost all of its own, aborts the same way.
+import { EXIT_INTERRUPTED, EXIT_TARGET_LOST, EXIT_TERMINATED } from './process/exit-codes.js';
 import type { StderrProgress } from './progress.js';
+
+/** The signals that end a run early, with the exit code each one ends it with. */
+const STOP_SIGNALS = { SIGINT: EXIT_INTERRUPTED, SIGTERM: EXIT_TERMINATED } as const;
+type StopSignal = keyof typeof STOP_SIGNALS;
 
 export class Interruption {
   private readonly controller = new AbortController();
   /** Why the run stopped early, once it has. */
   reason: string | undefined;
-  /** Set by Ctrl-C: the run exits with EXIT_INTERRUPTED. */
-  sigint = false;
-  private readonly onSigint = (): void => this.interruptBySigint();
+  /** The signal that stopped the run, if one did: the run exits with its code. */
+  signalled: StopSignal | undefined;
+  /** Set when the server died or stopped accepting connections: the run failed (EXIT_TARGET_LOST). */
+  targetGone = false;
+  private readonly handlers = (Object.keys(STOP_SIGNALS) as StopSignal[]).map((signal) => ({ signal, handler: () => this.interruptBySignal(signal) }));
 
   constructor(
     private readonly progress: StderrProgress,
-    /** What a second Ctrl-C must still do before the process exits (stop the server). */
+    /** What a second signal must still do before the process exits (stop the server). */
     private readonly stopNow: () => Promise<void>,
   ) {
-    process.on('SIGINT', this.onSigint);
+    for (const { signal, handler } of this.handlers) process.on(signal, handler);
   }
 
-  /** Aborted on Ctrl-C or when the server dies: tests end the current tier early, marked partial. */
+  /** Aborted by a signal or when the target is gone: tests end the current tier early, marked partial. */
   get signal(): AbortSignal {
     return this.controller.signal;
   }
 
-  /** The run cannot go on as asked (the server died): end the current tier. */
-  interrupt(reason: string): void {
+  /** The exit code of a run stopped early: by a signal, or by the server's loss; undefined otherwise. */
+  get exitCode(): number | undefined {
+    if (this.signalled !== undefined) return STOP_SIGNALS[this.signalled];
+    return this.targetGone ? EXIT_TARGET_LOST : undefined;
+  }
+
+  /** The server is gone (its process exited, or it refuses connections): end the run, which failed. */
+  targetLost(reason: string): void {
+    this.targetGone = true;
     this.reason ??= reason;
     this.progress.warn(this.reason);
     this.controller.abort(new Error(this.reason));
   }
 
   dispose(): void {
-    process.off('SIGINT', this.onSigint);
+    for (const { signal, handler } of this.handlers) process.off(signal, handler);
   }
 
-  private interruptBySigint(): void {
-    if (this.sigint) {
-      // Second Ctrl-C: the user does not want to wait for the tier to wind down.
-      process.stderr.write('\ninterrupted again: stopping now\n');
-      void this.stopNow().finally(() => process.exit(EXIT_INTERRUPTED));
+  private interruptBySignal(signal: StopSignal): void {
+    if (this.signalled !== undefined) {
+      // A second signal: the user does not want to wait for the tier to wind down.
+      process.stderr.write(`\n${signal} again: stopping now\n`);
+      void this.stopNow().finally(() => process.exit(STOP_SIGNALS[signal]));
       return;
     }
-    this.sigint = true;
-    this.reason ??= 'interrupted by SIGINT';
+    this.signalled = signal;
+    this.reason ??= `interrupted by ${signal}`;
     this.progress.endLine();
-    process.stderr.write('interrupted: finishing the current tier (Ctrl-C again to stop at once)\n');
+    process.stderr.write(`interrupted by ${signal}: finishing the current tier (${signal === 'SIGINT' ? 'Ctrl-C' : 'the signal'} again to stop at once)\n`);
     this.controller.abort(new Error(this.reason));
   }
 }

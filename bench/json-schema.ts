@@ -1,6 +1,6 @@
 // JSON Schema (draft 2020-12 subset): the type, and a small validator for exactly the keywords used
 // here: type, properties, required, additionalProperties, items, enum, const, minimum, maximum,
-// $ref into $defs. The results' schema (report/schema.ts) and the option kinds use it.
+// $ref into $defs, allOf, if/then. The results' schema (report/schema.ts) and the option kinds use it.
 
 export interface JsonSchema {
   $schema?: string;
@@ -17,6 +17,11 @@ export interface JsonSchema {
   const?: string | number | boolean;
   minimum?: number;
   maximum?: number;
+  /** Every one of these applies too. */
+  allOf?: JsonSchema[];
+  /** When the value conforms to `if`, it must conform to `then` ("a throughput tier has messages"). */
+  if?: JsonSchema;
+  then?: JsonSchema;
 }
 
 type JsonType = 'object' | 'array' | 'string' | 'number' | 'integer' | 'boolean' | 'null';
@@ -30,6 +35,10 @@ export function validateAgainstSchema(value: unknown, schema: JsonSchema, root: 
     return validateAgainstSchema(value, target, root, path);
   }
   const errors: string[] = [];
+  for (const part of schema.allOf ?? []) errors.push(...validateAgainstSchema(value, part, root, path));
+  if (schema.if !== undefined && schema.then !== undefined && validateAgainstSchema(value, schema.if, root, path).length === 0) {
+    errors.push(...validateAgainstSchema(value, schema.then, root, path));
+  }
   if (schema.const !== undefined && value !== schema.const) errors.push(`${path}: expected ${JSON.stringify(schema.const)}`);
   if (schema.enum !== undefined && !schema.enum.includes(value as string)) {
     errors.push(`${path}: ${JSON.stringify(value)} is not one of ${schema.enum.join(', ')}`);

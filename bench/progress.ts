@@ -16,11 +16,13 @@ export class StderrProgress implements ProgressSink {
     private readonly enabled: boolean,
     /** TTY: redraw one line in place; otherwise print one line per phase. */
     private readonly inPlace: boolean,
+    /** What every line passes through before it is shown (the secret redacted). */
+    private readonly redact: (text: string) => string = (text) => text,
   ) {}
 
-  static forStderr(forced: boolean): StderrProgress {
+  static forStderr(forced: boolean, redact?: (text: string) => string): StderrProgress {
     const tty = process.stderr.isTTY === true;
-    return new StderrProgress(tty || forced, tty);
+    return new StderrProgress(tty || forced, tty, redact);
   }
 
   phase(test: TestName, text: string): void {
@@ -44,7 +46,7 @@ export class StderrProgress implements ProgressSink {
     if (this.warned.has(text)) return;
     this.warned.add(text);
     this.endLine();
-    process.stderr.write(`warning: ${text}\n`);
+    process.stderr.write(`warning: ${this.redact(text)}\n`);
   }
 
   /** Leaves the cursor on a fresh line before other output. */
@@ -55,7 +57,8 @@ export class StderrProgress implements ProgressSink {
     }
   }
 
-  private draw(line: string, newPhase: boolean): void {
+  private draw(text: string, newPhase: boolean): void {
+    const line = this.redact(text);
     if (this.inPlace) {
       const width = process.stderr.columns ?? 120;
       process.stderr.write(`\r\x1b[K${line.slice(0, width - 1)}`);

@@ -1,12 +1,15 @@
 // One typed results object per run. Every output format (text, markdown, JSON) is rendered from
 // it, the multi-process launcher merges it, and `merge` reads it back from JSON files.
+// A measurement that holds nothing (no PONG came back, nothing was delivered) is null, never 0:
+// a zero would read as a result. Schema 2 (this shape) added those nulls, the tests not run, the
+// counted notes and the run's pid; `merge` still reads schema-1 files (merge/input.ts).
 import type { ClientTransportName } from '../adapters/client/names.js';
 import type { ConnectFailureKind } from '../core/errors.js';
 import type { RecordedOptions } from './options/bench-options.js';
 import type { RateLimit, ServerMode, TestName } from './options/choices.js';
 import type { ServerCounters } from './server/stats.js';
 
-export const RESULTS_SCHEMA_VERSION = 1;
+export const RESULTS_SCHEMA_VERSION = 2;
 
 /** A latency distribution in microseconds, with the HDR histogram itself so runs can be merged. */
 export interface LatencySummary {
@@ -67,21 +70,22 @@ export interface MessageCounts {
   windowEndEpochMs: number;
   /** Length of the send phase alone, ms. */
   sendPhaseMs: number;
-  deliveredPerSec: number;
-  /** Payload megabytes (10^6 bytes) delivered per second. */
-  deliveredMBPerSec: number;
-  perConnectionPerSec: number;
+  /** Delivered ÷ window; null when nothing was proven delivered (there is no window to divide by). */
+  deliveredPerSec: number | null;
+  /** Payload megabytes (10^6 bytes) delivered per second; null like deliveredPerSec. */
+  deliveredMBPerSec: number | null;
+  perConnectionPerSec: number | null;
 }
 
 export interface HoldCounts {
   heldMs: number;
-  /** Connections still open at the end ÷ established at the start, %. */
-  survivalPct: number;
+  /** Connections still open at the end ÷ established at the start, %; null when none was established. */
+  survivalPct: number | null;
   disconnects: number;
   pingsSent: number;
   pongsReceived: number;
-  /** p50 of the pings sent in each --hold-ping-interval, µs, in order: shows drift over the hold. */
-  p50ByInterval: number[];
+  /** p50 of the pings sent in each --hold-ping-interval, µs, in order (null: none answered): drift over the hold. */
+  p50ByInterval: (number | null)[];
 }
 
 /**
@@ -100,8 +104,9 @@ export interface OpenLoopResult {
   probeEvery: number;
   /** Messages still unwritten when the timetable ended (the client or the server was behind). */
   behindAtScheduleEnd: number;
-  corrected: LatencySummary;
-  uncorrected: LatencySummary;
+  /** Null when no probe came back. */
+  corrected: LatencySummary | null;
+  uncorrected: LatencySummary | null;
   /** --slo-ms, and whether corrected p99 stayed under it with the requested rate achieved. */
   sloMs?: number;
   withinSlo?: boolean;
@@ -150,14 +155,15 @@ export interface TierResult {
   label?: string;
   params: Record<string, string | number>;
   connectionCounts: ConnectionCounts;
-  /** Established connections per second (connection-storm, connection-limit). */
-  connectRatePerSec?: number;
-  connectLatency?: LatencySummary;
+  /** Established connections per second (connection-storm, connection-limit); null when none was. */
+  connectRatePerSec?: number | null;
+  /** Null (here and in every latency) when the histogram is empty: nothing was measured. */
+  connectLatency?: LatencySummary | null;
   /** wss:// (connection-storm): TCP connect start → TLS handshake done, where the transport can see it. */
-  tlsHandshake?: LatencySummary;
+  tlsHandshake?: LatencySummary | null;
   messages?: MessageCounts;
-  /** Ping RTT (ping-latency, sustained-hold). */
-  latency?: LatencySummary;
+  /** Ping RTT (ping-latency, sustained-hold); null when no PONG came back. */
+  latency?: LatencySummary | null;
   hold?: HoldCounts;
   openLoop?: OpenLoopResult;
   /** Server `error` frames by code (RATE_LIMITED, …). */
@@ -172,7 +178,39 @@ export interface TierResult {
   consistency?: Consistency;
   /** Set when the tier ended early (server died, SIGINT…): why. Numbers cover what finished. */
   partial?: string;
+  /** Remarks in words; what has a count is in countedNotes instead. */
   notes: string[];
+  /** Remarks whose numbers are data: merged by adding them, their sentence rendered from the sums. */
+  countedNotes?: CountedNote[];
+}
+
+/**
+ * A remark with numbers, kept as data so that merging several clients' tiers adds the numbers
+ * (report/counted-notes.ts renders the sentence). `of` is the total `count` is a part of.
+ */
+export type CountedNote =
+  /** Connections that closed before the barrier: their messages are not counted. */
+  | { kind: 'closed-before-barrier'; count: number }
+  /** Connections whose barrier PONG did not come back: their messages are not counted as delivered. */
+  | { kind: 'barrier-pong-missing'; count: number; of: number }
+  /** Open loop: connections whose last probe did not come back. */
+  | { kind: 'last-probe-missing'; count: number; of: number }
+  /** Open loop: connections that closed before the send phase. */
+  | { kind: 'closed-before-send'; count: number }
+  /** Pings without a PONG (ping-latency, sustained-hold). */
+  | { kind: 'pings-unanswered'; count: number; of: number }
+  /** Open loop: messages still unwritten when the timetable ended. */
+  | { kind: 'behind-schedule'; count: number }
+  | { kind: 'rate-limit-warnings'; count: number }
+  /** Transport errors on established connections. */
+  | { kind: 'connection-errors'; count: number }
+  /** connection-limit: connections still open after the probe's hold. */
+  | { kind: 'held-open'; count: number; of: number; holdSec: number };
+
+/** A selected test that produced no result, and why (the server was gone, SIGINT, it failed). */
+export interface NotRunTest {
+  test: TestName;
+  reason: string;
 }
 
 export interface ConnectionLimitProbe {
@@ -204,6 +242,8 @@ export interface Environment {
   totalMemoryBytes: number;
   hostname: string;
   fdLimit?: number;
+  /** The process that ran the benchmark: with startedAt and hostname, it names the run (merge refuses one run twice). */
+  pid?: number;
 }
 
 export interface ServerDescription {
@@ -227,6 +267,10 @@ export interface RunResult {
   /** The settings the run used (its options after defaults). */
   options: RecordedOptions;
   tests: TestResult[];
-  /** Set when the run was interrupted (SIGINT) or a worker died. */
+  /** Set when the run was interrupted (a signal, the server gone) or a worker died. */
   partial?: string;
+  /** Selected tests that did not run, in order, with the reason. */
+  notRun?: NotRunTest[];
+  /** Set when no tier measured anything (the run exits 1): why. */
+  nothingMeasured?: string;
 }

@@ -109,7 +109,7 @@ try {
     }
     const jsTier = coreThroughput(server.port);
     const sinkSection = `sink: the core client (${clientLabel}), throughput 100 connections × 175 B; "JS" = the ${serverLabel}`;
-    row(sinkSection, 'delivered', nativeTier.messages?.deliveredPerSec, jsTier.messages?.deliveredPerSec, 'msg/s', 'higher');
+    row(sinkSection, 'delivered', nativeTier.messages?.deliveredPerSec ?? undefined, jsTier.messages?.deliveredPerSec ?? undefined, 'msg/s', 'higher');
     row(sinkSection, 'server CPU', nativeTier.server?.cpuCores, jsTier.server?.cpuCores, 'cores', 'lower');
     row(sinkSection, 'client CPU', nativeTier.client.cpuCores, jsTier.client.cpuCores, 'cores', 'info');
     row(sinkSection, 'server count = client count', nativeTier.consistency?.ok, jsTier.consistency?.ok, '', 'check');

@@ -94,7 +94,7 @@ function assertDelivered(tier: TierResult, payloadBytes: number): void {
   assert.ok(m.delivered > 0, 'messages delivered');
   assert.equal(m.delivered, m.sent, 'every barrier PONG came back');
   assert.equal(m.payloadBytes, payloadBytes);
-  assert.ok(m.deliveredPerSec > 0 && m.deliveredMBPerSec > 0 && m.perConnectionPerSec > 0);
+  assert.ok((m.deliveredPerSec ?? 0) > 0 && (m.deliveredMBPerSec ?? 0) > 0 && (m.perConnectionPerSec ?? 0) > 0);
   assert.ok(m.windowMs >= m.sendPhaseMs * 0.9, `window ${m.windowMs} vs send ${m.sendPhaseMs}`);
   assert.ok(m.queuedBytesAtSendEnd >= 0);
   assert.ok(m.windowEndEpochMs > m.windowStartEpochMs);
@@ -118,7 +118,7 @@ for (const transport of availableClientTransports()) {
       for (const [i, size] of [5, 12].entries()) {
         const tier = result.tiers[i]!;
         assertCleanTier(tier, size);
-        assert.ok(tier.connectRatePerSec !== undefined && tier.connectRatePerSec > 0);
+        assert.ok((tier.connectRatePerSec ?? 0) > 0);
         assert.equal(tier.connectLatency?.count, size);
         assert.ok(tier.connectLatency.p50 > 0 && tier.connectLatency.max >= tier.connectLatency.p99);
         assert.equal(tier.server?.counters.connectionsOpened, size);
@@ -219,7 +219,7 @@ for (const transport of availableClientTransports()) {
       assert.ok(hold.heldMs >= 1150, `held ${hold.heldMs} ms`);
       // One p50 per round of pings (3 rounds of 5), however late a round's PONGs came back.
       assert.equal(hold.p50ByInterval.length, 3, String(hold.p50ByInterval));
-      assert.ok(hold.p50ByInterval.every((p) => p > 0), String(hold.p50ByInterval));
+      assert.ok(hold.p50ByInterval.every((p) => (p ?? 0) > 0), String(hold.p50ByInterval));
       assert.equal(tier.latency?.count, 15);
       assert.equal(tier.consistency?.ok, true, tier.consistency?.message);
     });

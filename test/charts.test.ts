@@ -41,7 +41,7 @@ function assertWellFormed(xml: string): void {
 function latencyFrom(values: number[]): LatencySummary {
   const h = createLatencyHistogram();
   for (const v of values) recordMicros(h, v);
-  const summary = summarizeHistogram(h);
+  const summary = summarizeHistogram(h)!;
   h.destroy();
   return summary;
 }

@@ -207,6 +207,29 @@ describe('dist/bench.js', () => {
     assert.equal(r.stderr.trim(), `wse-bench: cannot connect to 127.0.0.1:${port}: connection refused — is the server running? (omit --host to use the embedded server)`);
   });
 
+  test('a host name that does not resolve: one line naming it, with a hint that is not "is the server running?"', () => {
+    const r = cli(['--host', 'no-such-host.invalid', '--test', 'throughput', '--tiers', '1', '--connect-timeout', '5000']);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr.trim(), /^wse-bench: cannot connect to no-such-host\.invalid:5006: .*(host not found|could not be resolved).* — check the host name given to --host/);
+    assert.doesNotMatch(r.stderr, /is the server running/);
+  });
+
+  test('--out in a directory that does not exist, or --svg under a file: a usage error before the run starts (issue 12)', () => {
+    const missing = cli(['--test', 'connection-storm', '--tiers', '1', '--output', 'json', '--out', '/nonexistent-wse-bench-dir/run.json']);
+    assert.equal(missing.status, 2, missing.stderr);
+    assert.equal(missing.stdout, '');
+    const lines = missing.stderr.trim().split('\n');
+    assert.equal(lines.length, 2, missing.stderr);
+    assert.equal(lines[0], 'wse-bench: --out /nonexistent-wse-bench-dir/run.json: the directory /nonexistent-wse-bench-dir does not exist; create it first');
+    assert.match(lines[1]!, /--help/);
+    const underFile = cli(['--test', 'connection-storm', '--tiers', '1', '--svg', `${bundle}/charts`]);
+    assert.equal(underFile.status, 2, underFile.stderr);
+    assert.match(underFile.stderr, /^wse-bench: --svg .*: .*bench\.js is not a directory\n/);
+    const directory = cli(['--test', 'connection-storm', '--tiers', '1', '--out', root]);
+    assert.equal(directory.status, 2, directory.stderr);
+    assert.match(directory.stderr, /is a directory; give a file name/);
+  });
+
   test('SIGINT mid-tier: the tier ends partial, what finished is printed, exit 130', async () => {
     const child = spawn(process.execPath, [bundle, '--quick', '--test', 'sustained-hold', '--tiers', '20', '--hold', '30', '--progress'], {
       cwd: root,

@@ -58,7 +58,9 @@ export type HostileCase =
   /** Healthy, but the first `pongsBeforeSilence` pings are the only ones answered. */
   | 'no-pong'
   /** Answers the upgrade, then sends nothing: the client's connect must time out. */
-  | 'hang-before-ready';
+  | 'hang-before-ready'
+  /** Answers the upgrade, then a frame header of length 2^63 instead of server_ready: a protocol failure. */
+  | 'frame-before-ready';
 
 export const ALL_CASES: readonly HostileCase[] = [
   'healthy',
@@ -68,6 +70,7 @@ export const ALL_CASES: readonly HostileCase[] = [
   'stop-reading',
   'no-pong',
   'hang-before-ready',
+  'frame-before-ready',
 ];
 
 export interface HostileServerOptions {
@@ -330,6 +333,10 @@ export async function startHostileServer(options: HostileServerOptions = {}): Pr
       seen.set(kind, (seen.get(kind) ?? 0) + 1);
       if (!answerUpgrade(socket, result.key, kind)) return;
       if (kind === 'hang-before-ready') return;
+      if (kind === 'frame-before-ready') {
+        socket.write(malformedFrame('frame-length-2^63'));
+        return;
+      }
       const side = new WseSide(socket, kind, state);
       socket.write(encoder.encode(Opcode.Text, serverReady(nextId++), true));
       side.push(result.rest);

@@ -26,6 +26,7 @@ import { MB, ownMemory, watchMemory } from './fixtures/memory-watch.js';
 import { ALL_CASES, FLOOD_CASES, HANDSHAKE_CASES, MALFORMED_FRAME_CASES, startHostileServer } from './hostile-harness.js';
 import type { HostileCase, HostileServer, MalformedFrameCase } from './hostile-harness.js';
 import { runSendPhase } from '../bench/engine/closed-loop-phase.js';
+import { validateRunResult } from '../bench/report/schema.js';
 import { TierTally } from '../bench/engine/tier-tally.js';
 import { directRunOptions, testContext } from './fixtures/context.js';
 import { within } from './fixtures/waiting.js';
@@ -140,6 +141,12 @@ describe('one connection against each hostile behaviour (core transport)', () =>
     await healthyStillAnswers();
   });
 
+  test("a frame of length 2^63 before server_ready → connect fails with kind 'protocol' (issue 12)", async () => {
+    const error = await within(connectFailure(harness.port, 'frame-before-ready'), 'the failure');
+    assert.equal(error.kind, 'protocol', error.message);
+    await healthyStillAnswers();
+  });
+
   for (const [hostile, closeCode] of Object.entries(MALFORMED_FRAME_CASES) as [MalformedFrameCase, number][]) {
     test(`${hostile} after server_ready → protocol error, connection failed with ${closeCode}`, async () => {
       const listener = new Listener();
@@ -189,6 +196,11 @@ for (const name of ['ws', 'web'] as const) {
         assert.equal(error.kind, 'handshake', `${hostile}: ${error.message}`);
       }
       assert.equal((await within(connectFailure(harness.port, 'hang-before-ready', 400, other), 'hang')).kind, 'timeout');
+    });
+
+    test("a frame of length 2^63 before server_ready → kind 'protocol' (issue 12)", async () => {
+      const error = await within(connectFailure(harness.port, 'frame-before-ready', 3_000, other), 'the failure');
+      assert.equal(error.kind, 'protocol', error.message);
     });
 
     test('every malformed frame fails the connection: an error, then close 1006', async () => {
@@ -296,7 +308,8 @@ describe('a tier mixing healthy and hostile connections', () => {
       30_000,
     );
     await closeConnections(pool.connections);
-    assert.match(tier.partial ?? '', /2 of 4 barrier PONGs did not come back/);
+    assert.match(tier.partial ?? '', /barrier PONGs did not come back/);
+    assert.deepEqual(tier.countedNotes?.find((n) => n.kind === 'barrier-pong-missing'), { kind: 'barrier-pong-missing', count: 2, of: 4 });
     assert.ok((tier.messages?.delivered ?? 0) > 0);
     const read = harness.messagesRead('healthy') + harness.messagesRead('no-pong') - readBefore;
     assert.ok(tier.messages!.delivered <= read, 'delivered never exceeds what was read');
@@ -362,8 +375,9 @@ describe('a whole CLI run against the hostile harness', () => {
       assert.equal(counts.attempted, cases.length);
       assert.equal(counts.failedByKind['handshake'], HANDSHAKE_CASES.length, JSON.stringify(counts));
       assert.equal(counts.failedByKind['timeout'], 1, JSON.stringify(counts));
+      assert.equal(counts.failedByKind['protocol'], 1, JSON.stringify(counts));
       // healthy, the frame cases, close-mid-frame, stop-reading, no-pong
-      assert.equal(counts.established, cases.length - HANDSHAKE_CASES.length - 1);
+      assert.equal(counts.established, cases.length - HANDSHAKE_CASES.length - 2);
       const closes = tier.unexpectedCloses;
       const byCode = (code: number) => Object.values(MALFORMED_FRAME_CASES).filter((c) => c === code).length;
       assert.equal(closes['1002'], byCode(1002), JSON.stringify(closes));
@@ -376,6 +390,25 @@ describe('a whole CLI run against the hostile harness', () => {
     assert.ok((throughput.messages?.delivered ?? 0) > 0);
     assert.match(throughput.partial ?? '', /barrier PONGs did not come back/);
     assert.match(r.stdout, /Throughput/);
+  });
+
+  test('no PONG came back: the latency is null, not 0; exit 1, and --output json still writes the document (issue 12)', async () => {
+    const silent = await startHostileServer({ pongsBeforeSilence: 0 });
+    try {
+      // a later --port wins: this harness answers no ping at all
+      const r = await cli(['--port', String(silent.port), '--path', '/case/no-pong', '--test', 'ping-latency', '--tiers', '3', '--pings', '2', '--warmup', '0', '--output', 'json']);
+      assert.equal(r.status, 1, r.stderr);
+      assert.equal(r.stderr.trim().split('\n').at(-1), 'wse-bench: nothing could be measured: connections were established, but no PONG came back (ping-latency)');
+      const run = JSON.parse(r.stdout) as RunResult;
+      assert.deepEqual(validateRunResult(run), []);
+      assert.match(run.nothingMeasured ?? '', /no PONG came back/);
+      const tier = run.tests[0]!.tiers[0]!;
+      assert.equal(tier.connectionCounts.established, 3);
+      assert.equal(tier.latency, null);
+      assert.ok(tier.partial !== undefined, 'the tier says why it has no latency');
+    } finally {
+      await silent.close();
+    }
   });
 
   test('nothing measurable: one clear line, non-zero exit', async () => {

@@ -14,22 +14,39 @@ describe('schema validator', () => {
     assert.deepEqual(errors, []);
   });
 
-  test('reports missing fields, wrong types, bad enums, unknown properties, NaN', () => {
+  test('reports missing fields, wrong types, bad enums, unknown properties, negative rates', () => {
     const run = JSON.parse(renderJson(sampleRunResult())) as Record<string, unknown> & { tests: { tiers: Record<string, unknown>[] }[] };
     delete run['startedAt'];
     run['transport'] = 'carrier-pigeon';
-    run['schemaVersion'] = 2;
+    run['schemaVersion'] = 3;
     run['surprise'] = true;
     const firstTier = run.tests[0]!.tiers[0]!;
     firstTier['connections'] = 'many';
-    firstTier['connectRatePerSec'] = null; // what JSON.stringify makes of NaN
+    firstTier['connectRatePerSec'] = -5;
     const errors = validateRunResult(run);
     assert.ok(errors.includes('$: missing required "startedAt"'), errors.join('\n'));
     assert.ok(errors.some((e) => e.startsWith('$.transport: "carrier-pigeon" is not one of')));
-    assert.ok(errors.some((e) => e.startsWith('$.schemaVersion: expected 1')));
+    assert.ok(errors.some((e) => e.startsWith('$.schemaVersion: 3 is not one of 1, 2')), errors.join('\n'));
     assert.ok(errors.includes('$: unexpected property "surprise"'));
     assert.ok(errors.includes('$.tests[0].tiers[0].connections: expected integer, got string'));
-    assert.ok(errors.includes('$.tests[0].tiers[0].connectRatePerSec: expected number, got null'));
+    assert.ok(errors.includes('$.tests[0].tiers[0].connectRatePerSec: -5 < minimum 0'), errors.join('\n'));
+  });
+
+  test('a tier without the measurement its test makes is refused (issue 12)', () => {
+    const run = JSON.parse(renderJson(sampleRunResult())) as { tests: { test: string; tiers: Record<string, unknown>[] }[] };
+    delete run.tests.find((t) => t.test === 'throughput')!.tiers[0]!['messages'];
+    delete run.tests.find((t) => t.test === 'ping-latency')!.tiers[0]!['latency'];
+    const errors = validateRunResult(run);
+    assert.ok(errors.includes('$.tests[2].tiers[0]: missing required "messages"'), errors.join('\n'));
+    assert.ok(errors.includes('$.tests[1].tiers[0]: missing required "latency"'), errors.join('\n'));
+  });
+
+  test('nothing measured is null, never 0: empty latencies and rates validate as null (issue 12)', () => {
+    const run = JSON.parse(renderJson(sampleRunResult())) as { tests: { test: string; tiers: Record<string, unknown>[] }[] };
+    run.tests.find((t) => t.test === 'ping-latency')!.tiers[0]!['latency'] = null;
+    const messages = run.tests.find((t) => t.test === 'throughput')!.tiers[0]!['messages'] as Record<string, unknown>;
+    Object.assign(messages, { delivered: 0, deliveredPerSec: null, deliveredMBPerSec: null, perConnectionPerSec: null });
+    assert.deepEqual(validateRunResult(run), []);
   });
 
   test('the schema is itself plain JSON with a $schema and $defs', () => {

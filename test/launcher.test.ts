@@ -2,10 +2,12 @@
 // the merged counts equal to the embedded server's own counters. A dying worker leaves a partial
 // result; a dying launcher leaves no workers behind.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { availableParallelism } from 'node:os';
 import { parseRunArgs } from '../bench/options/resolve-run.js';
 import { PhaseBarrier } from '../bench/launcher/barrier.js';
 import { shareOf } from '../bench/launcher/ipc.js';
@@ -118,7 +120,7 @@ describe('dist/bench.js --procs 2', () => {
       { ok: true, client: tier.messages.delivered, server: tier.messages.delivered },
     );
     // The rate is over the common window of both workers.
-    assert.ok(Math.abs(tier.messages.deliveredPerSec - tier.messages.delivered / (tier.messages.windowMs / 1000)) < 1e-6);
+    assert.ok(Math.abs((tier.messages.deliveredPerSec ?? 0) - tier.messages.delivered / (tier.messages.windowMs / 1000)) < 1e-6);
   });
 
   test('a worker killed mid-run: partial result with its exit cause, exit 0, the other finished, no orphans', async () => {
@@ -154,5 +156,55 @@ describe('dist/bench.js --procs 2', () => {
     await waitFor(() => workers.every((pid) => !isAlive(pid)), 'orphaned workers to exit', 5_000);
     // The embedded server is not the launcher's to reap here; stop it so no process outlives the test.
     for (const pid of servers) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+  });
+});
+
+describe('--procs against a server with a connection cap (issue 12)', () => {
+  /** `dist/bench.js serve` on a free port with these flags; its port and its GET /stats counters. */
+  async function startServe(flags: string[]): Promise<{ port: number; opened: () => Promise<number>; stop: () => void }> {
+    const serve = startRun(['serve', '--port', '0', ...flags]);
+    leftovers.push(serve.child.pid!);
+    await waitFor(() => /ws:\/\/127\.0\.0\.1:\d+\/wse/.test(serve.stdout()), 'serve to listen', 30_000);
+    const port = Number(/ws:\/\/127\.0\.0\.1:(\d+)\/wse/.exec(serve.stdout())![1]);
+    const opened = async (): Promise<number> => {
+      const stats = (await (await fetch(`http://127.0.0.1:${port}/stats`)).json()) as { counters: { connectionsOpened: number } };
+      return stats.counters.connectionsOpened;
+    };
+    return { port, opened, stop: () => serve.child.kill('SIGKILL') };
+  }
+
+  test('each worker warms up with its share of the largest tier, not with all of it', async () => {
+    const server = await startServe([]);
+    try {
+      const r = spawnSync(process.execPath, [bundle, '--host', '127.0.0.1', '--port', String(server.port), '--test', 'connection-storm', '--tiers', '30', '--procs', '3', '--output', 'json'], {
+        cwd: root, encoding: 'utf8', timeout: 60_000,
+      });
+      assert.equal(r.status, 0, r.stderr);
+      // 30 warm-up connections in all (10 a worker), then the tier's 30; not 3 × 30 + 30
+      assert.equal(await server.opened(), 60);
+    } finally {
+      server.stop();
+    }
+  });
+
+  test('a tier some of whose connections were refused (server-full) is partial, with the summed counts', async () => {
+    const server = await startServe(['--max-connections', '10']);
+    const dir = mkdtempSync(join(tmpdir(), 'wse-refused-'));
+    try {
+      const out = join(dir, 'run.json');
+      const r = spawnSync(process.execPath, [
+        bundle, '--host', '127.0.0.1', '--port', String(server.port), '--test', 'throughput', '--tiers', '16', '--procs', '2', '--duration', '0.5',
+        '--warmup', '0', '--output', 'json', '--out', out,
+      ], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+      assert.equal(r.status, 0, r.stderr);
+      const tier = (JSON.parse(readFileSync(out, 'utf8')) as RunResult).tests[0]!.tiers[0]!;
+      assert.deepEqual(tier.connectionCounts, { attempted: 16, established: 10, failed: 6, failedByKind: { 'server-full': 6 } });
+      assert.match(tier.partial ?? '', /^not every connection could be opened$/);
+      // the text tables show the cause with the merged counts
+      assert.match(r.stdout, /^PARTIAL \(16\): not every connection could be opened \(6 failed \(server-full 6\)\)$/m);
+    } finally {
+      server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,8 +1,16 @@
 // Merging results of several client processes or runs (bench/merge/): counts summed, histograms
 // merged exactly, rates over the common window, consistency recomputed against the server.
-import { describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
 import assert from 'node:assert/strict';
 import { mergeTiers } from '../bench/merge/tier.js';
+import { checkDistinctRuns, checkWindowsOverlap } from '../bench/merge/compatibility.js';
+import { histogramProblem, readMergeInput } from '../bench/merge/input.js';
+import { UsageError } from '../bench/options/usage-error.js';
+import { describeCountedNote } from '../bench/report/counted-notes.js';
 import { mergeRunResults, mergeTestResults, windowStartSkewMs } from '../bench/merge/run.js';
 import { addScalingEfficiency } from '../bench/merge/scaling.js';
 import { mergeProcessUsage } from '../bench/merge/usage.js';
@@ -18,7 +26,7 @@ function usage(cpuMicros: number, elu: number, wallMicros = 2_000_000): ProcessU
 function histogramOf(values: readonly number[]): LatencySummary {
   const h = createLatencyHistogram();
   for (const v of values) recordMicros(h, v);
-  const summary = summarizeHistogram(h);
+  const summary = summarizeHistogram(h)!;
   h.destroy();
   return summary;
 }
@@ -168,7 +176,7 @@ describe('mergeTestResults / mergeRunResults', () => {
   function run(start: number, delivered: number, url = 'ws://10.0.0.5:5006/wse'): RunResult {
     const t = tier({ messages: messages(delivered, start, start + 2000), startedAtEpochMs: start, endedAtEpochMs: start + 2000, server: serverSide(delivered * 2, 100) });
     return {
-      schemaVersion: 1, tool: { name: 'wse-bench-ts', version: '0' }, startedAt: new Date(start).toISOString(), finishedAt: new Date(start + 3000).toISOString(),
+      schemaVersion: 2, tool: { name: 'wse-bench-ts', version: '0' }, startedAt: new Date(start).toISOString(), finishedAt: new Date(start + 3000).toISOString(),
       environment: { runtime: 'node', runtimeVersion: '20', platform: 'linux', arch: 'x64', cpuModel: 'x', cpus: 2, totalMemoryBytes: 1, hostname: 'h' },
       transport: 'core', procs: 1, server: { embedded: false, url }, options: runOptions(), tests: [{ test: 'throughput', tiers: [t] }],
     };
@@ -215,5 +223,113 @@ describe('mergeTestResults / mergeRunResults', () => {
     addScalingEfficiency(result);
     assert.equal(two.params['scalingEfficiency'], 0.9);
     assert.equal(one.params['scalingEfficiency'], undefined);
+  });
+});
+
+describe('counts survive merging (issue 12)', () => {
+  test('counted notes are added up, the sentence comes from the sums; notes in words name who made them', () => {
+    const part = (closed: number): TierResult => tier({
+      countedNotes: [{ kind: 'closed-before-barrier', count: closed }, { kind: 'pings-unanswered', count: 1, of: 50 }],
+      notes: ['100 connections closed before the barrier: their messages are not counted'],
+    });
+    const m = mergeTiers({ parts: [part(100), part(100)], sources: ['worker 1', 'worker 2'] });
+    assert.deepEqual(m.countedNotes, [{ kind: 'closed-before-barrier', count: 200 }, { kind: 'pings-unanswered', count: 2, of: 100 }]);
+    assert.equal(describeCountedNote(m.countedNotes![0]!), '200 connections closed before the barrier: their messages are not counted');
+    // a schema-1 note in words is each part's own: it is never shown as the merged tier's
+    assert.ok(m.notes.includes('worker 1, worker 2: 100 connections closed before the barrier: their messages are not counted'), m.notes.join(' | '));
+  });
+
+  test('equal partial causes from several parts are one cause; a merged rate over nothing is null', () => {
+    const empty = messages(0, 1000, 1000);
+    const m = mergeTiers({
+      parts: [tier({ partial: 'every connection closed unexpectedly', messages: empty }), tier({ partial: 'every connection closed unexpectedly', messages: empty })],
+      sources: ['a', 'b'],
+    });
+    assert.equal(m.partial, 'every connection closed unexpectedly');
+    assert.equal(m.messages?.deliveredPerSec, null);
+  });
+});
+
+describe('merge inputs are checked, each refusal naming the file (issue 12)', () => {
+  let dir = '';
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'wse-merge-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** A run with one throughput tier measured from `start` for 2 s, written to `name`. */
+  function writeRun(name: string, start: number, edit: (run: RunResult) => void = () => undefined): string {
+    const t = tier({ messages: messages(1000, start, start + 2000), startedAtEpochMs: start, endedAtEpochMs: start + 2000, connectLatency: histogramOf([100, 200]) });
+    const run: RunResult = {
+      schemaVersion: 2, tool: { name: 'wse-bench-ts', version: '0' }, startedAt: new Date(start).toISOString(), finishedAt: new Date(start + 3000).toISOString(),
+      environment: { runtime: 'node', runtimeVersion: '20', platform: 'linux', arch: 'x64', cpuModel: 'x', cpus: 2, totalMemoryBytes: 1, hostname: 'h', pid: Math.round(start) },
+      transport: 'core', procs: 1, server: { embedded: false, url: 'ws://10.0.0.5:5006/wse' }, options: runOptions(), tests: [{ test: 'throughput', tiers: [t] }],
+    };
+    edit(run);
+    const path = join(dir, name);
+    writeFileSync(path, JSON.stringify(run));
+    return path;
+  }
+
+  function refusal(action: () => void): string {
+    try {
+      action();
+    } catch (error) {
+      assert.ok(error instanceof UsageError, String(error));
+      return error.message;
+    }
+    return assert.fail('accepted');
+  }
+
+  test('a corrupt histogram: the file and the field are named', () => {
+    const file = writeRun('corrupt-hdr.json', 10_000, (run) => (run.tests[0]!.tiers[0]!.connectLatency!.hdr = 'HISTFAAAAB'));
+    assert.match(refusal(() => readMergeInput(file)), /^merge: .*corrupt-hdr\.json: tests\[0\]\.tiers\[0\]\.connectLatency\.hdr is not a usable HDR histogram \(/);
+  });
+
+  test('a histogram that would inflate without bound is refused before it is decoded', () => {
+    const bomb = Buffer.alloc(8);
+    bomb.writeInt32BE(0x1c849314, 0);
+    const deflated = deflateSync(Buffer.alloc(8 * 1024 * 1024));
+    bomb.writeInt32BE(deflated.length, 4);
+    const encoded = Buffer.concat([bomb, deflated]).toString('base64');
+    assert.match(histogramProblem(encoded) ?? '', /does not inflate within 1024 KiB/);
+  });
+
+  test('the same run twice: by content, and by start, host and pid', () => {
+    const a = writeRun('a.json', 10_000);
+    const copy = join(dir, 'copy-of-a.json');
+    writeFileSync(copy, readFileSync(a));
+    assert.match(refusal(() => checkDistinctRuns([readMergeInput(a), readMergeInput(copy)])), /copy-of-a\.json and .*a\.json are the same file content: merging would count it twice/);
+    const reformatted = writeRun('a-again.json', 10_000, (run) => (run.finishedAt = 'later'));
+    assert.match(refusal(() => checkDistinctRuns([readMergeInput(a), readMergeInput(reformatted)])), /are the same run \(started .* on h, pid 10000\)/);
+    checkDistinctRuns([readMergeInput(a), readMergeInput(writeRun('b.json', 10_005))]);
+  });
+
+  test('a tier without the messages its test requires is refused by the schema', () => {
+    const file = writeRun('no-messages.json', 10_000, (run) => delete run.tests[0]!.tiers[0]!.messages);
+    assert.match(refusal(() => readMergeInput(file)), /no-messages\.json is not a wse-bench JSON result \(\$\.tests\[0\]\.tiers\[0\]: missing required "messages"\)/);
+  });
+
+  test('windows that do not overlap are refused; overlapping ones merge', () => {
+    const first = readMergeInput(writeRun('first.json', 10_000));
+    const later = readMergeInput(writeRun('later.json', 20_000));
+    assert.match(refusal(() => checkWindowsOverlap([first, later])), /throughput tier 1 \(100 connections\): .*later\.json was measured from .*, after .*first\.json's ended at .*; windows that do not overlap have no common rate/);
+    checkWindowsOverlap([first, readMergeInput(writeRun('overlapping.json', 11_000))]);
+  });
+
+  test('a schema-1 file still merges: its zeros for "nothing measured" become nulls', () => {
+    const old = readMergeInput(writeRun('schema-1.json', 10_000, (run) => {
+      Object.assign(run, { schemaVersion: 1 });
+      const t = run.tests[0]!.tiers[0]!;
+      Object.assign(t.messages!, { delivered: 0, deliveredPerSec: 0, deliveredMBPerSec: 0, perConnectionPerSec: 0 });
+      t.latency = { count: 0, min: 0, mean: 0, p50: 0, p95: 0, p99: 0, p999: 0, p9999: 0, max: 0, hdr: histogramOf([5]).hdr };
+    }));
+    assert.equal(old.run.schemaVersion, 2);
+    const t = old.run.tests[0]!.tiers[0]!;
+    assert.equal(t.latency, null);
+    assert.equal(t.messages?.deliveredPerSec, null);
+    const merged = mergeRunResults([old.run, readMergeInput(writeRun('new.json', 10_500)).run], ['schema-1.json', 'new.json']);
+    assert.equal(merged.schemaVersion, 2);
+    assert.equal(merged.tests[0]!.tiers[0]!.messages?.delivered, 1000);
   });
 });

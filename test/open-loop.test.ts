@@ -164,16 +164,16 @@ describe('open loop against a server that stalls for 1 s', () => {
     assert.equal(tier.partial, undefined, tier.partial);
     const o = tier.openLoop!;
     assert.ok(o !== undefined, 'open-loop result');
-    assert.equal(o.corrected.count, 2000);
-    assert.equal(o.uncorrected.count, 2000);
+    assert.equal(o.corrected!.count, 2000);
+    assert.equal(o.uncorrected!.count, 2000);
     assert.equal(o.requestedPerSec, 400);
     // A ping due during the stall waits for its end: ~20 % of the samples spread over 0…1 s.
-    assert.ok(o.corrected.p99 >= 900_000, `corrected p99 ${o.corrected.p99} µs`);
-    assert.ok(o.corrected.max >= 950_000, `corrected max ${o.corrected.max} µs`);
+    assert.ok(o.corrected!.p99 >= 900_000, `corrected p99 ${o.corrected!.p99} µs`);
+    assert.ok(o.corrected!.max >= 950_000, `corrected max ${o.corrected!.max} µs`);
     // Measured from the actual write only the ≤ 4 pings per connection in flight saw the stall.
-    assert.ok(o.uncorrected.p99 < 300_000, `uncorrected p99 ${o.uncorrected.p99} µs`);
-    assert.ok(o.uncorrected.max >= 900_000, `the in-flight ping saw the stall: ${o.uncorrected.max} µs`);
-    assert.equal(tier.latency?.p99, o.corrected.p99, 'the tier latency is the corrected one');
+    assert.ok(o.uncorrected!.p99 < 300_000, `uncorrected p99 ${o.uncorrected!.p99} µs`);
+    assert.ok(o.uncorrected!.max >= 900_000, `the in-flight ping saw the stall: ${o.uncorrected!.max} µs`);
+    assert.equal(tier.latency?.p99, o.corrected!.p99, 'the tier latency is the corrected one');
     assertSchemaValid(result);
   });
 });
@@ -194,10 +194,10 @@ describe('open loop throughput against a server that stalls for 1 s', () => {
     assert.equal(tier.messages?.sent, 4500);
     assert.equal(tier.messages?.delivered, 4500, 'the last probe of every connection came back');
     assert.equal(server.app.dataMessages, 4500, 'the server read every message');
-    assert.equal(o.corrected.count, 450, 'a probe after every 10th message');
-    assert.ok(o.corrected.p99 >= 900_000, `corrected p99 ${o.corrected.p99} µs`);
-    assert.ok(o.uncorrected.p99 <= o.corrected.p99, 'the uncorrected latency never exceeds the corrected');
-    assert.ok(o.corrected.p50 < 500_000, `most messages were not due during the stall: p50 ${o.corrected.p50} µs`);
+    assert.equal(o.corrected!.count, 450, 'a probe after every 10th message');
+    assert.ok(o.corrected!.p99 >= 900_000, `corrected p99 ${o.corrected!.p99} µs`);
+    assert.ok(o.uncorrected!.p99 <= o.corrected!.p99, 'the uncorrected latency never exceeds the corrected');
+    assert.ok(o.corrected!.p50 < 500_000, `most messages were not due during the stall: p50 ${o.corrected!.p50} µs`);
     assertSchemaValid(result);
   });
 });
@@ -219,7 +219,7 @@ describe('open loop against a healthy server', () => {
     assert.equal(tier.messages?.delivered, 800);
     assert.ok(o.achievedPerSec > 600 && o.achievedPerSec <= 800 * 1.01, `achieved ${o.achievedPerSec}`);
     assert.equal(o.behindAtScheduleEnd, 0);
-    assert.ok(o.corrected.p50 >= o.uncorrected.p50, 'corrected counts from an earlier instant');
+    assert.ok(o.corrected!.p50 >= o.uncorrected!.p50, 'corrected counts from an earlier instant');
   });
 
   test('size-matrix cells run on the timetable too', async () => {
@@ -254,7 +254,7 @@ describe('--ramp against a server that answers pings 20 ms late', () => {
     assert.deepEqual(verdict.stepsPerConnection, [10, 20, 1000]);
     assert.match(verdict.failedBecause ?? '', /1000\/s per conn: achieved \d+ of 2000 msg\/s/);
     const slow = result.tiers[2]!.openLoop!;
-    assert.ok(slow.corrected.p99 > slow.uncorrected.p99, 'falling behind shows only in the corrected latency');
+    assert.ok(slow.corrected!.p99 > slow.uncorrected!.p99, 'falling behind shows only in the corrected latency');
     assertSchemaValid(result);
 
     const text = renderText({ ...SAMPLE_RUN, tests: [result] });
@@ -264,7 +264,7 @@ describe('--ramp against a server that answers pings 20 ms late', () => {
 });
 
 const SAMPLE_RUN: RunResult = {
-  schemaVersion: 1,
+  schemaVersion: 2,
   tool: { name: 'wse-bench-ts', version: 'test' },
   startedAt: '2026-01-01T00:00:00.000Z',
   finishedAt: '2026-01-01T00:00:01.000Z',
@@ -310,7 +310,7 @@ describe('merging open-loop results of several workers', () => {
     const summary = (values: number[]) => {
       const h = createLatencyHistogram();
       for (const v of values) recordMicros(h, v);
-      const s = summarizeHistogram(h);
+      const s = summarizeHistogram(h)!;
       h.destroy();
       return s;
     };
@@ -324,7 +324,7 @@ describe('merging open-loop results of several workers', () => {
     const a = part(Array(99).fill(1000), Array(99).fill(900), 1000);
     const b = part([...Array(99).fill(1000), 90_000], Array(100).fill(900), 990);
     const merged = mergeOpenLoopResults([a, b])!;
-    assert.equal(merged.corrected.count, 199);
+    assert.equal(merged.corrected!.count, 199);
     assert.equal(merged.requestedPerSec, 2000);
     assert.equal(merged.achievedPerSec, 1990);
     assert.equal(merged.behindAtScheduleEnd, 4);

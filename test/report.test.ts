@@ -5,6 +5,8 @@ import { renderText } from '../bench/report/text.js';
 import { renderMarkdown } from '../bench/report/markdown.js';
 import { renderJson } from '../bench/report/index.js';
 import { formatCompact, formatLatency, formatRate, formatBytes, formatRelative } from '../bench/report/format.js';
+import { renderHtmlReport } from '../bench/report/html.js';
+import type { RunResult } from '../bench/results.js';
 import { sampleRunResult } from './fixtures/run-result.js';
 
 describe('number formats like the reference', () => {
@@ -54,6 +56,42 @@ describe('text report', () => {
   test('header names runtime, transport and server', () => {
     assert.match(text, /wse-bench-ts 0\.1\.0 · node 20\.19\.0 · transport core/);
     assert.match(text, /Server: embedded uws server, mode wse/);
+  });
+});
+
+describe('nothing measured is not zero (issue 12)', () => {
+  function emptyRun(): RunResult {
+    const run = sampleRunResult();
+    for (const test of run.tests) {
+      for (const tier of test.tiers) {
+        if (tier.latency !== undefined) tier.latency = null;
+        if (tier.messages !== undefined) Object.assign(tier.messages, { delivered: 0, deliveredPerSec: null, deliveredMBPerSec: null, perConnectionPerSec: null });
+      }
+    }
+    run.notRun = [{ test: 'connection-limit', reason: 'the server is gone: 127.0.0.1:5006 refuses new connections (connection refused)' }];
+    run.tests = run.tests.filter((t) => t.test !== 'connection-limit');
+    return run;
+  }
+
+  test('an empty latency or rate is a dash, never 0.00 ms or 0 msg/s, in text, markdown and HTML', () => {
+    const run = emptyRun();
+    const text = renderText(run);
+    assert.match(text, /^100\s+0\s+—\s+—\s+—\s+—\s+—$/m, 'ping-latency: 0 PONGs, no percentile');
+    assert.match(text, /^100\s+—\s+—\s+—\s+0\s+0 B$/m, 'throughput: nothing delivered, no rate');
+    assert.doesNotMatch(text, /0\.00 ms/);
+    const md = renderMarkdown(run);
+    assert.match(md, /^\| 100 \| 0 \| — \| — \| — \| — \| — \|$/m);
+    const html = renderHtmlReport([run]);
+    assert.match(html, /<td>100<\/td><td>0<\/td><td>—<\/td><td>—<\/td>/);
+  });
+
+  test('tests not run are listed with the reason in every format', () => {
+    const run = emptyRun();
+    const line = 'NOT RUN: connection-limit: the server is gone: 127.0.0.1:5006 refuses new connections (connection refused)';
+    assert.match(renderText(run), new RegExp(`^${line.replace(/[().]/g, '\\$&')}$`, 'm'));
+    assert.ok(renderMarkdown(run).includes(line));
+    assert.ok(renderHtmlReport([run]).includes(line));
+    assert.deepEqual(JSON.parse(renderJson(run)).notRun, run.notRun);
   });
 });
 

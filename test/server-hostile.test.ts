@@ -4,10 +4,13 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
-import { INVALID_FRAMES, RawPeer, upgradeRequest } from './fixtures/raw-peer.js';
+import { INVALID_FRAMES, RawPeer, frame, upgradeRequest } from './fixtures/raw-peer.js';
 import { availableServerTransports } from './fixtures/transports.js';
 import { waitFor } from './fixtures/waiting.js';
-import { RecordingClient, mint, ping, startTestServer, type TestServer } from './server-harness.js';
+import type { ServerSocket } from '../adapters/server/transport.js';
+import { msgpackCodec } from '../bench/msgpack-codec.js';
+import { WseServerApp } from '../bench/server/wse-app.js';
+import { AUTH, RecordingClient, mint, ping, startTestServer, type TestServer } from './server-harness.js';
 
 /**
  * uWebSockets.js (this build) does not follow RFC 6455 §7.1.7 here: it drops the TCP connection
@@ -89,6 +92,33 @@ for (const transport of availableServerTransports()) {
       await client.close();
     });
 
+    test('frames sent with the upgrade request, before the token is verified: a flood is closed with 1008 (issue 12)', async () => {
+      // A token never seen by this server: its check is asynchronous, and frames written in the same
+      // segment as the upgrade request arrive while it runs. 2,000 empty text frames (12 KB).
+      const fresh = await mint({ subject: `flooder-${process.pid}-${Date.now()}` });
+      const flood = Buffer.concat(Array.from({ length: 2000 }, () => frame({ opcode: 0x1 })));
+      const textBefore = server.app.counters.messages.text;
+      const peer = await RawPeer.open(server.port);
+      peer.socket.write(Buffer.concat([Buffer.from(upgradeRequest(fresh)), flood]));
+      await peer.until(() => peer.received.indexOf('\r\n\r\n') !== -1);
+      assert.match(peer.received.toString('latin1'), /^HTTP\/1\.1 101/);
+      peer.received = peer.received.subarray(peer.received.indexOf('\r\n\r\n') + 4); // frames only
+      if (transport.name === 'uws') {
+        // uWebSockets.js drops bytes that come with the upgrade request: nothing reaches the app
+        await peer.until(() => peer.received.length > 0); // server_ready
+        assert.equal(peer.closeCode(), undefined);
+        assert.equal(server.app.counters.messages.text, textBefore);
+      } else {
+        await peer.until(() => peer.closeCode() !== undefined || peer.ended, 10_000);
+        assert.equal(peer.closeCode(), 1008);
+      }
+      peer.socket.destroy();
+      const client = await RecordingClient.connect(server.url, RecordingClient.cookie(token));
+      client.ws.send(ping(5));
+      await client.until(() => client.countType('pong') === 1);
+      await client.close();
+    });
+
     test('2,000 connections opening at once while another connection still gets its PONG', async () => {
       const watcher = await RecordingClient.connect(server.url, RecordingClient.cookie(token));
       await watcher.until(() => watcher.messages.length >= 1);
@@ -112,6 +142,54 @@ for (const transport of availableServerTransports()) {
     });
   });
 }
+
+describe('the WSE app before a token is verified (every transport)', () => {
+  /** A ServerSocket that records how it was closed. */
+  class RecordingSocket implements ServerSocket {
+    closedWith: number | undefined;
+    send(): boolean {
+      return true;
+    }
+    end(code: number): void {
+      this.closedWith ??= code;
+    }
+    terminate(): void {
+      this.closedWith ??= 1006;
+    }
+  }
+
+  function appUnderTest(): WseServerApp {
+    return new WseServerApp({ auth: AUTH, mode: 'wse', rateLimit: 'off', maxConnections: 10, transport: 'core', msgpack: msgpackCodec });
+  }
+
+  test('messages within the byte cap wait for the token and are then handled in order', async () => {
+    const app = appUnderTest();
+    const socket = new RecordingSocket();
+    const connection = app.open(socket, { url: '/wse', headers: { cookie: `access_token=${await mint({ subject: `early-${Date.now()}` })}` }, remoteAddress: '' });
+    for (let i = 0; i < 10; i++) app.message(connection, Buffer.from(ping(i)), false);
+    await waitFor(() => connection.authenticated, 'the token check');
+    assert.equal(socket.closedWith, undefined);
+    assert.equal(app.counters.pings, 10);
+    app.dispose();
+  });
+
+  test('a peer that floods before it is authenticated is closed with 1008, and what it sent is dropped (issue 12)', async () => {
+    const app = appUnderTest();
+    const socket = new RecordingSocket();
+    const connection = app.open(socket, { url: '/wse', headers: { cookie: `access_token=${await mint({ subject: `flood-${Date.now()}` })}` }, remoteAddress: '' });
+    // 64 KiB messages: a few are over the cap; empty ones each cost their record, so they are not free either
+    for (let i = 0; i < 100 && socket.closedWith === undefined; i++) app.message(connection, Buffer.alloc(64 * 1024, 0x61), false);
+    assert.equal(socket.closedWith, 1008);
+    assert.equal(connection.pending, undefined);
+    const empty = new RecordingSocket();
+    const second = app.open(empty, { url: '/wse', headers: { cookie: `access_token=${await mint({ subject: `empty-${Date.now()}` })}` }, remoteAddress: '' });
+    for (let i = 0; i < 100_000 && empty.closedWith === undefined; i++) app.message(second, Buffer.alloc(0), false);
+    assert.equal(empty.closedWith, 1008);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(app.counters.messages.text, 0, 'nothing of a dropped flood is handled after the token check');
+    app.dispose();
+  });
+});
 
 describe('a handshake that never finishes (core, configurable timeout)', () => {
   let server: TestServer;

@@ -24,7 +24,7 @@ describe('latency histogram', () => {
   test('percentiles of 1…10,000 µs', () => {
     const h = createLatencyHistogram();
     for (let v = 1; v <= 10_000; v++) recordMicros(h, v);
-    const s = summarizeHistogram(h);
+    const s = summarizeHistogram(h)!;
     assert.equal(s.count, 10_000);
     assert.equal(s.min, 1);
     assertClose(s.p50, 5_000);
@@ -41,7 +41,7 @@ describe('latency histogram', () => {
     const h = createLatencyHistogram();
     for (let i = 0; i < 980; i++) recordMicros(h, 100);
     for (let i = 0; i < 20; i++) recordMicros(h, 50_000);
-    const s = summarizeHistogram(h);
+    const s = summarizeHistogram(h)!;
     assertClose(s.p50, 100);
     assertClose(s.p95, 100);
     assertClose(s.p99, 50_000);
@@ -52,23 +52,22 @@ describe('latency histogram', () => {
     const h = createLatencyHistogram();
     recordMicros(h, 0.2);
     recordMicros(h, 7.2e9); // two hours: above the initial highest trackable value
-    const s = summarizeHistogram(h);
+    const s = summarizeHistogram(h)!;
     assert.equal(s.count, 2);
     assert.equal(s.min, 1);
     assertClose(s.max, 7.2e9);
   });
 
-  test('an empty histogram summarises to zeros', () => {
-    const s = summarizeHistogram(createLatencyHistogram());
-    assert.deepEqual([s.count, s.p50, s.p99, s.max, s.mean], [0, 0, 0, 0, 0]);
+  test('an empty histogram summarises to null: nothing measured is not zero (issue 12)', () => {
+    assert.equal(summarizeHistogram(createLatencyHistogram()), null);
   });
 
   test('encode → decode keeps every count', () => {
     const h = createLatencyHistogram();
     for (let v = 10; v <= 90_000; v += 7) recordMicros(h, v);
     const decoded = decodeHistogram(encodeHistogram(h));
-    const a = summarizeHistogram(h);
-    const b = summarizeHistogram(decoded);
+    const a = summarizeHistogram(h)!;
+    const b = summarizeHistogram(decoded)!;
     assert.deepEqual({ ...b, hdr: '' }, { ...a, hdr: '' });
   });
 
@@ -84,11 +83,11 @@ describe('latency histogram', () => {
       recordMicros(all, fast);
       recordMicros(all, slow);
     }
-    const merged = summarizeHistogram(mergeEncodedHistograms([encodeHistogram(left), encodeHistogram(right)]));
-    const expected = summarizeHistogram(all);
+    const merged = summarizeHistogram(mergeEncodedHistograms([encodeHistogram(left), encodeHistogram(right)]))!;
+    const expected = summarizeHistogram(all)!;
     assert.deepEqual({ ...merged, hdr: '' }, { ...expected, hdr: '' });
     // Averaging the two p99s would give a very different (wrong) answer.
-    const averaged = (summarizeHistogram(left).p99 + summarizeHistogram(right).p99) / 2;
+    const averaged = (summarizeHistogram(left)!.p99 + summarizeHistogram(right)!.p99) / 2;
     assert.notEqual(Math.round(averaged), merged.p99);
   });
 
@@ -97,11 +96,13 @@ describe('latency histogram', () => {
     const b = createLatencyHistogram();
     recordMicros(a, 10);
     recordMicros(b, 1_000);
-    const merged = mergeLatencySummaries([summarizeHistogram(a), undefined, summarizeHistogram(b)]);
-    assert.ok(merged !== undefined);
+    const merged = mergeLatencySummaries([summarizeHistogram(a), undefined, summarizeHistogram(b), null]);
+    assert.ok(merged !== undefined && merged !== null);
     assert.equal(merged.count, 2);
     assertClose(merged.max, 1_000);
     assert.equal(mergeLatencySummaries([undefined]), undefined);
+    // empty ones stay empty: null, not a summary of zeros
+    assert.equal(mergeLatencySummaries([null, undefined, null]), null);
   });
 });
 

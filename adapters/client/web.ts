@@ -45,7 +45,8 @@ class WebMessageSocket implements MessageSocket {
       else events.message(Buffer.from(data as ArrayBuffer), true);
     };
     ws.onerror = (event: Event) => {
-      events.error(new Error(`WebSocket error: ${(event as ErrorEvent).message ?? 'unknown'}`));
+      // Once open, the WHATWG API fails a connection for a protocol violation: Bun names it (WS_ERR_…), undici does not.
+      events.error(Object.assign(new Error(`WebSocket error: ${(event as ErrorEvent).message ?? 'unknown'}`), { code: ((event as ErrorEvent).error as { code?: unknown } | undefined)?.code ?? 'WS_ERR_PROTOCOL' }));
     };
     ws.onclose = (event: CloseEvent) => {
       this.drain.close();

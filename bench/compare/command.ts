@@ -13,10 +13,12 @@ import { helpText } from '../options/help.js';
 import { parseCommandLine, withDefaults } from '../options/parse.js';
 import { renderFlags } from '../options/render.js';
 import { resolveRunOptions } from '../options/resolve-run.js';
-import { EXIT_INTERRUPTED, EXIT_OK } from '../process/exit-codes.js';
+import { redactSecretFlag } from '../options/secret.js';
+import { EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED } from '../process/exit-codes.js';
 import { corePinning, pinnedCommand, type CorePinning } from '../process/pinning.js';
 import { renderMarkdownTable } from '../report/markdown.js';
 import { renderTable } from '../report/text.js';
+import { checkWritableFile } from '../report/write.js';
 import type { RunResult, ServerDescription } from '../results.js';
 import { startEmbeddedServer, type EmbeddedServer } from '../server/embedded.js';
 import { COMPARE_SCHEMA_VERSION, compareTables, type Combination, type CompareResult, type CompareRun } from './result.js';
@@ -64,6 +66,7 @@ export async function runCompareCommand(argv: string[]): Promise<number> {
     return EXIT_OK;
   }
   const options = args.run;
+  if (args.outFile !== undefined) checkWritableFile('--out', args.outFile);
   const script = process.argv[1];
   if (script === undefined) throw new Error('compare: no script to run');
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -86,13 +89,16 @@ export async function runCompareCommand(argv: string[]): Promise<number> {
   for (const line of skipped) log(`compare: ${line}`);
   if (combinations.length === 0) throw new Error('compare: no transport × runtime combination can run');
 
-  let interrupted = false;
+  // SIGINT or SIGTERM: the current run ends its tier and reports (it gets the same signal), no
+  // further run starts, and the comparison of what finished is printed.
+  let interrupted: NodeJS.Signals | undefined;
   let current: ReturnType<typeof spawn> | undefined;
-  const onSigint = (): void => {
-    interrupted = true;
-    current?.kill('SIGINT');
+  const onSignal = (signal: NodeJS.Signals): void => {
+    interrupted ??= signal;
+    current?.kill(signal);
   };
-  process.on('SIGINT', onSigint);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   let server: EmbeddedServer | undefined;
   try {
     let host: string;
@@ -116,13 +122,13 @@ export async function runCompareCommand(argv: string[]): Promise<number> {
     const childArgs = args.childArgs;
     const result: CompareResult = {
       kind: 'compare', schemaVersion: COMPARE_SCHEMA_VERSION, startedAt: new Date().toISOString(), finishedAt: '',
-      server: description, repeat: args.repeat, tests: options.tests, childArgs, skipped, combinations, runs: [],
+      server: description, repeat: args.repeat, tests: options.tests, childArgs: redactSecretFlag(childArgs), skipped, combinations, runs: [],
     };
     if (args.pinning !== undefined) result.pinning = args.pinning;
     const binaryOf = new Map(runtimes.map((r) => [r.name, r.binary]));
     rounds: for (let round = 1; round <= args.repeat; round++) {
       for (const c of combinations) {
-        if (interrupted) break rounds;
+        if (interrupted !== undefined) break rounds;
         log(`compare: round ${round}/${args.repeat}: ${c.name}`);
         const argv = [script, '--host', host, '--port', String(port), '--transport', c.transport, ...childArgs, '--output', 'json'];
         const run = runChild(pinnedCommand(args.pinning?.clients, binaryOf.get(c.runtime)!, argv), (child) => (current = child));
@@ -143,9 +149,10 @@ export async function runCompareCommand(argv: string[]): Promise<number> {
     } else {
       process.stdout.write(report);
     }
-    return interrupted ? EXIT_INTERRUPTED : EXIT_OK;
+    return interrupted === 'SIGTERM' ? EXIT_TERMINATED : interrupted === 'SIGINT' ? EXIT_INTERRUPTED : EXIT_OK;
   } finally {
-    process.off('SIGINT', onSigint);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     await server?.stop();
   }
 }
@@ -164,7 +171,9 @@ function runChild([binary, argv]: [string, string[]], started: (child: ReturnTyp
     child.once('close', (code, signal) => {
       const text = Buffer.concat(stdout).toString('utf8');
       try {
-        resolve(JSON.parse(text) as RunResult);
+        const run = JSON.parse(text) as RunResult;
+        // a run that measured nothing writes its JSON too: for the comparison it is a failed run
+        resolve(run.nothingMeasured === undefined ? run : `nothing could be measured: ${run.nothingMeasured}`);
       } catch {
         const last = stderrTail.trim().split('\n').at(-1) ?? '';
         resolve(`${signal !== null ? `killed by ${signal}` : `exit ${code}`}${last !== '' ? `: ${last}` : ''}`);

@@ -53,10 +53,10 @@ interface Metric {
   read(tier: TierResult): number | undefined;
 }
 
-const DELIVERED: Metric = { name: 'msg/s', lowerIsBetter: false, format: formatCompact, read: (t) => t.messages?.deliveredPerSec };
+const DELIVERED: Metric = { name: 'msg/s', lowerIsBetter: false, format: formatCompact, read: (t) => t.messages?.deliveredPerSec ?? undefined };
 const P50: Metric = { name: 'p50', lowerIsBetter: true, format: formatLatency, read: (t) => t.latency?.p50 };
 const P99: Metric = { name: 'p99', lowerIsBetter: true, format: formatLatency, read: (t) => t.latency?.p99 };
-const ACCEPT: Metric = { name: 'accept rate', lowerIsBetter: false, format: formatRate, read: (t) => t.connectRatePerSec };
+const ACCEPT: Metric = { name: 'accept rate', lowerIsBetter: false, format: formatRate, read: (t) => t.connectRatePerSec ?? undefined };
 
 /** The headline metric(s) of each test. connection-limit reads maxStableConnections instead. */
 export const HEADLINE_METRICS: Record<TestName, Metric[]> = {

@@ -39,9 +39,10 @@ export function cellRecorder(
   label: string | undefined,
 ): TierRecorder {
   const recorder = new TierRecorder(ctx, test, pool.target, params, label);
+  recorder.watch(pool.loss);
   if (openingTally !== undefined) recorder.tally.absorb(openingTally);
   for (const c of pool.connections) c.tally = recorder.tally;
-  if (pool.aborted) recorder.markPartial('interrupted while connecting');
+  if (pool.aborted) recorder.markInterrupted('connecting', ctx.signal);
   return recorder;
 }
 
@@ -58,10 +59,9 @@ export function deliveredFields(cell: SendCell, recorder: TierRecorder, send: Se
   return fields;
 }
 
-/** Delivered rates over first send → last PONG. */
+/** Delivered rates over first send → last proof of delivery; null when nothing was proven delivered. */
 function deliveredMessages(send: SendPhaseResult, payloadBytes: number, established: number): MessageCounts {
-  const seconds = send.windowMs / 1000;
-  const deliveredPerSec = seconds > 0 ? send.delivered / seconds : 0;
+  const rates = deliveredRates(send.delivered, send.windowMs, payloadBytes, established);
   return {
     sent: send.sent,
     delivered: send.delivered,
@@ -71,9 +71,21 @@ function deliveredMessages(send: SendPhaseResult, payloadBytes: number, establis
     windowStartEpochMs: send.windowStartEpochMs,
     windowEndEpochMs: send.windowEndEpochMs,
     sendPhaseMs: send.sendPhaseMs,
+    ...rates,
+  };
+}
+
+/**
+ * msg/s, MB/s and per-connection msg/s of `delivered` messages over `windowMs`: null when nothing
+ * was delivered, or there is no window (a rate of 0 would read as a measured result).
+ */
+export function deliveredRates(delivered: number, windowMs: number, payloadBytes: number, established: number): Pick<MessageCounts, 'deliveredPerSec' | 'deliveredMBPerSec' | 'perConnectionPerSec'> {
+  if (!(delivered > 0 && windowMs > 0)) return { deliveredPerSec: null, deliveredMBPerSec: null, perConnectionPerSec: null };
+  const deliveredPerSec = delivered / (windowMs / 1000);
+  return {
     deliveredPerSec,
     deliveredMBPerSec: (deliveredPerSec * payloadBytes) / 1e6,
-    perConnectionPerSec: established > 0 ? deliveredPerSec / established : 0,
+    perConnectionPerSec: established > 0 ? deliveredPerSec / established : null,
   };
 }
 

@@ -11,21 +11,22 @@ export async function measureSendCell(ctx: TestContext, cell: SendCell): Promise
   const payloadBytes = payloadBytesOf(cell.payload);
   const recorder = cellRecorder(ctx, cell.test, pool, cell.openingTally, cell.params, cell.label);
 
-  const settled = await settleConnections(pool.connections, ctx.signal);
+  const settled = await settleConnections(pool.connections, pool.signal);
   if (settled !== 'done') recorder.notes.push(`not every connection answered the ping before the send phase (${settled})`);
   const text = `${pool.counts.established} conns${cell.label === undefined ? '' : ` ${cell.label}`}: sending`;
   const send = await measuredPhase(ctx, recorder, text, Math.round(cell.durationMs / 1000), () =>
-    runSendPhase(pool.connections, cell.payload, payloadBytes, cell.durationMs, ctx.signal),
+    runSendPhase(pool.connections, cell.payload, payloadBytes, cell.durationMs, pool.signal),
   );
 
-  if (send.outcome === 'aborted') recorder.markPartial('interrupted during the send phase or barrier');
+  if (send.outcome === 'aborted') recorder.markInterrupted('the send phase', pool.signal);
   const missing = send.barrierPings - send.barrierPongs;
   if (send.outcome === 'stalled' || missing > 0) {
-    recorder.markPartial(`${missing} of ${send.barrierPings} barrier PONGs did not come back`);
-    recorder.notes.push(`${missing} connections' barrier PONG did not come back: their messages are not counted as delivered`);
+    // after an abort the barrier only collects what comes back quickly: the abort is the cause
+    if (send.outcome !== 'aborted') recorder.markPartial('barrier PONGs did not come back');
+    recorder.countedNotes.push({ kind: 'barrier-pong-missing', count: missing, of: send.barrierPings });
   }
   const lost = pool.counts.established - send.barrierPings;
-  if (lost > 0) recorder.notes.push(`${lost} connections closed before the barrier: their messages are not counted`);
+  if (lost > 0) recorder.countedNotes.push({ kind: 'closed-before-barrier', count: lost });
 
   return recorder.build(deliveredFields(cell, recorder, send, payloadBytes));
 }

@@ -61,6 +61,7 @@ class SendLoop implements MarkerProof {
   private markerHead = 0;
   /** Messages proven read by the server: those sent before the last answered marker. */
   proven = 0;
+  provenAtEpochMs = 0;
 
   constructor(
     private readonly phase: SendPhase,
@@ -98,6 +99,7 @@ class SendLoop implements MarkerProof {
   notePong(): void {
     if (this.markerHead >= this.markerSent.length) return;
     this.proven = this.markerSent[this.markerHead++]!;
+    this.provenAtEpochMs = epochNowMs();
     if (this.markerHead === this.markerSent.length) {
       this.markerSent.length = 0;
       this.markerHead = 0;
@@ -173,7 +175,9 @@ export async function runSendPhase(
     : new BarrierRound(connections, NEVER_ABORTED, ABORTED_BARRIER_STALL_MS, phase.loops);
   const barrierOutcome = await barrier.wait(connections);
   barrier.addProvenDeliveries();
-  const windowEndEpochMs = barrier.pongs > 0 ? barrier.lastPongEpochMs : epochNowMs();
+  // The window ends at the last proof of a counted delivery: a server that died mid-phase delivered
+  // nothing after it, and its dead time must not dilute the rate. Nothing proven: no window at all.
+  const windowEndEpochMs = barrier.delivered > 0 ? barrier.lastProofEpochMs : windowStartEpochMs;
   return {
     sent,
     delivered: barrier.delivered,

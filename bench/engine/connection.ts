@@ -2,6 +2,7 @@
 // current phase wants (a PhaseHandler) and to the tier's tally (tier-tally.ts). One object per connection, no
 // per-message closures.
 import type { WseSession, WseSessionListener } from '../../core/wse/session.js';
+import type { ConnectionLoss } from './connection-loss.js';
 import type { TierTally } from './tier-tally.js';
 
 /** What the current phase does with a connection's PONGs and with its loss. */
@@ -32,7 +33,19 @@ export class BenchConnection implements WseSessionListener {
     readonly index: number,
     /** Where this connection's events are counted: the current tier (or cell). */
     public tally: TierTally,
+    /** What watches this connection's pool for a loss of every connection. */
+    private readonly loss?: ConnectionLoss,
   ) {}
+
+  /** The connect succeeded (the session is set): open unless it closed meanwhile, which is a loss. */
+  established(): void {
+    this.open = !this.closed;
+    this.loss?.opened();
+    if (!this.closed) return;
+    // Closed between server_ready and connect() resolving: established, then lost.
+    this.countUnexpectedClose();
+    this.loss?.closed(false);
+  }
 
   onPong(rttMicros: number): void {
     this.phase.onPong(this, rttMicros);
@@ -57,6 +70,7 @@ export class BenchConnection implements WseSessionListener {
     this.closeCode = code;
     if (wasOpen && !this.closing) this.countUnexpectedClose();
     if (wasOpen) this.phase.onClosed(this);
+    if (wasOpen) this.loss?.closed(this.closing);
     const waiter = this.closeWaiter;
     this.closeWaiter = undefined;
     if (waiter !== undefined) waiter();

@@ -41,6 +41,12 @@ export interface TestContext {
    * phase / before closing ('done'). Rates are then computed over a window common to all workers.
    */
   barrier(phase: string): Promise<void>;
+  /**
+   * A tier lost every connection, or could open none (`cause` says which): the run checks that the
+   * target still accepts connections and, when it does not, aborts `signal` so that no further tier
+   * or test runs against a dead server. Resolves once that is decided.
+   */
+  connectionsLost(cause: string): Promise<void>;
 }
 
 export type TestRunner = (context: TestContext) => Promise<TestResult>;

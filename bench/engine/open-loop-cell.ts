@@ -72,16 +72,15 @@ export async function measureOpenLoopSendCell(ctx: TestContext, cell: SendCell, 
   const { pool } = cell;
   const payloadBytes = payloadBytesOf(cell.payload);
   const recorder = cellRecorder(ctx, cell.test, pool, cell.openingTally, { ...cell.params, ratePerConnection }, cell.label);
-  const settled = await settleConnections(pool.connections, ctx.signal);
+  const settled = await settleConnections(pool.connections, pool.signal);
   if (settled !== 'done') recorder.notes.push(`not every connection answered the ping before the send phase (${settled})`);
   const plan = dataPlan(cell.payload, payloadBytes, ratePerConnection, cell.durationMs / 1000);
   const run = await measurePhase(ctx, recorder, pool, plan, cell.label);
   if (run.completedConnections < run.connections) {
-    const missing = run.connections - run.completedConnections;
-    recorder.notes.push(`${missing} connections' last probe did not come back: their unproven messages are not counted as delivered`);
+    recorder.countedNotes.push({ kind: 'last-probe-missing', count: run.connections - run.completedConnections, of: run.connections });
   }
   const lost = pool.counts.established - run.connections;
-  if (lost > 0) recorder.notes.push(`${lost} connections closed before the send phase: their messages are not counted`);
+  if (lost > 0) recorder.countedNotes.push({ kind: 'closed-before-send', count: lost });
   return finishStep(ctx, recorder, deliveredFields(cell, recorder, asSendPhaseResult(run), payloadBytes), run, ratePerConnection, plan.probeEvery);
 }
 
@@ -98,7 +97,7 @@ export async function measureOpenLoopPings(
   const recorder = cellRecorder(ctx, 'ping-latency', pool, openingTally, { pingsPerConnection: pings, ratePerConnection }, label);
   const run = await measurePhase(ctx, recorder, pool, pingPlan(ratePerConnection, pings), label);
   const expected = run.connections * pings;
-  if (run.delivered < expected) recorder.notes.push(`${expected - run.delivered} of ${expected} pings got no PONG`);
+  if (run.delivered < expected) recorder.countedNotes.push({ kind: 'pings-unanswered', count: expected - run.delivered, of: expected });
   const fields: TierFields = {
     connectionCounts: pool.counts,
     latency: summarizeHistogram(run.corrected),
@@ -118,12 +117,10 @@ async function measurePhase(
 ): Promise<OpenLoopOutcome> {
   const seconds = Math.round(plan.messagesPerConnection / plan.ratePerConnection);
   const text = `${pool.counts.established} conns${label === undefined ? '' : ` ${label}`}: open loop, ${rateLabel(plan.ratePerConnection)}`;
-  const run = await measuredPhase(ctx, recorder, text, seconds, () => new OpenLoopPhase(plan, pool.connections).run(ctx.signal));
-  if (run.outcome === 'aborted') recorder.markPartial('interrupted during the open-loop phase');
+  const run = await measuredPhase(ctx, recorder, text, seconds, () => new OpenLoopPhase(plan, pool.connections).run(pool.signal));
+  if (run.outcome === 'aborted') recorder.markInterrupted('the open-loop phase', pool.signal);
   if (run.outcome === 'stalled') recorder.markPartial(`nothing written and no PONG for ${OPEN_LOOP_STALL_MS / 1000} s`);
-  if (run.behindAtScheduleEnd > 0) {
-    recorder.notes.push(`${run.behindAtScheduleEnd} messages were still unwritten when the timetable ended (written late; their wait is in the corrected latency)`);
-  }
+  if (run.behindAtScheduleEnd > 0) recorder.countedNotes.push({ kind: 'behind-schedule', count: run.behindAtScheduleEnd });
   return run;
 }
 

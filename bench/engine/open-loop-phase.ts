@@ -171,7 +171,8 @@ export class OpenLoopPhase implements PhaseHandler {
       sendPhaseMs,
       achievedPerSec: sendPhaseMs > 0 ? this.sent / (sendPhaseMs / 1000) : 0,
       windowStartEpochMs,
-      windowEndEpochMs: this.lastPongEpochMs > 0 ? this.lastPongEpochMs : epochNowMs(),
+      // the last answered probe proved the last delivery; none answered: no window
+      windowEndEpochMs: this.lastPongEpochMs > 0 ? this.lastPongEpochMs : windowStartEpochMs,
     };
   }
 

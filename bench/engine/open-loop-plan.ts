@@ -58,7 +58,7 @@ export function rateLabel(ratePerConnection: number): string {
 /** Whether a step met the SLO; the reason when it did not. */
 export function judgeSlo(
   sloMs: number,
-  corrected: LatencySummary,
+  corrected: LatencySummary | null,
   requestedPerSec: number,
   achievedPerSec: number,
   complete: boolean,
@@ -67,7 +67,7 @@ export function judgeSlo(
   if (achievedPerSec < requestedPerSec * SUSTAINED_SHARE) {
     return { withinSlo: false, reason: `achieved ${Math.round(achievedPerSec)} of ${Math.round(requestedPerSec)} msg/s requested` };
   }
-  if (corrected.count === 0) return { withinSlo: false, reason: 'no latency samples' };
+  if (corrected === null) return { withinSlo: false, reason: 'no latency samples' };
   if (corrected.p99 >= sloMs * 1000) {
     return { withinSlo: false, reason: `corrected p99 ${(corrected.p99 / 1000).toFixed(1)} ms ≥ SLO ${sloMs} ms` };
   }

@@ -58,6 +58,13 @@ export class PhaseWaiter {
   }
 }
 
+/** Why `signal` aborted, in words ('interrupted by SIGTERM', 'embedded server died: …'). */
+export function abortReason(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  // abort() without a reason gives an AbortError, whose message says nothing more
+  return reason instanceof Error && reason.name !== 'AbortError' ? reason.message : 'interrupted';
+}
+
 /** Resolves after `ms`, or early (false) when the signal aborts. */
 export function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
   if (signal.aborted) return Promise.resolve(false);

@@ -16,6 +16,8 @@ export interface MarkerProof {
   notePong(): void;
   /** Messages proven read by the server. */
   readonly proven: number;
+  /** When the last proof came (epoch ms), 0 before the first. */
+  readonly provenAtEpochMs: number;
 }
 
 /** One ping per open connection; a connection passes when that ping's PONG is back. */
@@ -24,6 +26,8 @@ export class BarrierRound implements PhaseHandler {
   pongs = 0;
   pings = 0;
   lastPongEpochMs = 0;
+  /** The last proof of a counted delivery (a barrier PONG, or a marker's on a connection without one): epoch ms. */
+  lastProofEpochMs = 0;
   private readonly waiter: PhaseWaiter;
   private readonly passed = new Set<BenchConnection>();
 
@@ -66,6 +70,7 @@ export class BarrierRound implements PhaseHandler {
     this.delivered += connection.sent;
     this.pongs++;
     this.lastPongEpochMs = epochNowMs();
+    this.lastProofEpochMs = this.lastPongEpochMs;
     this.waiter.progress();
   }
 
@@ -81,7 +86,11 @@ export class BarrierRound implements PhaseHandler {
    */
   addProvenDeliveries(): void {
     if (this.loops === undefined) return;
-    for (const [connection, loop] of this.loops) if (!this.passed.has(connection)) this.delivered += loop.proven;
+    for (const [connection, loop] of this.loops) {
+      if (this.passed.has(connection) || loop.proven === 0) continue;
+      this.delivered += loop.proven;
+      this.lastProofEpochMs = Math.max(this.lastProofEpochMs, loop.provenAtEpochMs);
+    }
   }
 }
 

@@ -8,6 +8,7 @@ import type { TestName } from '../options/choices.js';
 import type { ConnectionCounts } from '../results.js';
 import { createLatencyHistogram, recordMicros } from '../stats/histogram.js';
 import { clientTlsOptions } from '../target/client-tls.js';
+import { ConnectionLoss } from './connection-loss.js';
 import { BenchConnection } from './connection.js';
 import type { TestContext } from './context.js';
 import { TierTally } from './tier-tally.js';
@@ -30,6 +31,15 @@ export interface OpenedPool {
   endedAtEpochMs: number;
   /** Set when ctx.signal stopped the opening early. */
   aborted: boolean;
+  /** Watches for the loss of every connection (connection-loss.ts). */
+  loss: ConnectionLoss;
+  /** Aborted by ctx.signal or by that loss: what the tier's phases wait on. */
+  signal: AbortSignal;
+}
+
+/** Established connections per second over `wallMs`; null when none was established. */
+export function connectRate(established: number, wallMs: number): number | null {
+  return established > 0 && wallMs > 0 ? established / (wallMs / 1000) : null;
 }
 
 export function epochNowMs(): number {
@@ -55,9 +65,10 @@ export async function openConnections(
   }
   const started = performance.now();
   const startedAtEpochMs = epochNowMs();
+  const loss = new ConnectionLoss(ctx.signal);
 
   const openOne = async (index: number): Promise<void> => {
-    const connection = new BenchConnection(index, tally);
+    const connection = new BenchConnection(index, tally, loss);
     counts.attempted++;
     try {
       const session = await WseSession.connect(
@@ -75,9 +86,7 @@ export async function openConnections(
         connection,
       );
       connection.session = session;
-      connection.open = !connection.closed;
-      // Closed between server_ready and connect() resolving: established, then lost.
-      if (connection.closed) connection.countUnexpectedClose();
+      connection.established();
       counts.established++;
       recordMicros(connectLatency, session.connectMicros);
       const handshakeMicros = session.tlsHandshakeMicros;
@@ -103,6 +112,7 @@ export async function openConnections(
   if (fdLimited !== undefined) {
     ctx.progress.warn(`${test}: ${fdLimited} of ${target} connects failed with EMFILE/ENFILE (out of file descriptors): raise the open-file limit (ulimit -n); going on with ${counts.established}`);
   }
+  loss.arm(counts.attempted, counts.established);
   return {
     target,
     connections,
@@ -113,6 +123,8 @@ export async function openConnections(
     startedAtEpochMs,
     endedAtEpochMs: epochNowMs(),
     aborted: ctx.signal.aborted,
+    loss,
+    signal: loss.signal,
   };
 }
 

@@ -2,24 +2,34 @@
 // this process's usage over it and the saturation verdict. Tests fill in what they measured (and
 // whether client and server agree, consistency.ts); this file assembles the TierResult.
 import type { TestName } from '../options/choices.js';
-import type { ProcessUsage, ServerSide, TierResult } from '../results.js';
+import type { CountedNote, ProcessUsage, ServerSide, TierResult } from '../results.js';
 import { diffServerCounters, type ServerCounters, type ServerStats } from '../server/stats.js';
 import { ProcessUsageMeter } from '../stats/process-usage.js';
 import { judgeSaturation } from '../stats/saturation.js';
 import type { TestContext } from './context.js';
+import type { ConnectionLoss } from './connection-loss.js';
+import { abortReason } from './phase-waiter.js';
 import { epochNowMs } from './pool.js';
 import { TierTally } from './tier-tally.js';
 
 export type TierFields = Omit<
   TierResult,
   'test' | 'startedAtEpochMs' | 'endedAtEpochMs' | 'connections' | 'label' | 'params' | 'serverErrors'
-  | 'unexpectedCloses' | 'client' | 'server' | 'saturated' | 'notes'
+  | 'unexpectedCloses' | 'client' | 'server' | 'saturated' | 'notes' | 'countedNotes'
 >;
+
+/** Partial cause of a tier some of whose connects failed; the counts are its connectionCounts. */
+export const NOT_EVERY_CONNECTION_OPENED = 'not every connection could be opened';
 
 export class TierRecorder {
   readonly tally = new TierTally();
+  /** Remarks in words. */
   readonly notes: string[] = [];
+  /** Remarks with numbers, kept as data (merged tiers add them up). */
+  readonly countedNotes: CountedNote[] = [];
   partial: string | undefined;
+  /** The tier's connections, watched for the loss of all of them. */
+  private loss: ConnectionLoss | undefined;
   private meter: ProcessUsageMeter | undefined;
   private client: ProcessUsage | undefined;
   private statsBefore: ServerStats | undefined;
@@ -42,10 +52,20 @@ export class TierRecorder {
     this.meter = new ProcessUsageMeter();
   }
 
-  /** Stops measuring this process, then reads the server's counters again. */
+  /** The pool whose connections this tier measures: losing all of them makes the tier partial. */
+  watch(loss: ConnectionLoss): void {
+    this.loss = loss;
+  }
+
+  /**
+   * Stops measuring this process, then reads the server's counters again. A tier that lost every
+   * connection has the run check the target first (ctx.connectionsLost), unless the run is over anyway.
+   */
   async endMeasure(): Promise<void> {
     this.client = (this.meter ?? new ProcessUsageMeter()).stop();
     this.endedAtEpochMs = epochNowMs();
+    const lost = this.loss?.cause;
+    if (lost !== undefined && !this.ctx.signal.aborted) await this.ctx.connectionsLost(lost);
     this.statsAfter = await this.readStats();
   }
 
@@ -60,17 +80,29 @@ export class TierRecorder {
     return this.statsBefore?.openConnections;
   }
 
+  /** The tier is incomplete for `reason` (added to those already given, each once). */
   markPartial(reason: string): void {
     if (this.partial === undefined) this.partial = reason;
+    else if (!this.partial.split('; ').includes(reason)) this.partial = `${this.partial}; ${reason}`;
+  }
+
+  /** `phase` ended early because `signal` aborted: partial, saying why (SIGINT, the server died…). */
+  markInterrupted(phase: string, signal: AbortSignal): void {
+    this.markPartial(`${phase} ended early: ${abortReason(signal)}`);
   }
 
   build(fields: TierFields): TierResult {
+    const lost = this.loss?.cause;
+    if (lost !== undefined && !(this.partial ?? '').includes(lost)) this.markPartial(lost);
+    // A connection-limit probe is meant to find where connects fail; any other tier ran on fewer.
+    if (fields.connectionCounts.failed > 0 && this.test !== 'connection-limit') this.markPartial(NOT_EVERY_CONNECTION_OPENED);
     const client = this.client ?? new ProcessUsageMeter().stop();
     const server = this.serverSide(client);
     const verdict = judgeSaturation(client, server, this.statsAfter?.workers ?? 1);
     const notes = [...this.notes, `saturation: ${verdict.reason}`];
-    if (this.tally.rateLimitWarnings > 0) notes.push(`${this.tally.rateLimitWarnings} rate_limit_warning frames from the server`);
-    if (this.tally.transportErrors > 0) notes.push(`${this.tally.transportErrors} connection errors after connect`);
+    const countedNotes = [...this.countedNotes];
+    if (this.tally.rateLimitWarnings > 0) countedNotes.push({ kind: 'rate-limit-warnings', count: this.tally.rateLimitWarnings });
+    if (this.tally.transportErrors > 0) countedNotes.push({ kind: 'connection-errors', count: this.tally.transportErrors });
     if (fields.consistency !== undefined && !fields.consistency.ok) notes.push(`ERROR: ${fields.consistency.message}`);
     const result: TierResult = {
       test: this.test,
@@ -86,6 +118,7 @@ export class TierRecorder {
       notes,
     };
     if (this.label !== undefined) result.label = this.label;
+    if (countedNotes.length > 0) result.countedNotes = countedNotes;
     if (server !== undefined) result.server = server;
     if (this.partial !== undefined) result.partial = this.partial;
     return result;

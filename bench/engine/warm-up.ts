@@ -32,14 +32,18 @@ class WarmUpPings implements PhaseHandler {
   }
 }
 
-/** --warmup, but never more connections than the run's largest tier opens. */
-export function warmUpSize(options: BenchOptions): number {
-  return Math.min(options.warmupConnections, Math.max(largestTier(options), ...options.tiers));
+/**
+ * --warmup, but never more connections than this process opens in the run's largest tier: with
+ * --procs each worker warms up within its share (`share` of a tier), so that together the workers
+ * never open more than the largest tier. (Each warming up with the whole tier, 64 workers opened
+ * 41K warm-up connections for a 640-connection tier against a server capped at 5,000: issue 12.)
+ */
+export function warmUpSize(options: BenchOptions, share: (connections: number) => number = (n) => n): number {
+  return Math.min(options.warmupConnections, share(Math.max(largestTier(options), ...options.tiers)));
 }
 
-/** Runs the warm-up once; a failed connect or a missing PONG only makes it shorter. */
-export async function warmUp(ctx: TestContext): Promise<void> {
-  const count = warmUpSize(ctx.options);
+/** Runs the warm-up once with `count` connections; a failed connect or a missing PONG only makes it shorter. */
+export async function warmUp(ctx: TestContext, count: number = warmUpSize(ctx.options)): Promise<void> {
   if (count <= 0 || ctx.signal.aborted) return;
   ctx.progress.phase('connection-storm', `warm-up: ${count} conns, untimed`);
   const pool = await openConnections(ctx, 'connection-storm', count, new TierTally());

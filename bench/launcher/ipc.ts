@@ -13,6 +13,8 @@ export type ParentToWorker =
   | { type: 'release'; seq: number }
   /** SIGINT in the parent: end the current tier early (partial), like a single-process run. */
   | { type: 'stop'; reason: string }
+  /** The answer to 'connections-lost' `requestId`: the target was checked (a 'stop' came first if it is gone). */
+  | { type: 'loss-checked'; requestId: number }
   /** Nothing left to run: exit. */
   | { type: 'finish' };
 
@@ -23,7 +25,9 @@ export type WorkerToParent =
   | { type: 'failed'; test: TestName; error: string }
   | { type: 'phase'; test: TestName; text: string }
   | { type: 'tick'; done: number; total: number; unit: string }
-  | { type: 'warn'; text: string };
+  | { type: 'warn'; text: string }
+  /** A tier of this worker lost every connection: the launcher checks the target (TestContext.connectionsLost). */
+  | { type: 'connections-lost'; requestId: number; cause: string };
 
 /** Worker `index` of `workers` gets floor(n / workers) connections, the first n % workers one more. */
 export function shareOf(connections: number, index: number, workers: number): number {

@@ -5,11 +5,13 @@
 // A worker that dies is removed from the barrier and reported with its exit cause; the others
 // finish and the result is marked partial.
 import type { ProgressSink } from '../engine/context.js';
+import { abortReason } from '../engine/phase-waiter.js';
 import { mergeTestResults } from '../merge/run.js';
 import { addScalingEfficiency } from '../merge/scaling.js';
 import { tiersOf, type BenchOptions } from '../options/bench-options.js';
 import type { TestName } from '../options/choices.js';
-import type { ServerSide, TestResult } from '../results.js';
+import type { NotRunTest, ServerSide, TestResult } from '../results.js';
+import type { TestsRun } from '../scenarios/session.js';
 import type { ServerStats } from '../server/stats.js';
 import { diffServerCounters } from '../server/stats.js';
 import { PhaseBarrier } from './barrier.js';
@@ -26,12 +28,13 @@ export interface LaunchTarget {
   progress: ProgressSink;
   /** Aborted on SIGINT or when the server dies: the workers are told to stop. */
   signal: AbortSignal;
+  /** A worker's tier lost every connection: check the target (aborting `signal` when it is gone). */
+  connectionsLost(cause: string): Promise<void>;
   /** dist/bench.js, run as `<runtime> <script> worker`; default process.argv[1]. */
   script?: string;
 }
 
-export interface LaunchOutcome {
-  tests: TestResult[];
+export interface LaunchOutcome extends TestsRun {
   /** Why the run is incomplete (a worker died), when it is. */
   partial: string | undefined;
 }
@@ -71,10 +74,15 @@ export async function runTestsInWorkers(options: BenchOptions, target: LaunchTar
   );
   const events: WorkerEvents = {
     arrive: (worker, seq, phase) => barrier.arrive(worker.index, seq, phase),
-    other: (_worker, message) => {
+    other: (worker, message) => {
       if (message.type === 'phase') target.progress.phase(message.test, `${message.text} (${roundSize} processes)`);
       else if (message.type === 'tick') target.progress.tick(message.done, message.total, message.unit);
       else if (message.type === 'warn') target.progress.warn(message.text);
+      else if (message.type === 'connections-lost') {
+        const { requestId } = message;
+        // answered in every case: the worker waits for it
+        void target.connectionsLost(message.cause).catch(() => undefined).then(() => worker.send({ type: 'loss-checked', requestId }));
+      }
     },
     died: (worker, cause) => {
       deaths.push(`client worker ${worker.index + 1} of ${options.procs} ${cause}`);
@@ -85,7 +93,7 @@ export async function runTestsInWorkers(options: BenchOptions, target: LaunchTar
 
   const handles: WorkerHandle[] = [];
   const stopWorkers = (): void => {
-    const reason = target.signal.reason instanceof Error ? target.signal.reason.message : 'stopped';
+    const reason = abortReason(target.signal);
     for (const h of handles) h.send({ type: 'stop', reason });
   };
   target.signal.addEventListener('abort', stopWorkers, { once: true });
@@ -121,14 +129,22 @@ export async function runTestsInWorkers(options: BenchOptions, target: LaunchTar
     };
 
     const tests: TestResult[] = [];
+    const notRun: NotRunTest[] = [];
     // With a --procs list each test runs once per count, on the first `count` live workers.
     const series = options.procsSeries ?? [handles.length];
     for (const test of options.tests) {
       const runs: TestResult[] = [];
+      let whyNot = 'no client worker produced a result';
       for (const count of test === 'connection-limit' ? series.slice(0, 1) : series) {
-        if (target.signal.aborted) break;
+        if (target.signal.aborted) {
+          whyNot = abortReason(target.signal);
+          break;
+        }
         const live = handles.filter((h) => h.alive);
-        if (live.length === 0) break;
+        if (live.length === 0) {
+          whyNot = 'every client worker died';
+          break;
+        }
         // The connection-limit search decides each probe from the previous one: one process runs it.
         const participants = live.slice(0, test === 'connection-limit' ? 1 : count);
         const result = await runTestOnWorkers(test, participants);
@@ -136,12 +152,15 @@ export async function runTestsInWorkers(options: BenchOptions, target: LaunchTar
         if (series.length > 1) for (const tier of result.tiers) tier.params['procs'] = participants.length;
         runs.push(result);
       }
-      if (runs.length === 0) continue;
+      if (runs.length === 0) {
+        notRun.push({ test, reason: whyNot });
+        continue;
+      }
       const combined: TestResult = { ...runs[0]!, tiers: runs.flatMap((r) => r.tiers) };
       if (series.length > 1) addScalingEfficiency(combined);
       tests.push(combined);
     }
-    return { tests, partial: deaths.length > 0 ? deaths.join('; ') : undefined };
+    return { tests, notRun, partial: deaths.length > 0 ? deaths.join('; ') : undefined };
   } finally {
     target.signal.removeEventListener('abort', stopWorkers);
     await Promise.all(handles.map((h) => h.finish()));

@@ -4,6 +4,7 @@
 // launcher is gone (IPC disconnect), so a dead launcher never leaves workers behind.
 import { loadClientTransport } from '../../adapters/client/index.js';
 import type { ProgressSink } from '../engine/context.js';
+import { warmUpSize } from '../engine/warm-up.js';
 import { msgpackCodec } from '../msgpack-codec.js';
 import type { TestName } from '../options/choices.js';
 import { WORKER_COMMAND } from '../options/commands.js';
@@ -12,7 +13,7 @@ import { EXIT_OK, EXIT_ORPHANED, EXIT_USAGE } from '../process/exit-codes.js';
 import { isIpcMessage, sendToParent } from '../process/ipc.js';
 import { ScenarioSession } from '../scenarios/session.js';
 import { VERSION } from '../version.js';
-import type { ParentToWorker, WorkerToParent } from './ipc.js';
+import { shareOf, type ParentToWorker, type WorkerToParent } from './ipc.js';
 
 export function runWorkerCommand(argv: readonly string[]): Promise<number> {
   parseCommandLine(WORKER_COMMAND, argv);
@@ -21,14 +22,27 @@ export function runWorkerCommand(argv: readonly string[]): Promise<number> {
     return Promise.resolve(EXIT_USAGE);
   }
   const post = (message: WorkerToParent): void => sendToParent(message);
-  // Ctrl-C reaches the whole process group; the launcher decides what stops, and tells us.
+  // Ctrl-C (or a SIGTERM to the process group) reaches every process; the launcher decides what
+  // stops, and tells us.
   process.on('SIGINT', () => undefined);
+  process.on('SIGTERM', () => undefined);
   process.on('disconnect', () => process.exit(EXIT_ORPHANED));
 
   const controller = new AbortController();
   const releases = new Map<number, () => void>();
   let barrierSeq = 0;
   let queue = Promise.resolve();
+  const lossChecks = new Map<number, () => void>();
+  let nextLossCheck = 0;
+
+  /** The launcher checks the target for all workers; a 'stop' comes before the answer if it is gone. */
+  const connectionsLost = (cause: string): Promise<void> => {
+    const requestId = ++nextLossCheck;
+    return new Promise<void>((resolve) => {
+      lossChecks.set(requestId, resolve);
+      post({ type: 'connections-lost', requestId, cause });
+    });
+  };
 
   const barrier = (phase: string): Promise<void> => {
     const seq = ++barrierSeq;
@@ -66,7 +80,8 @@ export function runWorkerCommand(argv: readonly string[]): Promise<number> {
           signal: controller.signal,
           localAddresses: message.localAddresses,
           barrier,
-        });
+          connectionsLost,
+        }, warmUpSize(message.options, (connections) => shareOf(connections, message.index, message.workers)));
         break;
       case 'test': {
         const { test, tiers } = message;
@@ -82,6 +97,12 @@ export function runWorkerCommand(argv: readonly string[]): Promise<number> {
       case 'stop':
         controller.abort(new Error(message.reason));
         break;
+      case 'loss-checked': {
+        const resolve = lossChecks.get(message.requestId);
+        lossChecks.delete(message.requestId);
+        resolve?.();
+        break;
+      }
       case 'finish':
         void queue.then(() => process.exit(EXIT_OK));
         break;

@@ -8,9 +8,9 @@ export function mergeOpenLoopResults(parts: readonly (OpenLoopResult | undefined
   const present = parts.filter((p): p is OpenLoopResult => p !== undefined);
   const first = present[0];
   if (first === undefined) return undefined;
-  const corrected = mergeLatencySummaries(present.map((p) => p.corrected));
-  const uncorrected = mergeLatencySummaries(present.map((p) => p.uncorrected));
-  if (corrected === undefined || uncorrected === undefined) return undefined;
+  // every part has both (possibly null, when its probes all went unanswered): never undefined
+  const corrected = mergeLatencySummaries(present.map((p) => p.corrected)) ?? null;
+  const uncorrected = mergeLatencySummaries(present.map((p) => p.uncorrected)) ?? null;
   const merged: OpenLoopResult = {
     requestedPerSec: present.reduce((n, p) => n + p.requestedPerSec, 0),
     requestedPerConnectionPerSec: first.requestedPerConnectionPerSec,

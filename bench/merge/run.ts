@@ -1,7 +1,8 @@
 // Merging whole results: the tests of several worker processes (the launcher) or of several runs
 // (`merge a.json b.json`, e.g. from other machines) into one RunResult, tier by tier.
 import type { TestName } from '../options/choices.js';
-import type { RunResult, ServerSide, TestResult, TierResult } from '../results.js';
+import { RESULTS_SCHEMA_VERSION, type NotRunTest, type RunResult, type ServerSide, type TestResult, type TierResult } from '../results.js';
+import { nothingMeasured } from '../run-result.js';
 import { mergeTiers } from './tier.js';
 
 export interface TestMergeOptions {
@@ -82,6 +83,18 @@ export function windowStartSkewMs(parts: readonly TierResult[]): number {
   return Math.max(...starts) - Math.min(...starts);
 }
 
+/** Tests some run did not run and no run has a result of, with each run's reason. */
+function testNamesNotRun(runs: readonly RunResult[], merged: readonly TestName[], sources: readonly string[]): NotRunTest[] {
+  const reasons = new Map<TestName, string[]>();
+  runs.forEach((run, i) => {
+    for (const skipped of run.notRun ?? []) {
+      if (merged.includes(skipped.test)) continue;
+      reasons.set(skipped.test, [...(reasons.get(skipped.test) ?? []), `${sources[i] ?? `run ${i + 1}`}: ${skipped.reason}`]);
+    }
+  });
+  return [...reasons].map(([test, why]) => ({ test, reason: why.join('; ') }));
+}
+
 export function mergeRunResults(runs: readonly RunResult[], sources: readonly string[]): RunResult {
   const first = runs[0];
   if (first === undefined) throw new Error('mergeRunResults: no runs');
@@ -104,6 +117,7 @@ export function mergeRunResults(runs: readonly RunResult[], sources: readonly st
   }
   const merged: RunResult = {
     ...first,
+    schemaVersion: RESULTS_SCHEMA_VERSION,
     startedAt: runs.map((r) => r.startedAt).sort()[0]!,
     finishedAt: runs.map((r) => r.finishedAt).sort().at(-1)!,
     procs: runs.reduce((n, r) => n + r.procs, 0),
@@ -113,5 +127,12 @@ export function mergeRunResults(runs: readonly RunResult[], sources: readonly st
   const partials = runs.map((r, i) => (r.partial === undefined ? undefined : `${sources[i] ?? `run ${i + 1}`}: ${r.partial}`)).filter((p) => p !== undefined);
   if (partials.length > 0) merged.partial = partials.join('; ');
   else delete merged.partial;
+  // A test is not run when no run has it; each run's reason names the run.
+  const notRun = testNamesNotRun(runs, testNames, sources);
+  if (notRun.length > 0) merged.notRun = notRun;
+  else delete merged.notRun;
+  delete merged.nothingMeasured;
+  const nothing = nothingMeasured(tests);
+  if (nothing !== undefined) merged.nothingMeasured = nothing;
   return merged;
 }

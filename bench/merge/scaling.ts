@@ -5,7 +5,7 @@
 import type { TestResult, TierResult } from '../results.js';
 
 export function headlineRate(tier: TierResult): number | undefined {
-  return tier.messages?.deliveredPerSec ?? tier.connectRatePerSec;
+  return tier.messages?.deliveredPerSec ?? tier.connectRatePerSec ?? undefined;
 }
 
 /** Sets params.scalingEfficiency on every multi-process tier that has a one-process twin. */

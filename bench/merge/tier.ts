@@ -2,9 +2,12 @@
 // machines): counts summed, histograms merged from their HDR encodings (percentiles are never
 // averaged), rates recomputed over the common window (earliest start → latest end).
 import type { ConnectionCounts, HoldCounts, MessageCounts, ServerSide, TierResult } from '../results.js';
+import { deliveredRates } from '../engine/cell.js';
+import { connectRate } from '../engine/pool.js';
 import { mergeLatencySummaries } from '../stats/histogram.js';
 import { judgeSaturation } from '../stats/saturation.js';
 import { mergedConsistency } from './consistency.js';
+import { mergeCountedNotes } from './counted-notes.js';
 import { mergeOpenLoopResults } from './open-loop.js';
 import { busiestProcess, mergeProcessUsage } from './usage.js';
 
@@ -55,7 +58,7 @@ export function mergeTiers(input: TierMergeInput): TierResult {
   if (first.label !== undefined) merged.label = first.label;
   if (parts.some((p) => p.connectRatePerSec !== undefined)) {
     // Established connections over the common window: the accept rate all clients achieved together.
-    merged.connectRatePerSec = wallMs > 0 ? connectionCounts.established / (wallMs / 1000) : 0;
+    merged.connectRatePerSec = connectRate(connectionCounts.established, wallMs);
   }
   const connectLatency = mergeLatencySummaries(parts.map((p) => p.connectLatency));
   if (connectLatency !== undefined) merged.connectLatency = connectLatency;
@@ -69,11 +72,14 @@ export function mergeTiers(input: TierMergeInput): TierResult {
   if (messages !== undefined) merged.messages = messages;
   const hold = mergeHoldCounts(parts);
   if (hold !== undefined) merged.hold = hold;
+  const countedNotes = mergeCountedNotes(parts.map((p) => p.countedNotes));
+  if (countedNotes.length > 0) merged.countedNotes = countedNotes;
   if (server !== undefined) {
     merged.server = { ...server, cpuCores: wallMs > 0 ? (server.cpuUserMicros + server.cpuSystemMicros) / (wallMs * 1000) : server.cpuCores };
   }
 
-  const partials = distinct([...parts.map((p) => p.partial), input.partial].filter((p): p is string => p !== undefined));
+  // Causes are words, never counts (those are merged as data), so equal ones are one cause.
+  const partials = distinct([...parts.map((p) => p.partial), input.partial].flatMap((p) => (p === undefined ? [] : p.split('; '))));
   if (partials.length > 0) merged.partial = partials.join('; ');
   const consistency = mergedConsistency(merged, merged.server?.counters, input.incomplete === true);
   if (consistency !== undefined) merged.consistency = consistency;
@@ -125,7 +131,6 @@ export function mergeMessageCounts(parts: readonly (MessageCounts | undefined)[]
     delivered += p.delivered;
     queuedBytesAtSendEnd += p.queuedBytesAtSendEnd;
   }
-  const deliveredPerSec = windowMs > 0 ? delivered / (windowMs / 1000) : 0;
   return {
     sent,
     delivered,
@@ -135,9 +140,7 @@ export function mergeMessageCounts(parts: readonly (MessageCounts | undefined)[]
     windowStartEpochMs,
     windowEndEpochMs,
     sendPhaseMs: Math.max(...present.map((p) => p.sendPhaseMs)),
-    deliveredPerSec,
-    deliveredMBPerSec: (deliveredPerSec * first.payloadBytes) / 1e6,
-    perConnectionPerSec: established > 0 ? deliveredPerSec / established : 0,
+    ...deliveredRates(delivered, windowMs, first.payloadBytes, established),
   };
 }
 
@@ -151,19 +154,25 @@ function mergeHoldCounts(parts: readonly TierResult[]): HoldCounts | undefined {
   if (present.length === 0) return undefined;
   let established = 0;
   let survivors = 0;
-  const hold: HoldCounts = { heldMs: 0, survivalPct: 0, disconnects: 0, pingsSent: 0, pongsReceived: 0, p50ByInterval: [] };
+  const hold: HoldCounts = { heldMs: 0, survivalPct: null, disconnects: 0, pingsSent: 0, pongsReceived: 0, p50ByInterval: [] };
   for (const part of present) {
     const h = part.hold!;
     established += part.connectionCounts.established;
-    survivors += Math.round((part.connectionCounts.established * h.survivalPct) / 100);
+    survivors += Math.round((part.connectionCounts.established * (h.survivalPct ?? 0)) / 100);
     hold.heldMs = Math.max(hold.heldMs, h.heldMs);
     hold.disconnects += h.disconnects;
     hold.pingsSent += h.pingsSent;
     hold.pongsReceived += h.pongsReceived;
-    h.p50ByInterval.forEach((p50, i) => (hold.p50ByInterval[i] = Math.max(hold.p50ByInterval[i] ?? 0, p50)));
+    h.p50ByInterval.forEach((p50, i) => (hold.p50ByInterval[i] = highest(hold.p50ByInterval[i] ?? null, p50)));
   }
-  hold.survivalPct = established > 0 ? (survivors / established) * 100 : 0;
+  hold.survivalPct = established > 0 ? (survivors / established) * 100 : null;
   return hold;
+}
+
+/** The higher of two values, either of which may be missing (null: nothing measured). */
+function highest(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  return b === null ? a : Math.max(a, b);
 }
 
 /** Server sides read by separate clients of different servers: their counters and CPU add up. */
@@ -190,8 +199,10 @@ function mergeServerSides(parts: readonly (ServerSide | undefined)[]): ServerSid
 }
 
 /**
- * The parts' notes without their own saturation verdicts and consistency errors (both are
- * recomputed); a note only some parts made is prefixed with their labels.
+ * The parts' notes in words, without their own saturation verdicts and consistency errors (both are
+ * recomputed), each once and prefixed with the parts that made it. A note is never taken as the
+ * merged tier's own: a number in it (a schema-1 note, before counted notes) is that part's, not a
+ * sum, so "worker 1, worker 2: 100 connections closed…" says what each saw.
  */
 function mergeNotes(parts: readonly TierResult[], sources: readonly string[]): string[] {
   const bySource = new Map<string, string[]>();
@@ -204,7 +215,7 @@ function mergeNotes(parts: readonly TierResult[], sources: readonly string[]): s
       bySource.set(note, who);
     }
   });
-  return [...bySource.entries()].map(([note, who]) => (who.length === parts.length && parts.length > 1 ? note : parts.length === 1 ? note : `${who.join(', ')}: ${note}`));
+  return [...bySource.entries()].map(([note, who]) => (parts.length === 1 ? note : `${who.join(', ')}: ${note}`));
 }
 
 function distinct<T>(values: readonly T[]): T[] {

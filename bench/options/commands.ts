@@ -1,6 +1,7 @@
 // Which options each command takes, its usage lines and what --help adds below the options. The
 // benchmark run, serve, compare, merge and the internal worker all parse with the same model;
 // compare takes the run's settings too and passes them on to every run it starts.
+import { EXIT_CODES_HELP } from '../process/exit-codes.js';
 import { PROFILE_NAMES } from './choices.js';
 import * as o from './declarations.js';
 import type { OptionList, OptionSpec } from './option.js';
@@ -55,7 +56,7 @@ export const RUN_COMMAND: Command<typeof RUN_OPTIONS> = {
     ...PROFILE_NAMES.map((name) => `  ${name.padEnd(8)}${describeProfileTiers(PROFILES[name])}`),
     '  default: all seven tests in about 3 minutes on a 2-core machine.',
     '',
-    'Exit codes: 0 results produced, 1 nothing could be measured, 2 usage error, 130 interrupted.',
+    ...EXIT_CODES_HELP,
   ],
 };
 
@@ -117,6 +118,9 @@ export const MERGE_COMMAND: Command<typeof MERGE_OPTIONS> = {
     'the clock skew it assumed (how far apart the runs\' measured phases began); start the runs with',
     'the same --start-at <unix ms> to align them. Runs against the same server URL keep the server',
     'reading that saw the most traffic; runs against different servers add their server counters.',
+    'Counted notes (connections lost, pings unanswered…) are added up. Refused, naming the file: a file',
+    'that is not a result or whose histogram does not decode, the same run given twice, and tiers whose',
+    'measured windows do not overlap (they have no common rate). Results of schema 1 are read too.',
   ],
   options: MERGE_OPTIONS,
   grouped: false,

@@ -21,7 +21,12 @@ import { flag, integer, integerList, listOf, oneOf, positiveNumber, positiveNumb
 export const HOST = option({ name: 'host', group: 'target', kind: text, arg: '<addr>', help: 'WSE server to benchmark', defaultText: 'none: start the embedded server' });
 export const PORT = option({ name: 'port', group: 'target', kind: integer(1, 65535), help: 'its port', default: 5006 });
 export const PATH = option({ name: 'path', group: 'target', kind: text, arg: '<path>', help: 'endpoint path and query', default: '/wse?compression=false&protocol_version=1' });
-export const SECRET = option({ name: 'secret', group: 'target', kind: text, help: 'HS256 secret the JWT is signed with', default: 'bench-secret-key-for-testing-only' });
+/** The benchmark's public default secret (WSE-PROTOCOL.md): not a credential, so reports may show it. */
+export const PUBLIC_SECRET = 'bench-secret-key-for-testing-only';
+export const SECRET = option({
+  name: 'secret', group: 'target', kind: text, default: PUBLIC_SECRET,
+  help: 'HS256 secret the JWT is signed with; any other secret is shown as [redacted] in every report, progress line and error',
+});
 export const ISSUER = option({ name: 'issuer', group: 'target', kind: text, help: 'JWT iss claim', default: 'wse-bench' });
 export const AUDIENCE = option({ name: 'audience', group: 'target', kind: text, help: 'JWT aud claim', default: 'wse-bench' });
 export const SUBJECT = option({ name: 'subject', group: 'target', kind: text, help: 'JWT sub claim (the user id)', default: 'bench-user' });

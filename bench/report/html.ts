@@ -41,12 +41,22 @@ function runsTable(runs: readonly RunResult[], labels: readonly string[]): strin
       server,
       `${env.cpuModel}, ${env.cpus} cores (${env.hostname})`,
       `${run.startedAt} → ${run.finishedAt}`,
-      run.partial ? `PARTIAL: ${run.partial}` : 'complete',
+      runStatus(run),
     ];
-    return `<tr>${cells.map((c, k) => `<td${k === 7 && run.partial ? " class='error'" : ''}>${escapeHtml(c)}</td>`).join('')}</tr>`;
+    const failed = run.partial !== undefined || run.nothingMeasured !== undefined;
+    return `<tr>${cells.map((c, k) => `<td${k === 7 && failed ? " class='error'" : ''}>${escapeHtml(c)}</td>`).join('')}</tr>`;
   });
   const headers = ['Run', 'Runtime', 'Transport', 'Procs', 'Server', 'Machine', 'Time', 'Status'];
   return `<table class='runs'><thead><tr>${headers.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+/** 'complete', or what went wrong: partial, tests not run, nothing measured. */
+function runStatus(run: RunResult): string {
+  const status: string[] = [];
+  if (run.nothingMeasured !== undefined) status.push(`NOTHING MEASURED: ${run.nothingMeasured}`);
+  if (run.partial !== undefined) status.push(`PARTIAL: ${run.partial}`);
+  if (run.notRun !== undefined) status.push(`not run: ${run.notRun.map((t) => t.test).join(', ')}`);
+  return status.length === 0 ? 'complete' : status.join('; ');
 }
 
 function chartSections(charts: readonly ChartEntry[]): string[] {
@@ -75,7 +85,7 @@ function htmlTable(table: Table): string {
 }
 
 function runTables(run: RunResult, label: string, open: boolean): string {
-  const header = runHeaderLines(run).map((l) => `<div class='header-lines${l.startsWith('PARTIAL') ? ' error' : ''}'>${escapeHtml(l)}</div>`).join('');
+  const header = runHeaderLines(run).map((l) => `<div class='header-lines${/^(PARTIAL|NOT RUN|NOTHING)/.test(l) ? ' error' : ''}'>${escapeHtml(l)}</div>`).join('');
   const tables = run.tests.flatMap((test) => tablesForTest(test)).map(htmlTable).join('\n');
   return `<details${open ? ' open' : ''}><summary><strong>${escapeHtml(label)}</strong></summary>${header}${tables}</details>`;
 }

@@ -2,7 +2,7 @@
 // corrected for coordinated omission (from the due time) beside the uncorrected one (from the
 // actual write), then each ramp's verdict.
 import type { TestResult } from '../results.js';
-import { formatCompact, formatInteger, formatLatency } from './format.js';
+import { formatCompact, formatInteger, formatLatency, NO_VALUE } from './format.js';
 import type { Table } from './tables.js';
 
 export function openLoopTable(result: TestResult, title: string): Table | undefined {
@@ -12,10 +12,10 @@ export function openLoopTable(result: TestResult, title: string): Table | undefi
     const o = t.openLoop!;
     return [
       `${formatInteger(t.connections)}${t.label === undefined ? '' : ` ${t.label}`}`,
-      formatCompact(o.requestedPerSec), formatCompact(o.achievedPerSec), formatInteger(o.corrected.count),
-      formatLatency(o.corrected.p50), formatLatency(o.corrected.p99), formatLatency(o.corrected.p999), formatLatency(o.corrected.max),
-      formatLatency(o.uncorrected.p50), formatLatency(o.uncorrected.p99), formatLatency(o.uncorrected.max),
-      o.withinSlo === undefined ? '-' : o.withinSlo ? 'pass' : 'FAIL',
+      formatCompact(o.requestedPerSec), formatCompact(o.achievedPerSec), formatInteger(o.corrected?.count ?? 0),
+      formatLatency(o.corrected?.p50), formatLatency(o.corrected?.p99), formatLatency(o.corrected?.p999), formatLatency(o.corrected?.max),
+      formatLatency(o.uncorrected?.p50), formatLatency(o.uncorrected?.p99), formatLatency(o.uncorrected?.max),
+      o.withinSlo === undefined ? NO_VALUE : o.withinSlo ? 'pass' : 'FAIL',
     ];
   });
   const probeEvery = [...new Set(tiers.map((t) => t.openLoop!.probeEvery))];

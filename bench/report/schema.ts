@@ -1,14 +1,18 @@
-// JSON Schema of `--output json` (a RunResult), checked by bench/json-schema.ts.
+// JSON Schema of `--output json` (a RunResult), checked by bench/json-schema.ts. Schema 2 files
+// and schema-1 files (which differ only by what 2 added: nulls, notRun, nothingMeasured, countedNotes,
+// environment.pid) both conform; `merge` upgrades a schema-1 file after checking it (merge/input.ts).
 import { CLIENT_TRANSPORT_NAMES } from '../../adapters/client/names.js';
 import { type JsonSchema, validateAgainstSchema } from '../json-schema.js';
 import { RATE_LIMITS, SERVER_MODES, TEST_NAMES } from '../options/choices.js';
-import { RESULTS_SCHEMA_VERSION } from '../results.js';
+import { RESULTS_SCHEMA_VERSION, type CountedNote } from '../results.js';
 
 const num: JsonSchema = { type: 'number' };
 const nonNegative: JsonSchema = { type: 'number', minimum: 0 };
 const count: JsonSchema = { type: 'integer', minimum: 0 };
 const str: JsonSchema = { type: 'string' };
 const countsByKey: JsonSchema = { type: 'object', additionalProperties: count };
+/** A measured number, or null when nothing was measured. */
+const measured: JsonSchema = { type: ['number', 'null'], minimum: 0 };
 const ref = (name: string): JsonSchema => ({ $ref: `#/$defs/${name}` });
 
 function object(properties: Record<string, JsonSchema>, required: string[], additionalProperties: boolean | JsonSchema = false): JsonSchema {
@@ -17,15 +21,29 @@ function object(properties: Record<string, JsonSchema>, required: string[], addi
 
 const testName: JsonSchema = { type: 'string', enum: TEST_NAMES };
 
+/** What a tier of `tests` must hold: its measurement, even when that is null. */
+function tierOf(tests: readonly string[], required: string[]): JsonSchema {
+  return { if: { properties: { test: { enum: tests } } }, then: { required } };
+}
+
+const COUNTED_NOTE_KINDS = [
+  'closed-before-barrier', 'barrier-pong-missing', 'last-probe-missing', 'closed-before-send', 'pings-unanswered',
+  'behind-schedule', 'rate-limit-warnings', 'connection-errors', 'held-open',
+] as const satisfies readonly CountedNote['kind'][];
+
 export const RUN_RESULT_SCHEMA: JsonSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
-  $id: 'https://wse-bench/schema/run-result-v1.json',
+  $id: 'https://wse-bench/schema/run-result-v2.json',
   title: 'wse-bench RunResult',
   $defs: {
-    latency: object(
-      { count, min: nonNegative, mean: nonNegative, p50: nonNegative, p95: nonNegative, p99: nonNegative, p999: nonNegative, p9999: nonNegative, max: nonNegative, hdr: str },
-      ['count', 'min', 'mean', 'p50', 'p95', 'p99', 'p999', 'p9999', 'max', 'hdr'],
-    ),
+    /** A latency summary, or null: the histogram was empty (schema-1 files wrote count 0 instead). */
+    latency: {
+      ...object(
+        { count, min: nonNegative, mean: nonNegative, p50: nonNegative, p95: nonNegative, p99: nonNegative, p999: nonNegative, p9999: nonNegative, max: nonNegative, hdr: str },
+        ['count', 'min', 'mean', 'p50', 'p95', 'p99', 'p999', 'p9999', 'max', 'hdr'],
+      ),
+      type: ['object', 'null'],
+    },
     processUsage: object(
       {
         eventLoopUtilization: { type: 'number', minimum: 0, maximum: 1 },
@@ -58,20 +76,20 @@ export const RUN_RESULT_SCHEMA: JsonSchema = {
           { attempted: count, established: count, failed: count, failedByKind: countsByKey },
           ['attempted', 'established', 'failed', 'failedByKind'],
         ),
-        connectRatePerSec: nonNegative,
+        connectRatePerSec: measured,
         connectLatency: ref('latency'),
         tlsHandshake: ref('latency'),
         messages: object(
           {
             sent: count, delivered: count, queuedBytesAtSendEnd: nonNegative, payloadBytes: count, windowMs: nonNegative,
             windowStartEpochMs: num, windowEndEpochMs: num, sendPhaseMs: nonNegative,
-            deliveredPerSec: nonNegative, deliveredMBPerSec: nonNegative, perConnectionPerSec: nonNegative,
+            deliveredPerSec: measured, deliveredMBPerSec: measured, perConnectionPerSec: measured,
           },
           ['sent', 'delivered', 'queuedBytesAtSendEnd', 'payloadBytes', 'windowMs', 'windowStartEpochMs', 'windowEndEpochMs', 'sendPhaseMs', 'deliveredPerSec', 'deliveredMBPerSec', 'perConnectionPerSec'],
         ),
         latency: ref('latency'),
         hold: object(
-          { heldMs: nonNegative, survivalPct: { type: 'number', minimum: 0, maximum: 100 }, disconnects: count, pingsSent: count, pongsReceived: count, p50ByInterval: { type: 'array', items: nonNegative } },
+          { heldMs: nonNegative, survivalPct: { type: ['number', 'null'], minimum: 0, maximum: 100 }, disconnects: count, pingsSent: count, pongsReceived: count, p50ByInterval: { type: 'array', items: measured } },
           ['heldMs', 'survivalPct', 'disconnects', 'pingsSent', 'pongsReceived', 'p50ByInterval'],
         ),
         openLoop: object(
@@ -94,13 +112,27 @@ export const RUN_RESULT_SCHEMA: JsonSchema = {
         consistency: object({ ok: { type: 'boolean' }, clientDelivered: num, serverReceived: num, message: str }, ['ok', 'clientDelivered', 'serverReceived', 'message']),
         partial: str,
         notes: { type: 'array', items: str },
+        countedNotes: {
+          type: 'array',
+          items: object({ kind: { type: 'string', enum: COUNTED_NOTE_KINDS }, count, of: count, holdSec: nonNegative }, ['kind', 'count']),
+        },
       },
       ['test', 'startedAtEpochMs', 'endedAtEpochMs', 'connections', 'params', 'connectionCounts', 'serverErrors', 'unexpectedCloses', 'client', 'saturated', 'notes'],
     ),
+    /** A tier holds its test's measurement; merging a tier without it would invent one. */
+    measuredTier: {
+      allOf: [
+        ref('tier'),
+        tierOf(['throughput', 'size-matrix', 'format-comparison'], ['messages']),
+        tierOf(['ping-latency'], ['latency']),
+        tierOf(['sustained-hold'], ['hold', 'latency']),
+        tierOf(['connection-storm'], ['connectLatency']),
+      ],
+    },
     test: object(
       {
         test: testName,
-        tiers: { type: 'array', items: ref('tier') },
+        tiers: { type: 'array', items: ref('measuredTier') },
         probes: {
           type: 'array',
           items: object({ phase: { type: 'string', enum: ['probe', 'bisect'] }, target: count, connected: count, ok: { type: 'boolean' } }, ['phase', 'target', 'connected', 'ok']),
@@ -126,12 +158,12 @@ export const RUN_RESULT_SCHEMA: JsonSchema = {
   },
   ...object(
     {
-      schemaVersion: { const: RESULTS_SCHEMA_VERSION },
+      schemaVersion: { enum: [1, RESULTS_SCHEMA_VERSION] },
       tool: object({ name: str, version: str }, ['name', 'version']),
       startedAt: str,
       finishedAt: str,
       environment: object(
-        { runtime: { type: 'string', enum: ['node', 'bun'] }, runtimeVersion: str, platform: str, arch: str, cpuModel: str, cpus: count, totalMemoryBytes: count, hostname: str, fdLimit: count },
+        { runtime: { type: 'string', enum: ['node', 'bun'] }, runtimeVersion: str, platform: str, arch: str, cpuModel: str, cpus: count, totalMemoryBytes: count, hostname: str, fdLimit: count, pid: count },
         ['runtime', 'runtimeVersion', 'platform', 'arch', 'cpuModel', 'cpus', 'totalMemoryBytes', 'hostname'],
       ),
       transport: { type: 'string', enum: CLIENT_TRANSPORT_NAMES },
@@ -143,6 +175,8 @@ export const RUN_RESULT_SCHEMA: JsonSchema = {
       options: { type: 'object' },
       tests: { type: 'array', items: ref('test') },
       partial: str,
+      notRun: { type: 'array', items: object({ test: testName, reason: str }, ['test', 'reason']) },
+      nothingMeasured: str,
     },
     ['schemaVersion', 'tool', 'startedAt', 'finishedAt', 'environment', 'transport', 'procs', 'server', 'options', 'tests'],
   ),

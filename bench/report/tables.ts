@@ -2,7 +2,8 @@
 // Text and markdown render the same tables; only the drawing differs.
 import type { TestName } from '../options/choices.js';
 import type { RunResult, TestResult, TierResult } from '../results.js';
-import { formatBytes, formatCompact, formatInteger, formatLatency, formatMB, formatPercent, formatRate, formatRelative, formatTierHeader } from './format.js';
+import { formatBytes, formatCompact, formatInteger, formatLatency, formatMB, formatPercent, formatRate, formatRelative, formatTierHeader, NO_VALUE } from './format.js';
+import { describeCountedNote } from './counted-notes.js';
 import { openLoopTable } from './open-loop-table.js';
 
 export interface Table {
@@ -51,7 +52,7 @@ function addProcsColumns(table: Table, tiers: TierResult[]): void {
     const params = tiers[i]!.params;
     row.splice(1, 0, String(params['procs'] ?? 1));
     const efficiency = params['scalingEfficiency'];
-    if (scaling) row.push(typeof efficiency === 'number' ? formatPercent(efficiency) : '-');
+    if (scaling) row.push(typeof efficiency === 'number' ? formatPercent(efficiency) : NO_VALUE);
   });
   if (scaling) table.lines.push('Scaling = aggregate rate ÷ (procs × the same tier\'s 1-process rate); 100% = linear');
 }
@@ -94,9 +95,9 @@ function mainTables(result: TestResult): Table[] {
         rows: tiers.map((t) => {
           const m = t.messages;
           return [
-            formatInteger(t.connections), m ? formatCompact(m.deliveredPerSec) : '-', m ? formatMB(m.deliveredMBPerSec) : '-',
-            m ? formatInteger(m.perConnectionPerSec) : '-', m ? formatInteger(m.delivered) : '-',
-            m ? formatBytes(m.queuedBytesAtSendEnd) : '-',
+            formatInteger(t.connections), formatCompact(m?.deliveredPerSec), formatMB(m?.deliveredMBPerSec),
+            formatInteger(m?.perConnectionPerSec), formatInteger(m?.delivered),
+            m ? formatBytes(m.queuedBytesAtSendEnd) : NO_VALUE,
           ];
         }),
         lines: [],
@@ -110,7 +111,7 @@ function mainTables(result: TestResult): Table[] {
         title,
         headers: ['Connections', 'Survival', 'Disconnects', 'Total PINGs', 'p50', 'p95', 'p99'],
         rows: tiers.map((t) => [
-          formatInteger(t.connections), t.hold ? `${t.hold.survivalPct.toFixed(t.hold.survivalPct === 100 ? 0 : 2)}%` : '-',
+          formatInteger(t.connections), formatSurvival(t.hold?.survivalPct),
           formatInteger(t.hold?.disconnects ?? 0), formatInteger(t.hold?.pingsSent ?? 0),
           formatLatency(t.latency?.p50), formatLatency(t.latency?.p95), formatLatency(t.latency?.p99),
         ]),
@@ -147,10 +148,7 @@ function sizeMatrixTables(title: string, tiers: TierResult[]): Table[] {
   const matrix: Table = {
     title,
     headers: ['Size \\ Conns', ...conns.map(formatTierHeader)],
-    rows: sizes.map((size) => [size, ...conns.map((n) => {
-      const m = cell(size, n)?.messages;
-      return m ? formatCompact(m.deliveredPerSec) : '-';
-    })]),
+    rows: sizes.map((size) => [size, ...conns.map((n) => formatCompact(cell(size, n)?.messages?.deliveredPerSec))]),
     lines: [],
   };
   const first = conns[0];
@@ -159,7 +157,8 @@ function sizeMatrixTables(title: string, tiers: TierResult[]): Table[] {
     headers: ['Size', 'msg/s', 'Bandwidth'],
     rows: sizes.map((size) => {
       const m = first === undefined ? undefined : cell(size, first)?.messages;
-      return [size, m ? formatCompact(m.deliveredPerSec) : '-', m ? `${formatMB(m.deliveredMBPerSec)} MB/s` : '-'];
+      const mb = m?.deliveredMBPerSec;
+      return [size, formatCompact(m?.deliveredPerSec), mb === undefined || mb === null ? NO_VALUE : `${formatMB(mb)} MB/s`];
     }),
     lines: [],
   };
@@ -180,8 +179,8 @@ function formatComparisonTable(title: string, tiers: TierResult[]): Table {
     const json = rate('json', n);
     for (const f of formats) {
       const r = rate(f, n);
-      row.push(r === undefined ? '-' : formatCompact(r));
-      if (f !== 'json' && formats.includes('json')) row.push(r === undefined || json === undefined ? '-' : formatRelative(r, json));
+      row.push(formatCompact(r));
+      if (f !== 'json' && formats.includes('json')) row.push(formatRelative(r, json));
     }
     return row;
   });
@@ -192,20 +191,31 @@ function formatComparisonTable(title: string, tiers: TierResult[]): Table {
   return { title, headers, rows, lines: sizes.length > 0 ? [`Wire sizes: ${sizes.join(', ')}`] : [] };
 }
 
+/** 100% → '100%', 99.5 → '99.50%', null (no connection was established) → NO_VALUE. */
+function formatSurvival(pct: number | null | undefined): string {
+  if (pct === null || pct === undefined) return NO_VALUE;
+  return `${pct.toFixed(pct === 100 ? 0 : 2)}%`;
+}
+
 function tierName(t: TierResult): string {
   return `${formatInteger(t.connections)}${t.label === undefined ? '' : ` ${t.label}`}`;
 }
 
-/** PARTIAL and ERROR lines, then each tier's notes (once). */
+/**
+ * PARTIAL and ERROR lines, then each tier's notes (once) and counted notes. A PARTIAL line names the
+ * tier's failed connects and unexpected closes: its causes are words, the counts come from the data.
+ */
 function tierLines(tiers: TierResult[]): string[] {
   const lines: string[] = [];
   for (const t of tiers) {
-    if (t.partial) lines.push(`PARTIAL (${tierName(t)}): ${t.partial}`);
+    const errors = errorSummary(t);
+    if (t.partial) lines.push(`PARTIAL (${tierName(t)}): ${t.partial}${errors === '0' ? '' : ` (${errors})`}`);
     if (t.consistency && !t.consistency.ok) lines.push(`ERROR (${tierName(t)}): ${t.consistency.message}`);
     for (const note of t.notes) {
       if (t.consistency && note === `ERROR: ${t.consistency.message}`) continue;
       lines.push(note.startsWith('ERROR') ? `ERROR (${tierName(t)}): ${note.replace(/^ERROR:\s*/, '')}` : `${tierName(t)}: ${note}`);
     }
+    for (const note of t.countedNotes ?? []) lines.push(`${tierName(t)}: ${describeCountedNote(note)}`);
   }
   return lines;
 }
@@ -230,7 +240,7 @@ function loadTable(result: TestResult, perWorker: boolean): Table {
       `${tierName(t)}${procs}`,
       t.client.eventLoopMeasured === false ? 'n/a' : formatPercent(t.client.eventLoopUtilization),
       `${t.client.cpuCores.toFixed(2)} cores`,
-      t.server ? `${t.server.cpuCores.toFixed(2)} cores` : '-',
+      t.server ? `${t.server.cpuCores.toFixed(2)} cores` : NO_VALUE,
       t.saturated,
       errorSummary(t),
     ]);
@@ -264,5 +274,7 @@ export function runHeaderLines(run: RunResult): string[] {
     `Started ${run.startedAt}, finished ${run.finishedAt}`,
   ];
   if (run.partial) lines.push(`PARTIAL RUN: ${run.partial}`);
+  for (const skipped of run.notRun ?? []) lines.push(`NOT RUN: ${skipped.test}: ${skipped.reason}`);
+  if (run.nothingMeasured) lines.push(`NOTHING MEASURED: ${run.nothingMeasured}`);
   return lines;
 }

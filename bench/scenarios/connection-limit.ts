@@ -5,7 +5,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import type { TestContext } from '../engine/context.js';
 import { sleep } from '../engine/phase-waiter.js';
-import { closeConnections, openConnections, openCount } from '../engine/pool.js';
+import { closeConnections, connectRate, openConnections, openCount } from '../engine/pool.js';
 import { TierRecorder } from '../engine/tier-recorder.js';
 import type { ConnectionLimitProbe, TestResult, TierResult } from '../results.js';
 import { summarizeHistogram } from '../stats/histogram.js';
@@ -60,20 +60,21 @@ async function runProbe(ctx: TestContext, target: number, phase: 'probe' | 'bise
   ctx.progress.phase('connection-limit', `${phase} ${target} conns`);
   await recorder.beginMeasure();
   const pool = await openConnections(ctx, 'connection-limit', target, recorder.tally);
-  const held = await sleep(holdSec * 1000, ctx.signal);
+  recorder.watch(pool.loss);
+  const held = await sleep(holdSec * 1000, pool.signal);
   const connected = openCount(pool.connections);
   await recorder.endMeasure();
   await ctx.barrier('done');
   await closeConnections(pool.connections);
   await waitForServerToForget(ctx, recorder.serverOpenAtStart());
-  if (pool.aborted || !held) recorder.markPartial('interrupted during the probe');
+  if (pool.aborted || !held) recorder.markInterrupted('the probe', pool.signal);
   const ok = target - connected < target * FAILURE_FRACTION && !ctx.signal.aborted;
   const fdFailures = pool.counts.failedByKind['fd-limit'] !== undefined;
   if (fdFailures) recorder.notes.push('connects failed with EMFILE/ENFILE: raise the open-file limit (ulimit -n)');
-  recorder.notes.push(`${connected} of ${target} connections still open after ${holdSec} s: ${ok ? 'OK' : 'failed'}`);
+  recorder.countedNotes.push({ kind: 'held-open', count: connected, of: target, holdSec });
   const tier = recorder.build({
     connectionCounts: pool.counts,
-    connectRatePerSec: pool.wallMs > 0 ? pool.counts.established / (pool.wallMs / 1000) : 0,
+    connectRatePerSec: connectRate(pool.counts.established, pool.wallMs),
     connectLatency: summarizeHistogram(pool.connectLatency),
   });
   return { probe: { phase, target, connected, ok }, tier, fdFailures };

@@ -1,7 +1,7 @@
 // Test 1: all connections opened in batches of --batch-size as fast as possible; accept rate
 // (established ÷ wall time), connect-latency percentiles, failures by kind.
 import type { TestContext } from '../engine/context.js';
-import { closeConnections, openConnections } from '../engine/pool.js';
+import { closeConnections, connectRate, openConnections } from '../engine/pool.js';
 import { TierRecorder } from '../engine/tier-recorder.js';
 import type { TestResult, TierResult } from '../results.js';
 import { summarizeHistogram } from '../stats/histogram.js';
@@ -15,8 +15,9 @@ export async function runConnectionStorm(ctx: TestContext): Promise<TestResult> 
     ctx.progress.phase('connection-storm', `${target} conns: connecting`);
     await recorder.beginMeasure();
     const pool = await openConnections(ctx, 'connection-storm', target, recorder.tally);
+    recorder.watch(pool.loss);
     await recorder.endMeasure();
-    if (pool.aborted) recorder.markPartial('interrupted while connecting');
+    if (pool.aborted) recorder.markInterrupted('connecting', ctx.signal);
     if (pool.tlsHandshake !== undefined && pool.tlsHandshake.totalCount === 0 && pool.counts.established > 0) {
       recorder.notes.push(`TLS handshake time: the ${ctx.transport.name} transport does not expose it`);
     }
@@ -28,7 +29,7 @@ export async function runConnectionStorm(ctx: TestContext): Promise<TestResult> 
     tiers.push(
       recorder.build({
         connectionCounts: pool.counts,
-        connectRatePerSec: pool.wallMs > 0 ? pool.counts.established / (pool.wallMs / 1000) : 0,
+        connectRatePerSec: connectRate(pool.counts.established, pool.wallMs),
         connectLatency: summarizeHistogram(pool.connectLatency),
         ...(pool.tlsHandshake !== undefined && pool.tlsHandshake.totalCount > 0 ? { tlsHandshake: summarizeHistogram(pool.tlsHandshake) } : {}),
       }),

@@ -73,25 +73,26 @@ export async function runPingLatency(ctx: TestContext): Promise<TestResult> {
       continue;
     }
     const recorder = new TierRecorder(ctx, 'ping-latency', target, { pingsPerConnection: pings });
+    recorder.watch(pool.loss);
     recorder.tally.absorb(openingTally);
     for (const c of pool.connections) c.tally = recorder.tally;
-    if (pool.aborted) recorder.markPartial('interrupted while connecting');
+    if (pool.aborted) recorder.markInterrupted('connecting', ctx.signal);
     await ctx.barrier('connected');
     await ctx.barrier('start');
 
     ctx.progress.phase('ping-latency', `${pool.counts.established} conns: ${pings} pings each`);
     await recorder.beginMeasure();
     const expected = pool.connections.filter((c) => c.open).length * pings;
-    const waiter = new PhaseWaiter(expected, ctx.signal, PING_STALL_MS);
+    const waiter = new PhaseWaiter(expected, pool.signal, PING_STALL_MS);
     const phase = new SequentialPings(waiter);
     for (const c of pool.connections) if (c.open) phase.start(c, pings);
     const outcome = await waiter.wait();
     await recorder.endMeasure();
     for (const c of pool.connections) c.phase = IDLE_PHASE;
 
-    if (outcome === 'aborted') recorder.markPartial('interrupted while pinging');
+    if (outcome === 'aborted') recorder.markInterrupted('pinging', pool.signal);
     if (outcome === 'stalled') recorder.markPartial(`no PONG for ${PING_STALL_MS / 1000} s`);
-    if (phase.pongs < expected) recorder.notes.push(`${expected - phase.pongs} of ${expected} pings got no PONG`);
+    if (phase.pongs < expected) recorder.countedNotes.push({ kind: 'pings-unanswered', count: expected - phase.pongs, of: expected });
     await ctx.barrier('done');
     await closeConnections(pool.connections);
 

@@ -2,39 +2,57 @@
 // compiles its own code), then each test on its tiers. The single-process run and every client
 // worker of a --procs run go through here.
 import type { TestContext } from '../engine/context.js';
-import { warmUp } from '../engine/warm-up.js';
+import { abortReason } from '../engine/phase-waiter.js';
+import { warmUp, warmUpSize } from '../engine/warm-up.js';
 import { oneLine } from '../one-line.js';
 import { tiersOf } from '../options/bench-options.js';
 import type { TestName } from '../options/choices.js';
-import type { TestResult } from '../results.js';
+import type { NotRunTest, TestResult } from '../results.js';
 import { TEST_RUNNERS } from './index.js';
 
 export class ScenarioSession {
   private warmedUp = false;
 
-  constructor(private readonly context: TestContext) {}
+  constructor(
+    private readonly context: TestContext,
+    /** Connections to warm up with: this process's share (warm-up.ts). */
+    private readonly warmUpConnections: number = warmUpSize(context.options),
+  ) {}
 
   /** Runs `test` on `tiers` (a worker's share of each tier), warming up first if nothing ran yet. */
   async run(test: TestName, tiers: number[]): Promise<TestResult> {
     if (!this.warmedUp) {
       this.warmedUp = true;
-      await warmUp(this.context);
+      await warmUp(this.context, this.warmUpConnections);
     }
     return TEST_RUNNERS[test]({ ...this.context, options: { ...this.context.options, tiers } });
   }
 }
 
-/** Every selected test in this process, until the run is aborted; a test that throws is reported and skipped. */
-export async function runTestsInProcess(context: TestContext): Promise<TestResult[]> {
+/** What the selected tests gave: each one's result, or why it has none. */
+export interface TestsRun {
+  tests: TestResult[];
+  notRun: NotRunTest[];
+}
+
+/**
+ * Every selected test in this process, until the run is aborted (the tests left are not run, for
+ * the abort's reason); a test that throws is reported, listed as not run, and the next one runs.
+ */
+export async function runTestsInProcess(context: TestContext): Promise<TestsRun> {
   const session = new ScenarioSession(context);
-  const results: TestResult[] = [];
+  const run: TestsRun = { tests: [], notRun: [] };
   for (const test of context.options.tests) {
-    if (context.signal.aborted) break;
+    if (context.signal.aborted) {
+      run.notRun.push({ test, reason: abortReason(context.signal) });
+      continue;
+    }
     try {
-      results.push(await session.run(test, tiersOf(context.options, test)));
+      run.tests.push(await session.run(test, tiersOf(context.options, test)));
     } catch (error) {
       context.progress.warn(`${test} failed: ${oneLine(error)}`);
+      run.notRun.push({ test, reason: `it failed: ${oneLine(error)}` });
     }
   }
-  return results;
+  return run;
 }

@@ -55,8 +55,9 @@ class HoldPings implements PhaseHandler {
     connection.sent = 0;
   }
 
-  intervalP50s(): number[] {
-    return this.byInterval.map((h) => (h.totalCount > 0 ? h.getValueAtPercentile(50) : 0));
+  /** Each interval's p50; null for an interval none of whose pings was answered. */
+  intervalP50s(): (number | null)[] {
+    return this.byInterval.map((h) => (h.totalCount > 0 ? h.getValueAtPercentile(50) : null));
   }
 }
 
@@ -71,8 +72,9 @@ export async function runSustainedHold(ctx: TestContext): Promise<TestResult> {
       holdSec: ctx.options.holdSec,
       pingIntervalSec: ctx.options.holdPingIntervalSec,
     });
+    recorder.watch(pool.loss);
     recorder.tally.absorb(openingTally);
-    if (pool.aborted) recorder.markPartial('interrupted while connecting');
+    if (pool.aborted) recorder.markInterrupted('connecting', ctx.signal);
     await ctx.barrier('connected');
     await ctx.barrier('start');
 
@@ -89,23 +91,23 @@ export async function runSustainedHold(ctx: TestContext): Promise<TestResult> {
     const rounds = Math.max(1, Math.floor(holdMs / intervalMs));
     let completed = true;
     for (let round = 0; round < rounds && completed; round++) {
-      completed = await sleep(Math.max(0, startedAt + round * intervalMs - performance.now()), ctx.signal);
+      completed = await sleep(Math.max(0, startedAt + round * intervalMs - performance.now()), pool.signal);
       if (!completed) break;
       phase.sendRound(pool.connections);
       ctx.progress.tick(Math.round((performance.now() - startedAt) / 1000), ctx.options.holdSec, 's');
     }
-    if (completed) completed = await sleep(Math.max(0, startedAt + holdMs - performance.now()), ctx.signal);
+    if (completed) completed = await sleep(Math.max(0, startedAt + holdMs - performance.now()), pool.signal);
     const heldMs = performance.now() - startedAt;
     const survivors = openCount(pool.connections);
 
-    const waiter = new PhaseWaiter(phase.pingsSent - phase.pongs - phase.unanswered, ctx.signal, FINAL_PONG_STALL_MS);
+    const waiter = new PhaseWaiter(phase.pingsSent - phase.pongs - phase.unanswered, pool.signal, FINAL_PONG_STALL_MS);
     phase.waiter = waiter;
     const outcome = await waiter.wait();
     await recorder.endMeasure();
     for (const c of pool.connections) c.phase = IDLE_PHASE;
-    if (!completed || outcome === 'aborted') recorder.markPartial('interrupted during the hold');
+    if (!completed || outcome === 'aborted') recorder.markInterrupted('the hold', pool.signal);
     const missing = phase.pingsSent - phase.pongs;
-    if (missing > 0) recorder.notes.push(`${missing} of ${phase.pingsSent} pings got no PONG`);
+    if (missing > 0) recorder.countedNotes.push({ kind: 'pings-unanswered', count: missing, of: phase.pingsSent });
     await ctx.barrier('done');
     await closeConnections(pool.connections);
 
@@ -116,7 +118,7 @@ export async function runSustainedHold(ctx: TestContext): Promise<TestResult> {
       latency: summarizeHistogram(phase.rtt),
       hold: {
         heldMs,
-        survivalPct: established > 0 ? (survivors / established) * 100 : 0,
+        survivalPct: established > 0 ? (survivors / established) * 100 : null,
         disconnects: established - survivors,
         pingsSent: phase.pingsSent,
         pongsReceived: phase.pongs,

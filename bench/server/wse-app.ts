@@ -31,6 +31,8 @@ export class WseConnection {
   closed = false;
   /** Messages that arrived while the token was being verified, copied. */
   pending: { data: Buffer; isBinary: boolean }[] | undefined = [];
+  /** What `pending` costs, bytes (PENDING_BEFORE_AUTH_MAX_BYTES bounds it). */
+  pendingBytes = 0;
   lastActivityMs: number;
   tokens = wire.RATE_LIMIT_CAPACITY;
   refilledAtMs: number;
@@ -48,6 +50,15 @@ export class WseConnection {
     this.refilledAtMs = nowMs;
   }
 }
+
+/**
+ * A client speaks after server_ready, so nothing legitimate waits for the token check; what does
+ * is copied, and a peer flooding the verification window would otherwise grow the copy without
+ * bound. Each queued message costs its bytes plus PENDING_MESSAGE_COST (its record and Buffer
+ * object), so that empty messages are not free; past the cap the connection is closed with 1008.
+ */
+const PENDING_BEFORE_AUTH_MAX_BYTES = 64 * 1024;
+const PENDING_MESSAGE_COST = 128;
 
 const SINK_PARSE_LIMIT = 512;
 /** A quoted word that marks a message the sink still answers (ping, hello) or counts (pong). */
@@ -112,8 +123,7 @@ export class WseServerApp implements ServerApp<WseConnection> {
     if (connection.closed) return;
     connection.lastActivityMs = this.coarseNowMs;
     if (!connection.authenticated) {
-      // data may be a view valid only during this call: keep a copy
-      connection.pending?.push({ data: Buffer.from(data), isBinary });
+      this.holdUntilAuthenticated(connection, data, isBinary);
       return;
     }
     this.handle(connection, data, isBinary);
@@ -154,6 +164,20 @@ export class WseServerApp implements ServerApp<WseConnection> {
     clearInterval(this.sweepTimer);
     clearInterval(this.heartbeatTimer);
     for (const connection of this.connections) connection.socket.terminate();
+  }
+
+  /** A message that came before the token was verified: kept (a copy) within the byte cap, else 1008. */
+  private holdUntilAuthenticated(connection: WseConnection, data: Buffer, isBinary: boolean): void {
+    if (connection.pending === undefined) return;
+    connection.pendingBytes += data.length + PENDING_MESSAGE_COST;
+    if (connection.pendingBytes > PENDING_BEFORE_AUTH_MAX_BYTES) {
+      connection.pending = undefined;
+      connection.closed = true;
+      connection.socket.end(CloseCode.PolicyViolation, 'Too much data before authentication');
+      return;
+    }
+    // data may be a view valid only during this call: keep a copy
+    connection.pending.push({ data: Buffer.from(data), isBinary });
   }
 
   private finishAuth(connection: WseConnection, outcome: AuthOutcome): void {

@@ -23,11 +23,10 @@ export function recordMicros(histogram: Histogram, micros: number): void {
   histogram.recordValue(micros < 1 ? 1 : Math.round(micros));
 }
 
-export function summarizeHistogram(histogram: Histogram): LatencySummary {
+/** The percentiles and the histogram itself; null for an empty histogram (nothing was measured). */
+export function summarizeHistogram(histogram: Histogram): LatencySummary | null {
   const count = histogram.totalCount;
-  if (count === 0) {
-    return { count: 0, min: 0, mean: 0, p50: 0, p95: 0, p99: 0, p999: 0, p9999: 0, max: 0, hdr: encodeHistogram(histogram) };
-  }
+  if (count === 0) return null;
   return {
     count,
     min: histogram.minNonZeroValue,
@@ -66,10 +65,14 @@ export function mergeEncodedHistograms(encoded: readonly string[]): Histogram {
   return merged;
 }
 
-/** Merges summaries (from workers or runs) through their histograms; undefined entries are skipped. */
-export function mergeLatencySummaries(summaries: readonly (LatencySummary | undefined)[]): LatencySummary | undefined {
-  const present = summaries.filter((s): s is LatencySummary => s !== undefined);
-  if (present.length === 0) return undefined;
+/**
+ * Merges summaries (from workers or runs) through their histograms: undefined when no part has one,
+ * null when every part's is empty (null), else the summary of all their values.
+ */
+export function mergeLatencySummaries(summaries: readonly (LatencySummary | null | undefined)[]): LatencySummary | null | undefined {
+  if (summaries.every((s) => s === undefined)) return undefined;
+  const present = summaries.filter((s): s is LatencySummary => s !== undefined && s !== null);
+  if (present.length === 0) return null;
   const merged = mergeEncodedHistograms(present.map((s) => s.hdr));
   const summary = summarizeHistogram(merged);
   merged.destroy();

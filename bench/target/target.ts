@@ -2,7 +2,6 @@
 // generated certificate under --tls) or an external one (--host, probed first). Either way the
 // run gets its URL, a token, the client's TLS settings, the source addresses to bind and a
 // reader of the server's counters: over IPC from the embedded server, GET /stats from another.
-import { connect } from 'node:net';
 import type { ServerTlsFiles } from '../../adapters/server/transport.js';
 import { wseUrl } from '../../core/wse/messages.js';
 import type { ClientTransport } from '../../core/wse/transport.js';
@@ -14,6 +13,8 @@ import { startEmbeddedServer, type EmbeddedServer } from '../server/embedded.js'
 import type { ServerStats } from '../server/stats.js';
 import { generateSelfSignedCertificate, writeCertificateFiles, type CertificateFiles } from '../server/tls-cert.js';
 import { checkClientTls, trustServerCertificate } from './client-tls.js';
+import { whyEmbeddedGone, whyExternalGone } from './liveness.js';
+import { probeTcp } from './probe.js';
 import { externalStatsReader } from './stats-reader.js';
 
 /** Connections one source address can hold to one destination before its ephemeral ports run out. */
@@ -29,6 +30,8 @@ export interface Target {
   /** Why the embedded server does not run on the transport asked for, if it does not. */
   readonly note: string | undefined;
   readServerStats(): Promise<ServerStats | undefined>;
+  /** Undefined while the server accepts connections; else why it is gone (asked when a tier lost them all). */
+  whyGone(): Promise<string | undefined>;
   /** Stops the embedded server and removes a generated certificate; idempotent. */
   close(): Promise<void>;
 }
@@ -76,6 +79,7 @@ async function embeddedTarget(basics: TargetBasics, tls: ServerTlsFiles | undefi
     throw new Error(`cannot start the embedded server: ${oneLine(error)}`);
   }
   server.onUnexpectedExit(onDied);
+  const death = new Promise<string>((resolve) => server.onUnexpectedExit(resolve));
   let closing: Promise<void> | undefined;
   return {
     ...basics,
@@ -89,6 +93,7 @@ async function embeddedTarget(basics: TargetBasics, tls: ServerTlsFiles | undefi
     },
     note: server.note,
     readServerStats: () => server.stats().catch(() => undefined),
+    whyGone: () => whyEmbeddedGone(server.port, death, options.connectTimeoutMs),
     close: () =>
       (closing ??= server
         .stop()
@@ -100,35 +105,20 @@ async function embeddedTarget(basics: TargetBasics, tls: ServerTlsFiles | undefi
 async function externalTarget(basics: TargetBasics, host: string, readServerStats: () => Promise<ServerStats | undefined>): Promise<Target> {
   const { options } = basics;
   const refusal = await probeTcp(host, options.port, options.connectTimeoutMs);
-  if (refusal !== undefined) {
-    throw new Error(`cannot connect to ${host}:${options.port}: ${refusal} — is the server running? (omit --host to use the embedded server)`);
-  }
+  if (refusal !== undefined) throw new Error(`cannot connect to ${host}:${options.port}: ${refusal.cause} — ${refusal.hint}`);
   const description: ServerDescription = { embedded: false, url: targetUrl(host, options.port, options) };
   const stats = await readServerStats();
   if (stats) Object.assign(description, { transport: stats.transport, mode: stats.mode, rateLimit: stats.rateLimit, workers: stats.workers });
-  return { ...basics, description, note: undefined, readServerStats, close: () => Promise.resolve() };
+  return {
+    ...basics, description, note: undefined, readServerStats,
+    whyGone: () => whyExternalGone(host, options.port, options.connectTimeoutMs),
+    close: () => Promise.resolve(),
+  };
 }
 
 function targetUrl(host: string, port: number, options: BenchOptions): string {
   const url = wseUrl(host, port, options.path);
   return options.tls === true ? `wss:${url.slice('ws:'.length)}` : url;
-}
-
-/** Undefined when a TCP connection succeeds; else why not ('connection refused', …). */
-export function probeTcp(host: string, port: number, timeoutMs: number): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    const finish = (problem: string | undefined) => {
-      socket.destroy();
-      resolve(problem);
-    };
-    socket.setTimeout(timeoutMs, () => finish(`no answer within ${timeoutMs} ms`));
-    socket.once('connect', () => finish(undefined));
-    socket.once('error', (error: NodeJS.ErrnoException) => {
-      const causes: Record<string, string> = { ECONNREFUSED: 'connection refused', ENOTFOUND: 'host not found', EHOSTUNREACH: 'host unreachable', ETIMEDOUT: 'connection timed out' };
-      finish(causes[error.code ?? ''] ?? error.message);
-    });
-  });
 }
 
 /** Past ~60K connections to one loopback address, bind 127.0.0.1, .2, … in turn. */

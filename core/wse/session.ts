@@ -345,6 +345,7 @@ export class WseSession {
   /** Transport event (through SessionEvents). */
   handleError(error: Error): void {
     if (this.state === 'open') this.listener.onError?.(error);
+    else if (/^WS_ERR_/.test(String((error as { code?: unknown }).code))) this.fail(new ConnectError('protocol', `${this.url}: ${error.message} before server_ready`));
     // Before ready, the close that follows decides the failure kind.
   }
 }

@@ -79,14 +79,14 @@ function rssPerConnection(result: RunResult, from: number, holdTier: number): nu
 
 export function metricsOf(scale: Scale): Record<MetricName, Metric> {
   return {
-    throughput: { group: 'send', unit: 'msg/s', read: (r) => tier(r, 'throughput', 100)?.messages?.deliveredPerSec },
-    size64k: { group: 'send', unit: 'MB/s', read: (r) => r.tests.find((t) => t.test === 'size-matrix')?.tiers.find((t) => t.connections === 100 && t.messages?.payloadBytes === 65536)?.messages?.deliveredMBPerSec },
+    throughput: { group: 'send', unit: 'msg/s', read: (r) => tier(r, 'throughput', 100)?.messages?.deliveredPerSec ?? undefined },
+    size64k: { group: 'send', unit: 'MB/s', read: (r) => r.tests.find((t) => t.test === 'size-matrix')?.tiers.find((t) => t.connections === 100 && t.messages?.payloadBytes === 65536)?.messages?.deliveredMBPerSec ?? undefined },
     pingP50_100: { group: 'send', unit: 'ms', read: (r) => ms(tier(r, 'ping-latency', 100)?.latency?.p50) },
     pingP99_100: { group: 'send', unit: 'ms', read: (r) => ms(tier(r, 'ping-latency', 100)?.latency?.p99) },
     pingP50_1000: { group: 'c1000', unit: 'ms', read: (r) => ms(tier(r, 'ping-latency', 1000)?.latency?.p50) },
     pingP99_1000: { group: 'c1000', unit: 'ms', read: (r) => ms(tier(r, 'ping-latency', 1000)?.latency?.p99) },
-    storm1000: { group: 'c1000', unit: 'conn/s', read: (r) => tier(r, 'connection-storm', 1000)?.connectRatePerSec },
-    stormBig: { group: 'storm-big', unit: 'conn/s', read: (r) => tier(r, 'connection-storm', scale.stormBig)?.connectRatePerSec },
+    storm1000: { group: 'c1000', unit: 'conn/s', read: (r) => tier(r, 'connection-storm', 1000)?.connectRatePerSec ?? undefined },
+    stormBig: { group: 'storm-big', unit: 'conn/s', read: (r) => tier(r, 'connection-storm', scale.stormBig)?.connectRatePerSec ?? undefined },
     rssPerConn: { group: 'hold', unit: 'KB', read: (r) => rssPerConnection(r, scale.holdTier / 2, scale.holdTier) },
     rssPerConnFrom100: { group: 'hold', unit: 'KB', read: (r) => rssPerConnection(r, 100, scale.holdTier) },
     throughputClientCpu: { group: 'send', unit: 'cores', read: (r) => tier(r, 'throughput', 100)?.client.cpuCores },
@@ -97,9 +97,10 @@ export function metricsOf(scale: Scale): Record<MetricName, Metric> {
 /** The throughput tier of a --procs run: its delivered rate and the CPU of clients + server. */
 export function procsSample(result: RunResult): { rate: number; cores: number } | undefined {
   const t = tier(result, 'throughput', 100);
-  if (t?.messages === undefined) return undefined;
+  const rate = t?.messages?.deliveredPerSec;
+  if (t === undefined || rate === undefined || rate === null) return undefined;
   const clientCpu = (t.workers ?? [t.client]).reduce((sum, w) => sum + w.cpuCores, 0);
-  return { rate: t.messages.deliveredPerSec, cores: clientCpu + (t.server?.cpuCores ?? 0) };
+  return { rate, cores: clientCpu + (t.server?.cpuCores ?? 0) };
 }
 
 export interface FloorRun {

@@ -130,8 +130,8 @@ function sizeBytesOf(t: TierResult): number {
 function sizeMatrixCharts(runs: readonly LabeledRun[]): ChartEntry[] {
   const section = TEST_TITLES['size-matrix'];
   const metrics = [
-    { key: 'msgs', name: 'delivered msg/s', unit: 'msg/s', read: (t: TierResult) => t.messages?.deliveredPerSec, format: formatCount },
-    { key: 'mbs', name: 'delivered MB/s', unit: 'MB/s', read: (t: TierResult) => t.messages?.deliveredMBPerSec, format: (v: number) => String(Number(v.toPrecision(3))) },
+    { key: 'msgs', name: 'delivered msg/s', unit: 'msg/s', read: (t: TierResult) => t.messages?.deliveredPerSec ?? undefined, format: formatCount },
+    { key: 'mbs', name: 'delivered MB/s', unit: 'MB/s', read: (t: TierResult) => t.messages?.deliveredMBPerSec ?? undefined, format: (v: number) => String(Number(v.toPrecision(3))) },
   ];
   const entries: ChartEntry[] = [];
   for (const metric of metrics) {
@@ -173,8 +173,8 @@ function sizeMatrixCharts(runs: readonly LabeledRun[]): ChartEntry[] {
 }
 
 const OPEN_LOOP: readonly LatencyVariant[] = [
-  { name: 'corrected', read: (t) => t.openLoop?.corrected },
-  { name: 'uncorrected', read: (t) => t.openLoop?.uncorrected },
+  { name: 'corrected', read: (t) => t.openLoop?.corrected ?? undefined },
+  { name: 'uncorrected', read: (t) => t.openLoop?.uncorrected ?? undefined },
 ];
 
 /** Open-loop tiers (--rate, --ramp): latency from the due time next to latency from the write. */
@@ -195,25 +195,25 @@ export function buildCharts(runs: readonly RunResult[], labels: readonly string[
   const entries: ChartEntry[] = [];
   if (ran(labeled, 'throughput')) {
     entries.push(tierChart(labeled, 'throughput', 'throughput', 'Throughput vs connections', 'Delivered messages/s',
-      (t) => t.messages?.deliveredPerSec, false, 'no tier delivered any message'));
+      (t) => t.messages?.deliveredPerSec ?? undefined, false, 'no tier delivered any message'));
     entries.push(...openLoopChart(labeled, 'throughput'));
   }
   if (ran(labeled, 'size-matrix')) entries.push(...sizeMatrixCharts(labeled), ...openLoopChart(labeled, 'size-matrix'));
   if (ran(labeled, 'format-comparison')) {
     entries.push(tierChart(labeled, 'format-comparison', 'format-comparison', 'Format comparison: throughput by payload format', 'Delivered messages/s',
-      (t) => t.messages?.deliveredPerSec, true, 'no format delivered any message'));
+      (t) => t.messages?.deliveredPerSec ?? undefined, true, 'no format delivered any message'));
   }
   if (ran(labeled, 'ping-latency')) {
-    entries.push(latencyChart(labeled, 'ping-latency', 'ping-latency', 'Ping round-trip latency by percentile', [{ name: '', read: (t) => t.latency }], 'no ping was answered'));
+    entries.push(latencyChart(labeled, 'ping-latency', 'ping-latency', 'Ping round-trip latency by percentile', [{ name: '', read: (t) => t.latency ?? undefined }], 'no ping was answered'));
     entries.push(...openLoopChart(labeled, 'ping-latency'));
   }
   if (ran(labeled, 'sustained-hold')) {
-    entries.push(latencyChart(labeled, 'sustained-hold', 'sustained-hold-latency', 'Sustained hold: ping latency by percentile', [{ name: '', read: (t) => t.latency }], 'no ping was answered during the hold'));
+    entries.push(latencyChart(labeled, 'sustained-hold', 'sustained-hold-latency', 'Sustained hold: ping latency by percentile', [{ name: '', read: (t) => t.latency ?? undefined }], 'no ping was answered during the hold'));
   }
   if (ran(labeled, 'connection-storm')) {
     entries.push(tierChart(labeled, 'connection-storm', 'connection-storm-rate', 'Connection storm: accept rate', 'Connections established/s',
-      (t) => t.connectRatePerSec, false, 'no connection was established'));
-    entries.push(latencyChart(labeled, 'connection-storm', 'connection-storm-latency', 'Connection storm: connect latency by percentile', [{ name: '', read: (t) => t.connectLatency }], 'no connect latency was recorded'));
+      (t) => t.connectRatePerSec ?? undefined, false, 'no connection was established'));
+    entries.push(latencyChart(labeled, 'connection-storm', 'connection-storm-latency', 'Connection storm: connect latency by percentile', [{ name: '', read: (t) => t.connectLatency ?? undefined }], 'no connect latency was recorded'));
   }
   return entries;
 }
