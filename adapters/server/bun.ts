@@ -1,6 +1,7 @@
 // Server transport on Bun.serve (Bun only). The minimal Bun types used are declared here.
 import { readFileSync } from 'node:fs';
 import { DEFAULT_MAX_OUTBOUND_BYTES } from '../../core/constants.js';
+import { isBun } from '../runtime.js';
 import type { ListenOptions, ListeningServer, ServerApp, ServerSocket, ServerTransport } from './transport.js';
 
 interface BunServerWebSocket<D> {
@@ -41,8 +42,9 @@ interface BunRuntime {
   serve<D>(options: BunServeOptions<D>): BunServer;
 }
 
+/** Bun's API object, under Bun (adapters/runtime.ts decides); undefined elsewhere. */
 export function bunRuntime(): BunRuntime | undefined {
-  return (globalThis as { Bun?: BunRuntime }).Bun;
+  return isBun() ? (globalThis as { Bun?: BunRuntime }).Bun : undefined;
 }
 
 interface ConnectionData<S> {

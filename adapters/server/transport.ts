@@ -1,5 +1,6 @@
 // The seam between the embedded WSE server's protocol logic (bench/server/) and the WebSocket
 // server it runs on: uWebSockets.js, Bun.serve, or the core's own server role.
+import type { ServedTransportName } from './names.js';
 
 export interface ServerRequest {
   /** Path and query, e.g. '/wse?compression=false&protocol_version=1'. */
@@ -67,6 +68,6 @@ export interface ListeningServer {
 }
 
 export interface ServerTransport {
-  readonly name: 'uws' | 'bun' | 'core';
+  readonly name: ServedTransportName;
   listen<S>(options: ListenOptions, app: ServerApp<S>): Promise<ListeningServer>;
 }

@@ -1,9 +1,8 @@
 // Every list of values an option takes, declared once `as const`; the union types are derived from
-// them. The client transports' list lives beside their loader (adapters/client/names.ts). Lists
-// whose members a lower layer defines (core's wire formats, the server transports) are checked
-// against that layer's type with `satisfies`, so the two cannot drift apart.
-import type { ServerTransportName } from '../../adapters/server/index.js';
-import type { ServerTransport } from '../../adapters/server/transport.js';
+// them. The client and server transports' lists live beside their loaders (adapters/client/names.ts,
+// adapters/server/names.ts). Lists whose members a lower layer defines (core's wire formats) are
+// checked against that layer's type with `satisfies`, so the two cannot drift apart.
+import { SERVER_TRANSPORT_NAMES, type ServedTransportName } from '../../adapters/server/names.js';
 import type { WireFormat } from '../../core/wse/messages.js';
 import type { WseConnectOptions } from '../../core/wse/session.js';
 import type { RUNTIME_NAMES } from '../compare/runtime-table.mjs';
@@ -21,10 +20,10 @@ export const TEST_NAMES = [
 export type TestName = (typeof TEST_NAMES)[number];
 
 /** What the embedded server may be asked to run on; auto picks one (adapters/server/index.ts). */
-export const SERVER_TRANSPORT_CHOICES = ['auto', 'uws', 'bun', 'core'] as const satisfies readonly ServerTransportName[];
+export const SERVER_TRANSPORT_CHOICES = SERVER_TRANSPORT_NAMES;
 export type ServerTransportChoice = (typeof SERVER_TRANSPORT_CHOICES)[number];
 /** What a server actually ran on. */
-export type ServedTransportName = ServerTransport['name'];
+export type { ServedTransportName };
 
 /** wse parses every message like WSE; sink only counts frames (the client's ceiling). */
 export const SERVER_MODES = ['wse', 'sink'] as const;
