@@ -11,6 +11,7 @@ import { parseCommandLine } from '../options/parse.js';
 import { EXIT_OK, EXIT_ORPHANED, EXIT_USAGE } from '../process/exit-codes.js';
 import { isIpcMessage, sendToParent } from '../process/ipc.js';
 import { ScenarioSession } from '../scenarios/session.js';
+import { httpPublisherClient } from '../target/publisher-control.js';
 import { VERSION } from '../version.js';
 import type { ParentToWorker, WorkerToParent } from './ipc.js';
 
@@ -66,6 +67,8 @@ export function runWorkerCommand(argv: readonly string[]): Promise<number> {
           signal: controller.signal,
           localAddresses: message.localAddresses,
           barrier,
+          // the first worker starts and stops the fan-out publisher; the others read its report
+          ...(message.publisherAt !== undefined ? { publisher: httpPublisherClient(message.publisherAt.host, message.publisherAt.port, message.token, message.index === 0) } : {}),
         });
         break;
       case 'test': {

@@ -7,7 +7,7 @@ import type { WireFormat } from '../../core/wse/messages.js';
 import type { WseConnectOptions } from '../../core/wse/session.js';
 import type { RUNTIME_NAMES } from '../compare/runtime-table.mjs';
 
-/** The seven tests, in the order a full run takes them. */
+/** The eight tests, in the order a full run takes them. */
 export const TEST_NAMES = [
   'connection-storm',
   'ping-latency',
@@ -15,6 +15,7 @@ export const TEST_NAMES = [
   'size-matrix',
   'format-comparison',
   'sustained-hold',
+  'fanout',
   'connection-limit',
 ] as const;
 export type TestName = (typeof TEST_NAMES)[number];
@@ -40,6 +41,14 @@ export type AuthPlace = (typeof AUTH_PLACES)[number];
 /** format-comparison's formats: JSON text, `M:` msgpack, `C:` zlib. */
 export const PAYLOAD_FORMATS = ['json', 'msgpack', 'zlib'] as const satisfies readonly WireFormat[];
 export type PayloadFormat = (typeof PAYLOAD_FORMATS)[number];
+
+/** fanout: how each received message is read (JSON.parse, or seq and ts_us from the bytes). */
+export const PARSE_MODES = ['json', 'none'] as const;
+export type ParseMode = (typeof PARSE_MODES)[number];
+
+/** fanout: how the server's clock relates to ours for delivery latency. */
+export const CLOCK_MODES = ['shared', 'ping', 'off'] as const;
+export type ClockMode = (typeof CLOCK_MODES)[number];
 
 /** Report formats printable on a terminal; html is a file of its own. */
 export const TEXT_OUTPUT_FORMATS = ['text', 'json', 'markdown'] as const;
