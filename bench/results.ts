@@ -140,6 +140,8 @@ export interface FanoutResult {
   publisherDriven: boolean;
   /** Connections open when publishing began. */
   subscribers: number;
+  /** Publishing streams: one per server worker, each with its own seq; a subscriber gets one. */
+  streams: number;
   /** Unique messages published: the server's count over every stream; a passive run: the seq span seen. */
   published: number | null;
   publishedPerSec: number | null;

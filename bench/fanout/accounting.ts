@@ -48,6 +48,7 @@ export function fanoutResult(tally: FanoutTally): FanoutResult {
     ...tally.base,
     payloadBytes: report?.streams[0]?.payloadBytes ?? (receiver.frames > 0 ? Math.round(receiver.bytes / receiver.frames) : 0),
     subscribers: subscriptions.length,
+    streams: report !== undefined ? Math.max(1, report.streams.length) : new Set(subscriptions.filter((x) => x !== undefined).map((x) => x.stream)).size || 1,
     published,
     publishedPerSec: published === null ? null : driven ? publishRate(report!) : perSec(published),
     expectedDeliveries: known && (!driven || report !== undefined) ? received + lost : null,
@@ -137,7 +138,9 @@ export function fanoutConsistency(f: FanoutResult, context: FanoutCheckContext):
   const inFlight = f.lostInFlight ?? 0;
   const attempted = f.serverDelivered + f.serverDrops;
   const equation = `received ${f.received} + dropped ${f.serverDrops} + lost in flight ${inFlight}`;
-  const expected = `${f.published} published × ${f.subscribers} subscribers = ${f.expectedDeliveries}`;
+  const expected = f.streams > 1
+    ? `${f.published} published over ${f.streams} streams, each × its subscribers = ${f.expectedDeliveries}`
+    : `${f.published} published × ${f.subscribers} subscribers = ${f.expectedDeliveries}`;
   const base = { clientDelivered: f.received, serverReceived: f.serverDelivered };
   if (inFlight < 0) {
     return { ok: false, ...base, message: `subscribers received ${f.received} messages but the server handed only ${f.serverDelivered} to their sockets` };

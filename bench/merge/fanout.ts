@@ -35,6 +35,7 @@ export function mergeFanoutResults(parts: readonly (FanoutResult | undefined)[])
     requestedRatePerSec: first.requestedRatePerSec,
     publisherDriven: first.publisherDriven,
     subscribers: sum((p) => p.subscribers),
+    streams: Math.max(...present.map((p) => p.streams)),
     published: oneSession ? first.published : server((p) => p.published),
     publishedPerSec: oneSession ? first.publishedPerSec : server((p) => p.publishedPerSec),
     expectedDeliveries: expected,

@@ -90,7 +90,7 @@ export const RUN_RESULT_SCHEMA: JsonSchema = {
         fanout: object(
           {
             parse: { type: 'string', enum: PARSE_MODES }, payloadBytes: count, requestedRatePerSec: nullableNumber, publisherDriven: { type: 'boolean' },
-            subscribers: count, published: nullableCount, publishedPerSec: nullableNumber, expectedDeliveries: nullableCount,
+            subscribers: count, streams: count, published: nullableCount, publishedPerSec: nullableNumber, expectedDeliveries: nullableCount,
             received: count, deliveriesPerSec: nonNegative, MBPerSec: nonNegative, duplicates: count, reordered: count,
             lost: count, subscribersWithLoss: count, maxLossPerSubscriber: count, silentSubscribers: count,
             serverSubscribers: nullableCount, serverSubscribersAtEnd: nullableCount, serverDelivered: nullableCount, serverDrops: nullableCount,
@@ -100,7 +100,7 @@ export const RUN_RESULT_SCHEMA: JsonSchema = {
             negativeLatencies: count,
           },
           [
-            'parse', 'payloadBytes', 'requestedRatePerSec', 'publisherDriven', 'subscribers', 'published', 'publishedPerSec', 'expectedDeliveries',
+            'parse', 'payloadBytes', 'requestedRatePerSec', 'publisherDriven', 'subscribers', 'streams', 'published', 'publishedPerSec', 'expectedDeliveries',
             'received', 'deliveriesPerSec', 'MBPerSec', 'duplicates', 'reordered', 'lost', 'subscribersWithLoss', 'maxLossPerSubscriber',
             'silentSubscribers', 'serverSubscribers', 'serverSubscribersAtEnd', 'serverDelivered', 'serverDrops', 'lostInFlight',
             'windowMs', 'windowStartEpochMs', 'windowEndEpochMs', 'clock', 'negativeLatencies',

@@ -9,16 +9,17 @@
 // is not used: it skips a slow subscriber without saying which or how many messages, and the
 // accounting below must be exact per connection.
 //
-// "As fast as the server can" means as fast as most subscribers read. After each batch a
+// "As fast as the server can" means as fast as the subscribers read. After each batch a
 // subscriber gets a WSE heartbeat ping, which a WSE client answers in order, so the pings it has
-// not answered bound what it has not read yet; while more than half the subscribers have
-// MAX_PINGS_IN_FLIGHT unanswered, the publisher waits. A minority of slow subscribers still fills
-// its queues to the cap and sees drops, as with WSE. Publishing regardless of what was read
-// flooded the kernel's socket buffers instead (measured: 50 subscribers reading 229K msg/s were
-// offered 23.6M deliveries/s, 99 % were dropped and the last messages arrived 10 s late; without
-// the drops but paced only by user-space queues, 1,000 subscribers took 45 s to drain 3 s of
-// publishing): a measure of those buffers, not of the client. At a set --publish-rate nothing is
-// paced: the server publishes on its timetable and drops what a full queue cannot take.
+// not answered bound what it has not read yet. While a subscriber has MAX_PINGS_IN_FLIGHT
+// unanswered the publisher waits for it, but for SLOW_AFTER_MS at most: one that stays behind
+// longer is a slow consumer, left to WSE's policy (its queue fills to the cap, then drops), and
+// no longer holds the others back. Publishing regardless of what was read flooded the kernel's
+// socket buffers instead (measured: 50 subscribers reading 229K msg/s were offered 23.6M
+// deliveries/s, 99 % were dropped and the last messages arrived 10 s late; paced only by the
+// user-space queues, 1,000 subscribers took 45 s to drain 3 s of publishing): a measure of those
+// buffers, not of the client. At a set --publish-rate nothing is paced: the server publishes on
+// its timetable and drops what a full queue cannot take.
 import type { ServerSocket } from '../../adapters/server/transport.js';
 import { buildTickBatch, epochMicros, type TickBatch } from '../fanout/tick.js';
 import type { LiveServerCounters } from './stats.js';
@@ -83,6 +84,8 @@ export interface Subscriber {
    */
   pingsSent: number;
   pingsAnswered: number;
+  /** When it last fell MAX_PINGS_IN_FLIGHT behind (performance.now() ms), 0 while it is not. */
+  behindSinceMs: number;
 }
 
 /** Bytes of frames one batch may carry: one write per subscriber. */
@@ -98,6 +101,8 @@ const MAX_BATCH_MESSAGES = 256;
  */
 const MAX_PINGS_IN_FLIGHT = 4;
 const IN_FLIGHT_BUDGET_BYTES = 8 * 1024 * 1024;
+/** How long the publisher waits for a subscriber that is behind before it counts as a slow consumer. */
+const SLOW_AFTER_MS = 250;
 /** At a set rate, the timer's period when messages are due faster than it fires; also how often a paused publisher looks again. */
 const RATE_TICK_MS = 1;
 
@@ -131,9 +136,9 @@ export class FanoutPublisher {
     this.settings = settings;
     const sample = buildTickBatch(this.lastSeq + 1, 1, epochMicros(), settings.stream, settings.payloadBytes);
     const subscribers = Math.max(1, this.countSubscribers());
-    const batchBytes = settings.ratePerSec === undefined
-      ? Math.max(MIN_BATCH_BYTES, Math.min(MAX_BATCH_BYTES, IN_FLIGHT_BUDGET_BYTES / subscribers / MAX_PINGS_IN_FLIGHT))
-      : MAX_BATCH_BYTES;
+    const paced = Math.max(MIN_BATCH_BYTES, Math.min(MAX_BATCH_BYTES, IN_FLIGHT_BUDGET_BYTES / subscribers / MAX_PINGS_IN_FLIGHT));
+    // a subscriber keeping up never holds more than a few batches: they must fit under its cap
+    const batchBytes = Math.min(settings.ratePerSec === undefined ? paced : MAX_BATCH_BYTES, this.capBytes / MAX_PINGS_IN_FLIGHT);
     this.batchMessages = Math.max(1, Math.min(MAX_BATCH_MESSAGES, Math.floor(batchBytes / sample.frames.length)));
     this.startedAtMs = performance.now();
     this.report = {
@@ -180,7 +185,7 @@ export class FanoutPublisher {
     if (!this.running) return;
     const rate = this.settings.ratePerSec;
     if (rate === undefined) {
-      if (this.mostAreBehind()) {
+      if (this.heldBack()) {
         // an answer resumes it (pingAnswered); the timer only covers subscribers leaving
         this.timer = setTimeout(this.tickBound, RATE_TICK_MS);
         return;
@@ -237,16 +242,20 @@ export class FanoutPublisher {
     counters.published += count;
   }
 
-  /** More than half the subscribers have MAX_PINGS_IN_FLIGHT pings unanswered. */
-  private mostAreBehind(): boolean {
-    let behind = 0;
-    let subscribed = 0;
+  /** Some subscriber is MAX_PINGS_IN_FLIGHT behind, and has been for less than SLOW_AFTER_MS. */
+  private heldBack(): boolean {
+    const now = performance.now();
+    let held = false;
     for (const subscriber of this.subscribers()) {
       if (!subscriber.subscribed) continue;
-      subscribed++;
-      if (subscriber.pingsSent - subscriber.pingsAnswered >= MAX_PINGS_IN_FLIGHT) behind++;
+      if (subscriber.pingsSent - subscriber.pingsAnswered < MAX_PINGS_IN_FLIGHT) {
+        subscriber.behindSinceMs = 0;
+        continue;
+      }
+      if (subscriber.behindSinceMs === 0) subscriber.behindSinceMs = now;
+      if (now - subscriber.behindSinceMs < SLOW_AFTER_MS) held = true;
     }
-    return behind * 2 > subscribed;
+    return held;
   }
 
   private countSubscribers(): number {

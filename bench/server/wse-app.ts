@@ -42,6 +42,7 @@ export class WseConnection implements Subscriber {
   /** Server pings (heartbeats, the publisher's) sent and answered with PONG (publisher.ts paces by them). */
   pingsSent = 0;
   pingsAnswered = 0;
+  behindSinceMs = 0;
   readonly connectionId = randomUUID();
 
   constructor(

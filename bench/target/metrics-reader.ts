@@ -53,8 +53,9 @@ export function wseMetricsFromText(text: string): WseMetrics {
 }
 
 function unreachable(error: unknown): string {
-  const cause = (error as { cause?: { code?: string } }).cause?.code;
-  if (cause === 'ECONNREFUSED') return 'connection refused';
+  // Node's fetch puts the errno in cause, Bun's on the error itself
+  const code = (error as { cause?: { code?: string } }).cause?.code ?? (error as { code?: string }).code;
+  if (code === 'ECONNREFUSED' || code === 'ConnectionRefused') return 'connection refused';
   if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return `no answer within ${METRICS_TIMEOUT_MS} ms`;
   return error instanceof Error ? error.message : String(error);
 }

@@ -60,10 +60,10 @@ function readSample(line: string, samples: Sample[]): string | undefined {
     if (typeof end === 'string') return `${name}: ${end}`;
     at = end;
   }
-  const tokens = line.slice(at).trim().split(/[ \t]+/);
-  if (at === name.length && !/^[ \t]/.test(line.slice(at))) return `"${clip(line)}": a space must follow the metric name`;
-  const [valueText, timestampText, ...extra] = tokens;
-  if (valueText === undefined || valueText === '') return `${name} has no value`;
+  const rest = line.slice(at);
+  if (rest.trim() === '') return `${name} has no value`;
+  if (!/^[ \t]/.test(rest)) return `"${clip(line)}": a space must come before the value`;
+  const [valueText = '', timestampText, ...extra] = rest.trim().split(/[ \t]+/);
   const value = parseValue(valueText);
   if (value === undefined) return `${name}: "${clip(valueText)}" is not a number`;
   if (extra.length > 0) return `${name}: unexpected "${clip(extra.join(' '))}" after the value`;
@@ -86,7 +86,7 @@ function readLabels(line: string, start: number, labels: Record<string, string>)
     if (label === undefined) return 'a label name was expected';
     at += label.length;
     while (line[at] === ' ' || line[at] === '\t') at++;
-    if (line[at] !== '=' ) return `label ${label} has no =`;
+    if (line[at] !== '=') return `label ${label} has no =`;
     at++;
     while (line[at] === ' ' || line[at] === '\t') at++;
     if (line[at] !== '"') return `label ${label}'s value is not quoted`;
