@@ -179,7 +179,7 @@ export interface FanoutResult {
   /** --clock ping: server clock − ours and the estimate's bound, µs. */
   clockOffsetMicros?: number;
   clockUncertaintyMicros?: number;
-  /** Arrivals stamped before their ts_us (the clocks disagree by more than the latency), recorded as 0. */
+  /** Arrivals stamped before their ts_us (the clocks disagree by more than the latency), recorded as 1 µs. */
   negativeLatencies: number;
 }
 

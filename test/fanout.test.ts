@@ -266,8 +266,9 @@ describe('a slow consumer', () => {
   test('as fast as the server can: a stalled subscriber holds the publisher back briefly, then is left to the drop policy', async () => {
     const tier = await withStalledSubscriber(availableClientTransports()[0]!, { tiers: [3], durationSec: 1.5 });
     const f = tier.fanout!;
-    // the readers kept receiving long after the stalled one fell behind
-    assert.ok(f.published! > 1000, `published ${f.published}`);
+    // held back for good, the publisher would stop after the stalled subscriber's 4 unanswered pings
+    // (one 4 KB message each under a 16 KB cap); the readers kept receiving long after that
+    assert.ok(f.published! > 100, `published ${f.published}`);
     assert.ok(f.subscribersWithLoss <= 1, 'at most the stalled subscriber lost messages');
     assertExactBooks(tier, 3);
   });

@@ -4,7 +4,7 @@
 // consistency ERROR, never a footnote.
 import type { Consistency, FanoutResult } from '../results.js';
 import type { PublishReport, StreamReport } from '../server/publisher.js';
-import type { FanoutReceiver, Subscription } from './receiver.js';
+import { lastArrivalEpochMs, type FanoutReceiver, type Subscription } from './receiver.js';
 
 /** What the fanout test knows at the end of a tier, besides the receiver's counts. */
 export interface FanoutTally {
@@ -38,7 +38,7 @@ export function fanoutResult(tally: FanoutTally): FanoutResult {
   const losses = subscriptions.map((s) => (driven ? (report === undefined ? undefined : lossAgainst(s, report.streams)) : (s?.tracker.innerLoss ?? 0)));
   const known = losses.every((l): l is number => l !== undefined);
   const lost = known ? losses.reduce((a, b) => a + b, 0) : 0;
-  const windowEndEpochMs = driven ? Math.max(tally.windowStartEpochMs, receiver.lastArrivalEpochMs) : tally.listenEndEpochMs;
+  const windowEndEpochMs = driven ? Math.max(tally.windowStartEpochMs, lastArrivalEpochMs(receiver)) : tally.listenEndEpochMs;
   const windowMs = Math.max(0, windowEndEpochMs - tally.windowStartEpochMs);
   const perSec = (n: number): number => (windowMs > 0 ? n / (windowMs / 1000) : 0);
   const published = driven ? (report === undefined ? null : sum(report.streams, (s) => s.published)) : passivePublished(subscriptions);

@@ -28,12 +28,23 @@ export function epochMicros(): number {
   return (performance.now() + (epochOffsetMs ??= calibrateEpoch())) * 1000;
 }
 
-/** Waits (< 1 ms, once per process) for Date.now() to tick, and takes performance.now() there. */
+/** Clock ticks calibrateEpoch watches: a thread descheduled between the two readings makes the offset too small, never too large. */
+const CALIBRATION_TICKS = 4;
+
+/**
+ * Waits (once per process, a few ms) for Date.now() to tick and takes performance.now() there,
+ * CALIBRATION_TICKS times, keeping the largest offset: on a loaded machine a single reading was
+ * ms off (messages then seemed to arrive before they were sent).
+ */
 function calibrateEpoch(): number {
-  const start = Date.now();
-  let now = start;
-  while (now === start) now = Date.now();
-  return now - performance.now();
+  let offset = Number.NEGATIVE_INFINITY;
+  for (let tick = 0; tick < CALIBRATION_TICKS; tick++) {
+    const start = Date.now();
+    let now = start;
+    while (now === start) now = Date.now();
+    offset = Math.max(offset, now - performance.now());
+  }
+  return offset;
 }
 
 /**
@@ -115,20 +126,34 @@ function bytesAt(data: Buffer, at: number, needle: Buffer): boolean {
   return true;
 }
 
-/** The whole number whose digits start at `at`, or -1 when there is none; `end` gets where it stopped. */
-function digitsAt(data: Buffer | string, at: number, end: { at: number }): number {
+/**
+ * Where a number's digits read by digitsAt ended, and its value. A field, not a return value: a
+ * 16-digit ts_us returned from a call is a fresh heap number each time; stored here it is not.
+ */
+class Scan {
+  at = 0;
+  value = 0.5;
+}
+const scan = new Scan();
+
+/** Reads the whole number whose digits start at `at` into `scan`; false when there is none. */
+function digitsAt(data: Buffer | string, at: number): boolean {
   let n = 0;
   let i = at;
   if (typeof data === 'string') {
     for (let c = data.charCodeAt(i); c >= ZERO && c <= NINE; c = data.charCodeAt(++i)) n = n * 10 + (c - ZERO);
   } else {
-    for (let c = data[i]; c !== undefined && c >= ZERO && c <= NINE; c = data[++i]) n = n * 10 + (c - ZERO);
+    const end = data.length;
+    for (; i < end; i++) {
+      const c = data[i]!;
+      if (c < ZERO || c > NINE) break;
+      n = n * 10 + (c - ZERO);
+    }
   }
-  end.at = i;
-  return i === at ? -1 : n;
+  scan.at = i;
+  scan.value = n;
+  return i !== at;
 }
-
-const scanEnd = { at: 0 };
 
 /**
  * Reads seq and ts_us of a fanout_tick from its JSON bytes (or string) into `out`; false for any
@@ -138,35 +163,35 @@ const scanEnd = { at: 0 };
 export function readTick(data: Buffer | string, out: TickFields): boolean {
   const isText = typeof data === 'string';
   if (isText ? data.startsWith(HEAD) : bytesAt(data, 0, HEAD_BYTES)) {
-    const seq = digitsAt(data, HEAD.length, scanEnd);
-    if (seq >= 0 && (isText ? data.startsWith(AFTER_SEQ, scanEnd.at) : bytesAt(data, scanEnd.at, AFTER_SEQ_BYTES))) {
-      const ts = digitsAt(data, scanEnd.at + AFTER_SEQ.length, scanEnd);
-      if (ts >= 0) {
+    if (digitsAt(data, HEAD.length)) {
+      const seq = scan.value;
+      if ((isText ? data.startsWith(AFTER_SEQ, scan.at) : bytesAt(data, scan.at, AFTER_SEQ_BYTES)) && digitsAt(data, scan.at + AFTER_SEQ.length)) {
         out.seq = seq;
-        out.tsMicros = ts;
+        out.tsMicros = scan.value;
         return true;
       }
     }
   }
   if (typeof data === 'string' ? data.indexOf(TYPE_NEEDLE) === -1 : data.indexOf(TYPE_BYTES) === -1) return false;
-  const seq = numberAfter(data, SEQ_NEEDLE, SEQ_BYTES);
-  const ts = numberAfter(data, TS_NEEDLE, TS_BYTES);
-  if (seq < 0 || ts < 0) return false;
+  if (!numberAfter(data, SEQ_NEEDLE, SEQ_BYTES)) return false;
+  const seq = scan.value;
+  if (!numberAfter(data, TS_NEEDLE, TS_BYTES)) return false;
   out.seq = seq;
-  out.tsMicros = ts;
+  out.tsMicros = scan.value;
   return true;
 }
 
 /** The publishing worker ("w") of a tick, 0 when it names none. */
 export function readTickStream(data: Buffer | string): number {
-  return Math.max(0, numberAfter(data, STREAM_NEEDLE, STREAM_BYTES));
+  return numberAfter(data, STREAM_NEEDLE, STREAM_BYTES) ? scan.value : 0;
 }
 
-function numberAfter(data: Buffer | string, needle: string, needleBytes: Buffer): number {
+/** Reads the number after `needle` into `scan`; false when there is none. */
+function numberAfter(data: Buffer | string, needle: string, needleBytes: Buffer): boolean {
   const at = typeof data === 'string' ? data.indexOf(needle) : data.indexOf(needleBytes);
-  if (at === -1) return -1;
+  if (at === -1) return false;
   let from = at + needle.length;
   // JSON allows spaces after the colon
   while ((typeof data === 'string' ? data.charCodeAt(from) : data[from]) === 0x20) from++;
-  return digitsAt(data, from, scanEnd);
+  return digitsAt(data, from);
 }

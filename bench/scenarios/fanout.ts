@@ -126,8 +126,9 @@ async function measureFanoutCell(ctx: TestContext, pool: OpenedPool, openingTall
   };
   const fanout: FanoutResult = fanoutResult(tally);
   if (receiver.latency !== undefined) {
-    fanout.latency = summarizeHistogram(receiver.latency);
-    receiver.latency.destroy();
+    const histogram = receiver.latency.toHistogram();
+    fanout.latency = summarizeHistogram(histogram);
+    histogram.destroy();
   }
   const closedDuringTier = subscribers.filter((c) => !c.open).length;
   if (!completed) recorder.markPartial('interrupted while publishing');
@@ -156,7 +157,7 @@ function fanoutNotes(f: FanoutResult, ctx: TestContext): string[] {
   }
   if (f.duplicates > 0 || f.reordered > 0) notes.push(`${f.duplicates} duplicate and ${f.reordered} reordered messages`);
   if (f.silentSubscribers > 0) notes.push(`${f.silentSubscribers} of ${f.subscribers} subscribers received nothing`);
-  if (f.negativeLatencies > 0) notes.push(`${f.negativeLatencies} messages arrived before their ts_us by our clock (recorded as 0 µs): the clocks disagree${f.clock === 'shared' ? '; try --clock ping' : ''}`);
+  if (f.negativeLatencies > 0) notes.push(`${f.negativeLatencies} messages arrived before their ts_us by our clock (recorded as 1 µs, the lowest latency): the clocks disagree${f.clock === 'shared' ? '; try --clock ping' : ''}`);
   if (f.clockOffsetMicros !== undefined) {
     notes.push(`--clock ping: the server's clock is ${Math.round(f.clockOffsetMicros)} µs ahead of ours (± ${Math.round(f.clockUncertaintyMicros ?? 0)} µs)`);
   }
