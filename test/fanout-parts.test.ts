@@ -1,6 +1,6 @@
 // The fanout test's parts on their own: the tick's shape (built by the publisher, read back from
 // bytes or strings), a subscriber's sequence tracker (gaps, duplicates, reordering), and the books
-// that must close (received + dropped + lost in flight = published × subscribers).
+// that must close (received + dropped + lost in flight = published × subscribers), the publisher alone.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FrameDecoder, type FrameHandler } from '../core/frame-decoder.js';
@@ -9,6 +9,9 @@ import { SequenceTracker } from '../bench/fanout/sequence-tracker.js';
 import { buildTickBatch, readTick, readTickStream, TickFields, tickText } from '../bench/fanout/tick.js';
 import { mergeFanoutResults } from '../bench/merge/fanout.js';
 import type { FanoutResult } from '../bench/results.js';
+import { FanoutPublisher } from '../bench/server/publisher.js';
+import { emptyServerCounters } from '../bench/server/stats.js';
+import { waitFor } from './fixtures/waiting.js';
 
 describe('the fanout_tick message', () => {
   test('bare, it is WSE\'s exact shape; padded, it is exactly the size asked for', () => {
@@ -191,5 +194,15 @@ describe('the fan-out books', () => {
     assert.equal(merged.deliveriesPerSec, 3_330);
     const c = fanoutConsistency(merged, everyDrainBack)!;
     assert.equal(c.ok, true, c.message);
+  });
+});
+
+describe('the publisher on its own', () => {
+  test('a session left without subscribers (its run gone) ends by itself', async () => {
+    const publisher = new FanoutPublisher(() => [], emptyServerCounters(), 64 * 1024, 200);
+    assert.equal(publisher.start({ payloadBytes: 1, ratePerSec: undefined, stream: 0 }), true);
+    assert.equal(publisher.start({ payloadBytes: 1, ratePerSec: undefined, stream: 0 }), false, 'one session at a time');
+    await waitFor(() => !publisher.isRunning, 'the orphaned session to end', 10_000);
+    assert.equal(publisher.latest()?.published, 0, 'nobody to publish to: nothing published');
   });
 });

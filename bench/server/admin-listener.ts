@@ -2,7 +2,7 @@
 // told otherwise): GET /metrics in the Prometheus text format, and the fan-out publisher's
 // control, which a benchmark (or any client holding a valid JWT) uses to start and stop it per tier:
 //   POST /fanout/start?payload_bytes=N[&rate=R]   → 200 {"started":true}, 409 while publishing
-//   POST /fanout/stop                             → 200 the PublishReport of the session
+//   POST /fanout/stop                             → 200 the PublishReport of the session, 409 when none runs
 //   GET  /fanout                                  → 200 {"publishing":bool,"report":the latest PublishReport or null}
 // Plain HTTP on the listen address; one process (a multi-process server's primary) answers for all.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -94,7 +94,10 @@ async function answer(request: IncomingMessage, handlers: AdminHandlers): Promis
     const token = /^\s*bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
     const outcome = handlers.verifier.verifyCached(token) ?? (await handlers.verifier.verify(token));
     if (!outcome.ok) return json(401, { error: outcome.code, message: outcome.message });
-    if (url.pathname === '/fanout/stop') return json(200, await handlers.publisher.stop());
+    if (url.pathname === '/fanout/stop') {
+      const report = await handlers.publisher.stop();
+      return report === undefined ? json(409, { error: 'not publishing' }) : json(200, report);
+    }
     const settings = publishSettingsOf(url.searchParams);
     if (typeof settings === 'string') return json(400, { error: settings });
     return (await handlers.publisher.start(settings)) ? json(200, { started: true }) : json(409, { error: 'already publishing: POST /fanout/stop first' });

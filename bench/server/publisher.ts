@@ -15,9 +15,9 @@
 // unanswered the publisher waits for it, but for SLOW_AFTER_MS at most: one that stays behind
 // longer is a slow consumer, left to WSE's policy (its queue fills to the cap, then drops), and
 // no longer holds the others back, unless most subscribers are behind: then the client as a whole
-// is what is slow, and the publisher waits for it. Publishing regardless of what was read flooded the kernel's
-// socket buffers instead (measured: 50 subscribers reading 229K msg/s were offered 23.6M
-// deliveries/s, 99 % were dropped and the last messages arrived 10 s late; paced only by the
+// is what is slow, and the publisher waits for it. Publishing regardless of what was read flooded
+// the kernel's socket buffers instead (measured: 50 subscribers reading 229K msg/s were offered
+// 23.6M deliveries/s, 99 % were dropped and the last messages arrived 10 s late; paced only by the
 // user-space queues, 1,000 subscribers took 45 s to drain 3 s of publishing): a measure of those
 // buffers, not of the client. At a set --publish-rate nothing is paced: the server publishes on
 // its timetable and drops what a full queue cannot take.
@@ -68,7 +68,8 @@ export interface PublishReport {
 export interface PublisherControl {
   /** false when the server is publishing already. */
   start(settings: PublishSettings): Promise<boolean>;
-  stop(): Promise<PublishReport>;
+  /** Ends the running session and reports it; undefined when none was running. */
+  stop(): Promise<PublishReport | undefined>;
   /** The latest session's report (the running one so far), if any. */
   latest(): Promise<PublishReport | undefined>;
   /** Whether a session is running. */
@@ -112,6 +113,13 @@ const IN_FLIGHT_BUDGET_BYTES = 64 * 1024 * 1024;
 const SLOW_AFTER_MS = 250;
 /** At a set rate, the timer's period when messages are due faster than it fires; also how often a paused publisher looks again. */
 const RATE_TICK_MS = 1;
+/** As fast as it can with nobody to publish to: how often it looks for subscribers. */
+const NO_SUBSCRIBERS_WAIT_MS = 20;
+/**
+ * A session without a subscriber for this long ends by itself: the run that started it is gone (a
+ * client killed mid-tier never sends its stop), and an orphan publisher would hold the CPU.
+ */
+const ORPHAN_STOP_MS = 10_000;
 
 export class FanoutPublisher {
   private running = false;
@@ -122,6 +130,9 @@ export class FanoutPublisher {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private immediate: ReturnType<typeof setImmediate> | undefined;
   private batchMessages = 1;
+  /** Subscribers at the last publish or look; since when there have been none (0: there are). */
+  private lastSubscribed = 0;
+  private noSubscribersSinceMs = 0;
 
   private readonly tickBound = (): void => this.tick();
 
@@ -130,6 +141,7 @@ export class FanoutPublisher {
     private readonly counters: LiveServerCounters,
     /** Per-connection outbound cap, bytes. */
     private readonly capBytes: number,
+    private readonly orphanStopMs = ORPHAN_STOP_MS,
   ) {}
 
   get isRunning(): boolean {
@@ -148,6 +160,7 @@ export class FanoutPublisher {
     const batchBytes = Math.min(settings.ratePerSec === undefined ? paced : MAX_BATCH_BYTES, this.capBytes / MAX_PINGS_IN_FLIGHT);
     this.batchMessages = Math.max(1, Math.min(MAX_BATCH_MESSAGES, Math.floor(batchBytes / sample.frames.length)));
     this.startedAtMs = performance.now();
+    this.noSubscribersSinceMs = 0;
     this.report = {
       stream: settings.stream,
       payloadBytes: sample.payloadEnds[0]!,
@@ -190,8 +203,16 @@ export class FanoutPublisher {
     this.timer = undefined;
     this.immediate = undefined;
     if (!this.running) return;
+    if (this.orphaned()) {
+      this.stop();
+      return;
+    }
     const rate = this.settings.ratePerSec;
     if (rate === undefined) {
+      if (this.lastSubscribed === 0 && this.countSubscribers() === 0) {
+        this.timer = setTimeout(this.tickBound, NO_SUBSCRIBERS_WAIT_MS);
+        return;
+      }
       if (this.heldBack()) {
         // an answer resumes it (pingAnswered); the timer only covers subscribers leaving
         this.timer = setTimeout(this.tickBound, RATE_TICK_MS);
@@ -227,8 +248,10 @@ export class FanoutPublisher {
     const counters = this.counters;
     const whole = batch.frames.length;
     const withMarker = batch.texts.length;
+    let subscribed = 0;
     for (const subscriber of this.subscribers()) {
       if (!subscriber.subscribed) continue;
+      subscribed++;
       const socket = subscriber.socket;
       const room = this.capBytes - socket.bufferedAmount;
       const fit = room >= whole ? count : framesWithin(batch, room);
@@ -247,6 +270,18 @@ export class FanoutPublisher {
       }
     }
     counters.published += count;
+    this.lastSubscribed = subscribed;
+  }
+
+  /** No subscriber for orphanStopMs (counted at most every NO_SUBSCRIBERS_WAIT_MS). */
+  private orphaned(): boolean {
+    if (this.lastSubscribed > 0) {
+      this.noSubscribersSinceMs = 0;
+      return false;
+    }
+    const now = performance.now();
+    if (this.noSubscribersSinceMs === 0) this.noSubscribersSinceMs = now;
+    return now - this.noSubscribersSinceMs >= this.orphanStopMs;
   }
 
   /**
@@ -275,6 +310,7 @@ export class FanoutPublisher {
   private countSubscribers(): number {
     let n = 0;
     for (const subscriber of this.subscribers()) if (subscriber.subscribed) n++;
+    this.lastSubscribed = n;
     return n;
   }
 }
@@ -291,7 +327,7 @@ export function localPublisherControl(publisher: FanoutPublisher): PublisherCont
   const reportOf = (stream: StreamReport | undefined): PublishReport | undefined => (stream === undefined ? undefined : { streams: [stream] });
   return {
     start: (settings) => Promise.resolve(publisher.start({ ...settings, stream: 0 })),
-    stop: () => Promise.resolve(reportOf(publisher.stop()) ?? { streams: [] }),
+    stop: () => Promise.resolve(publisher.isRunning ? reportOf(publisher.stop()) : undefined),
     latest: () => Promise.resolve(reportOf(publisher.latest())),
     publishing: () => publisher.isRunning,
   };

@@ -136,7 +136,8 @@ async function runServerProcess(options: ServeOptions): Promise<number> {
         else if (message.type === 'publish-start') {
           sendToParent<ChildToParent>({ type: 'publish-started', requestId: message.requestId, started: app.publisher.start(message.settings) });
         } else if (message.type === 'publish-stop') {
-          sendToParent<ChildToParent>({ type: 'publish-report', requestId: message.requestId, report: app.publisher.stop() ?? null });
+          // a worker that was not publishing has no session to report
+          sendToParent<ChildToParent>({ type: 'publish-report', requestId: message.requestId, report: app.publisher.isRunning ? (app.publisher.stop() ?? null) : null });
         } else if (message.type === 'publish-latest') {
           sendToParent<ChildToParent>({ type: 'publish-report', requestId: message.requestId, report: app.publisher.latest() ?? null });
         }

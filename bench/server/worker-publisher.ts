@@ -48,9 +48,10 @@ export class WorkerPublisherControl implements PublisherControl {
     return started;
   }
 
-  async stop(): Promise<PublishReport> {
+  async stop(): Promise<PublishReport | undefined> {
     this.running = false;
-    return reportOf(await this.ask((requestId) => ({ type: 'publish-stop', requestId })));
+    const report = reportOf(await this.ask((requestId) => ({ type: 'publish-stop', requestId })));
+    return report.streams.length === 0 ? undefined : report;
   }
 
   publishing(): boolean {

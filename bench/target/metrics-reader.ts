@@ -3,9 +3,10 @@
 // embedded server's /metrics and a real WSE server's. Every failure is one line: unreachable, not
 // HTTP 200, malformed text, no wse_* metric, or a WSE metric that is not a finite number.
 import { WSE_METRIC_KEYS, WSE_METRICS, type WseMetrics } from '../server/wse-metrics.js';
+import { plainHttp } from './plain-http.js';
 import { parsePrometheusText } from './prometheus-text.js';
 
-const METRICS_TIMEOUT_MS = 2_000;
+const METRICS_TIMEOUT_MS = 5_000;
 
 export interface MetricsReader {
   readonly url: string;
@@ -18,15 +19,14 @@ export function metricsReader(host: string, port: number): MetricsReader {
   return {
     url,
     async read() {
-      let text: string;
+      let response;
       try {
-        const response = await fetch(url, { signal: AbortSignal.timeout(METRICS_TIMEOUT_MS) });
-        text = await response.text();
-        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+        response = await plainHttp('GET', host, port, '/metrics', {}, METRICS_TIMEOUT_MS);
       } catch (error) {
         throw new Error(unreachable(error));
       }
-      return wseMetricsFromText(text);
+      if (response.status !== 200) throw new Error(`HTTP ${response.status}`);
+      return wseMetricsFromText(response.body);
     },
   };
 }
@@ -53,9 +53,7 @@ export function wseMetricsFromText(text: string): WseMetrics {
 }
 
 function unreachable(error: unknown): string {
-  // Node's fetch puts the errno in cause, Bun's on the error itself
-  const code = (error as { cause?: { code?: string } }).cause?.code ?? (error as { code?: string }).code;
-  if (code === 'ECONNREFUSED' || code === 'ConnectionRefused') return 'connection refused';
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return `no answer within ${METRICS_TIMEOUT_MS} ms`;
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ECONNREFUSED') return 'connection refused';
   return error instanceof Error ? error.message : String(error);
 }

@@ -3,8 +3,13 @@
 // stops it when it ends. A target whose metrics port does not answer GET /fanout that way (a real
 // WSE server, which publishes on its own) is only listened to.
 import type { PublishReport, PublishSettings } from '../server/publisher.js';
+import { plainHttp } from './plain-http.js';
 
-const CONTROL_TIMEOUT_MS = 10_000;
+/** HTTP 409: a start while the server publishes already, a stop while it does not. */
+const CONFLICT = Symbol('conflict');
+
+/** Generous: the request waits for turns of an event loop busy receiving (plain-http.ts). */
+const CONTROL_TIMEOUT_MS = 60_000;
 
 export interface PublisherClient {
   /**
@@ -12,8 +17,11 @@ export interface PublisherClient {
    * its start and stop only read the report the first one's stop produced.
    */
   readonly leads: boolean;
-  /** Rejects with one line when the server refuses (already publishing, bad JWT…). */
-  start(settings: PublishSettings): Promise<void>;
+  /**
+   * 'busy' when the server is publishing already (another run's session: not ours to stop);
+   * rejects with one line when the request failed (no answer, bad JWT…).
+   */
+  start(settings: PublishSettings): Promise<'started' | 'busy'>;
   stop(): Promise<PublishReport>;
   /** The latest session's report. */
   latest(): Promise<PublishReport | undefined>;
@@ -21,19 +29,18 @@ export interface PublisherClient {
 
 /** http://host:port: the control of a wse-bench server, authenticated with `token`. */
 export function httpPublisherClient(host: string, port: number, token: string, leads = true): PublisherClient {
-  const base = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const headers = { Authorization: `Bearer ${token}` };
   const call = async (method: 'GET' | 'POST', path: string): Promise<unknown> => {
-    const response = await fetch(`${base}${path}`, { method, headers, signal: AbortSignal.timeout(CONTROL_TIMEOUT_MS) });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${text.trim().slice(0, 200)}`);
-    return JSON.parse(text) as unknown;
+    const response = await plainHttp(method, host, port, path, headers, CONTROL_TIMEOUT_MS);
+    if (response.status === 409) return CONFLICT;
+    if (response.status !== 200) throw new Error(`${method} ${path}: HTTP ${response.status} ${response.body.trim().slice(0, 200)}`);
+    return JSON.parse(response.body) as unknown;
   };
   const latest = async (): Promise<PublishReport | undefined> => ((await call('GET', '/fanout')) as { report: PublishReport | null }).report ?? undefined;
   if (!leads) {
     return {
       leads,
-      start: () => Promise.resolve(),
+      start: () => Promise.resolve('started' as const),
       stop: async () => (await latest()) ?? { streams: [] },
       latest,
     };
@@ -42,9 +49,13 @@ export function httpPublisherClient(host: string, port: number, token: string, l
     leads,
     async start(settings) {
       const rate = settings.ratePerSec === undefined ? '' : `&rate=${settings.ratePerSec}`;
-      await call('POST', `/fanout/start?payload_bytes=${settings.payloadBytes}${rate}`);
+      return (await call('POST', `/fanout/start?payload_bytes=${settings.payloadBytes}${rate}`)) === CONFLICT ? 'busy' : 'started';
     },
-    stop: async () => (await call('POST', '/fanout/stop')) as PublishReport,
+    async stop() {
+      const answer = await call('POST', '/fanout/stop');
+      if (answer === CONFLICT) throw new Error('the server was not publishing');
+      return answer as PublishReport;
+    },
     latest,
   };
 }
@@ -52,9 +63,8 @@ export function httpPublisherClient(host: string, port: number, token: string, l
 /** Whether host:port answers GET /fanout like a wse-bench server (one that this run can drive). */
 export async function answersPublisherControl(host: string, port: number): Promise<boolean> {
   try {
-    const response = await fetch(`http://${host.includes(':') ? `[${host}]` : host}:${port}/fanout`, { signal: AbortSignal.timeout(2_000) });
-    if (!response.ok) return false;
-    const body = (await response.json()) as unknown;
+    const response = await plainHttp('GET', host, port, '/fanout', {}, 2_000);
+    const body = response.status === 200 ? (JSON.parse(response.body) as unknown) : undefined;
     return typeof body === 'object' && body !== null && 'publishing' in body;
   } catch {
     return false;
