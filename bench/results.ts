@@ -6,8 +6,9 @@
 import type { ClientTransportName } from '../adapters/client/names.js';
 import type { ConnectFailureKind } from '../core/errors.js';
 import type { RecordedOptions } from './options/bench-options.js';
-import type { RateLimit, ServerMode, TestName } from './options/choices.js';
+import type { ClockMode, ParseMode, RateLimit, ServerMode, TestName } from './options/choices.js';
 import type { ServerCounters } from './server/stats.js';
+import type { WseMetrics } from './server/wse-metrics.js';
 
 export const RESULTS_SCHEMA_VERSION = 2;
 
@@ -127,6 +128,66 @@ export interface RampVerdict {
   failedBecause?: string;
 }
 
+/**
+ * The fanout test (server push): what the server published, what the subscribers received, what
+ * was lost and why, and how long delivery took. Counts are deliveries (one message to one
+ * subscriber) unless named otherwise; null where the server could not say (it died, or a passive
+ * --host run against a server this run does not drive).
+ */
+export interface FanoutResult {
+  /** json: every message JSON.parsed (a real subscriber); none: seq and ts_us read from the bytes (the transport alone). */
+  parse: ParseMode;
+  /** Payload bytes of one message (the publisher's; a passive run: the mean received). */
+  payloadBytes: number;
+  /** Messages/s asked of the publisher; null = as fast as it could, or not driven by this run. */
+  requestedRatePerSec: number | null;
+  /** This run started and stopped the publisher (embedded server, wse-bench serve); false: it only listened. */
+  publisherDriven: boolean;
+  /** Connections open when publishing began. */
+  subscribers: number;
+  /** Publishing streams: one per server worker, each with its own seq; a subscriber gets one. */
+  streams: number;
+  /** Unique messages published: the server's count over every stream; a passive run: the seq span seen. */
+  published: number | null;
+  publishedPerSec: number | null;
+  /** What no loss would deliver: each stream's published × its subscribers. */
+  expectedDeliveries: number | null;
+  /** Distinct messages received, all subscribers together. */
+  received: number;
+  deliveriesPerSec: number;
+  /** Payload megabytes (10^6 bytes) received per second. */
+  MBPerSec: number;
+  /** Received again / received after a later seq. */
+  duplicates: number;
+  reordered: number;
+  /** Sequence gaps: published while subscribed but never received (a passive run: gaps between the first and last seen). */
+  lost: number;
+  subscribersWithLoss: number;
+  maxLossPerSubscriber: number;
+  /** Subscribers that received nothing. */
+  silentSubscribers: number;
+  /** The server's subscribers when publishing started and when it stopped (every client's, not only ours). */
+  serverSubscribers: number | null;
+  serverSubscribersAtEnd: number | null;
+  /** Handed to subscribers' sockets / dropped at the outbound cap (slow consumers), by the server's count. */
+  serverDelivered: number | null;
+  serverDrops: number | null;
+  /** Handed to a socket but never received (its connection closed first): serverDelivered − received. */
+  lostInFlight: number | null;
+  /** Publishing started → last message received (a passive run: the listening window), ms. */
+  windowMs: number;
+  windowStartEpochMs: number;
+  windowEndEpochMs: number;
+  /** arrival − ts_us, µs; absent with --clock off. */
+  latency?: LatencySummary | null;
+  clock: ClockMode;
+  /** --clock ping: server clock − ours and the estimate's bound, µs. */
+  clockOffsetMicros?: number;
+  clockUncertaintyMicros?: number;
+  /** Arrivals stamped before their ts_us (the clocks disagree by more than the latency), recorded as 1 µs. */
+  negativeLatencies: number;
+}
+
 export interface ServerSide {
   /** What the server counted during this tier (difference of two readings). */
   counters: ServerCounters;
@@ -166,6 +227,9 @@ export interface TierResult {
   latency?: LatencySummary | null;
   hold?: HoldCounts;
   openLoop?: OpenLoopResult;
+  fanout?: FanoutResult;
+  /** What the target's Prometheus /metrics counted over the tier (WSE's names), when it was read. */
+  serverMetrics?: WseMetrics;
   /** Server `error` frames by code (RATE_LIMITED, …). */
   serverErrors: Record<string, number>;
   /** Closes the test did not ask for, by close code. */
@@ -249,6 +313,8 @@ export interface Environment {
 export interface ServerDescription {
   embedded: boolean;
   url: string;
+  /** The target's /metrics: where, and why it could not be read when it could not (one line). */
+  metrics?: { url: string; problem?: string };
   transport?: string;
   mode?: ServerMode;
   rateLimit?: RateLimit;

@@ -40,7 +40,8 @@ export function buildRunResult(record: RunRecord): RunResult {
 
 /**
  * Whether a tier holds its test's measurement: a connect latency for the connection tests, a
- * survival figure for the hold, a latency for ping-latency, a delivered rate for the sending tests.
+ * survival figure for the hold, a latency for ping-latency, a message received for fan-out, a
+ * delivered rate for the sending tests.
  * A tier whose measurement is null (no PONG came back, nothing was delivered) measured nothing.
  */
 export function tierMeasured(tier: TierResult): boolean {
@@ -52,6 +53,8 @@ export function tierMeasured(tier: TierResult): boolean {
       return tier.hold?.survivalPct !== null && tier.hold?.survivalPct !== undefined;
     case 'ping-latency':
       return tier.latency !== null && tier.latency !== undefined;
+    case 'fanout':
+      return (tier.fanout?.received ?? 0) > 0;
     default:
       return tier.messages?.deliveredPerSec !== null && tier.messages?.deliveredPerSec !== undefined;
   }
@@ -61,6 +64,7 @@ export function tierMeasured(tier: TierResult): boolean {
 const EMPTY_MEASUREMENT: Record<string, string> = {
   'ping-latency': 'no PONG came back',
   'sustained-hold': 'no connection was held',
+  fanout: 'no published message was received',
 };
 const NOTHING_DELIVERED = 'no message was proven delivered';
 

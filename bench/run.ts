@@ -40,6 +40,8 @@ export async function runBenchmark(options: BenchOptions): Promise<number> {
       msgpack: msgpackCodec,
       clientVersion: VERSION,
       readServerStats: target.readServerStats,
+      ...(target.readServerMetrics !== undefined ? { readServerMetrics: target.readServerMetrics } : {}),
+      ...(target.publisher !== undefined ? { publisher: target.publisher } : {}),
       progress,
       signal: interruption.signal,
       localAddresses: target.localAddresses,
@@ -50,7 +52,7 @@ export async function runBenchmark(options: BenchOptions): Promise<number> {
     let ran: TestsRun;
     if (options.procs > 1 || options.procsSeries !== undefined) {
       // --procs: worker processes run the tests; the launcher merges their results.
-      const launched = await runTestsInWorkers(target.options, { ...context, serverWorkers: target.description.workers ?? 1 });
+      const launched = await runTestsInWorkers(target.options, { ...context, publisherAt: target.publisherAt, serverWorkers: target.description.workers ?? 1 });
       ran = launched;
       if (launched.partial !== undefined) interruption.reason ??= launched.partial;
     } else {

@@ -162,6 +162,16 @@ export class WebSocketConnection implements FrameHandler {
     return this.socket.write(this.encoder.encode(isBinary ? Opcode.Binary : Opcode.Text, data, true));
   }
 
+  /**
+   * Writes frames already encoded for this role (FrameEncoder, writeFrameHeader) as they are, in
+   * one write: a broadcast encodes its messages once and hands the same bytes to every connection.
+   * The caller must not change `frames` afterwards (the socket may still hold it).
+   */
+  sendFrames(frames: Buffer): boolean {
+    if (this.state !== 'open') return false;
+    return this.socket.write(frames);
+  }
+
   /** Sends `count` copies of one message as a single socket write. */
   sendRepeated(data: string | Buffer, count: number, isBinary: boolean = typeof data !== 'string'): boolean {
     if (this.state !== 'open') return false;

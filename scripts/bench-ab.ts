@@ -80,7 +80,9 @@ function tryRuntime(name: RuntimeName): string | undefined {
 /** One `compare` round: its JSON result, or why there is none. */
 function compareRound(port: number, args: readonly string[]): Promise<CompareResult | string> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BUNDLE, 'compare', '--host', '127.0.0.1', '--port', String(port), '--repeat', '1', '--output', 'json', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    // its metrics port also drives its fan-out publisher
+    const metrics = server.metricsPort === undefined ? [] : ['--metrics-port', String(server.metricsPort)];
+    const child = spawn(process.execPath, [BUNDLE, 'compare', '--host', '127.0.0.1', '--port', String(port), ...metrics, '--repeat', '1', '--output', 'json', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
     child.once('exit', (code) => {

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { after, before, describe, test } from 'node:test';
 import { startEmbeddedServer, type EmbeddedServer, type EmbeddedServerOptions } from '../bench/server/embedded.js';
-import { RecordingClient, TRADE, mint, ping } from './server-harness.js';
+import { sendAndBarrier } from './server-harness.js';
 import { join } from 'node:path';
 import { isAlive, survivors } from './fixtures/processes.js';
 import { embeddedServerOptions, serveBundle } from './fixtures/serve-bundle.js';
@@ -26,15 +26,6 @@ before(() => {
 after(() => {
   rmSync(workDir, { recursive: true, force: true });
 });
-
-async function sendAndBarrier(url: string, count: number): Promise<void> {
-  const client = await RecordingClient.connect(url, RecordingClient.cookie(await mint()));
-  await client.until(() => client.messages.length >= 1);
-  for (let i = 0; i < count; i++) client.ws.send(TRADE);
-  client.ws.send(ping(1));
-  await client.until(() => client.countType('pong') === 1);
-  await client.close();
-}
 
 for (const workers of [1, 2]) {
   describe(`embedded server with ${workers} worker(s)`, () => {

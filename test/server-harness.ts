@@ -142,3 +142,13 @@ export const TRADE = TRADING_MESSAGE;
 export function ping(timestamp: number): string {
   return JSON.stringify({ t: 'ping', p: { timestamp, client_timestamp: timestamp } });
 }
+
+/** Connects a `ws` client, sends `count` trading messages and a ping, waits for its PONG, closes. */
+export async function sendAndBarrier(url: string, count: number): Promise<void> {
+  const client = await RecordingClient.connect(url, RecordingClient.cookie(await mint()));
+  await client.until(() => client.messages.length >= 1);
+  for (let i = 0; i < count; i++) client.ws.send(TRADE);
+  client.ws.send(ping(1));
+  await client.until(() => client.countType('pong') === 1);
+  await client.close();
+}

@@ -147,9 +147,11 @@ describe('the WSE app before a token is verified (every transport)', () => {
   /** A ServerSocket that records how it was closed. */
   class RecordingSocket implements ServerSocket {
     closedWith: number | undefined;
+    readonly bufferedAmount = 0;
     send(): boolean {
       return true;
     }
+    sendBatch(): void {}
     end(code: number): void {
       this.closedWith ??= code;
     }

@@ -1,4 +1,4 @@
-// Statistics: HDR latency summaries, merging through histograms, process usage, saturation.
+// Statistics: HDR latency summaries, merging through histograms, latency counts in HDR buckets, process usage, saturation.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -10,6 +10,7 @@ import {
   recordMicros,
   summarizeHistogram,
 } from '../bench/stats/histogram.js';
+import { LatencyCounts } from '../bench/stats/latency-counts.js';
 import { ProcessUsageMeter } from '../bench/stats/process-usage.js';
 import { judgeSaturation } from '../bench/stats/saturation.js';
 import type { ProcessUsage, ServerSide } from '../bench/results.js';
@@ -163,5 +164,36 @@ describe('saturation', () => {
   });
   test('without server numbers an idle client cannot tell', () => {
     assert.equal(judgeSaturation(usage(0.2, 0.2), undefined, 1).saturated, 'unknown');
+  });
+});
+
+describe('LatencyCounts', () => {
+  test("counts in HDR's buckets: the histogram it gives summarises and encodes exactly as recording each value does", () => {
+    const counts = new LatencyCounts();
+    const direct = createLatencyHistogram();
+    const values = [1, 2, 1000, 2047, 2048, 2049, 4095, 4096, 65_535, 1_000_000, 123_456_789, 0x7fffffff];
+    let x = 7;
+    for (let i = 0; i < 20_000; i++) {
+      x = (x * 48271) % 2147483647;
+      values.push((x % 5_000_000) + 1);
+    }
+    for (const v of values) {
+      counts.record(v);
+      recordMicros(direct, v);
+    }
+    assert.equal(counts.total, values.length);
+    const fromCounts = counts.toHistogram();
+    assert.deepEqual(summarizeHistogram(fromCounts), summarizeHistogram(direct));
+    fromCounts.destroy();
+    direct.destroy();
+  });
+
+  test('below 1 µs counts as 1 µs, the lowest latency', () => {
+    const counts = new LatencyCounts();
+    counts.record(0);
+    counts.record(-5);
+    const histogram = counts.toHistogram();
+    assert.equal(summarizeHistogram(histogram)?.max, 1);
+    histogram.destroy();
   });
 });

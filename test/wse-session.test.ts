@@ -128,6 +128,19 @@ class RecordingListener implements WseSessionListener {
   }
 }
 
+/** Consumes fanout_tick messages in onRawMessage, from their bytes (or the transport's string). */
+class RawListener extends RecordingListener {
+  raw: string[] = [];
+  consumed: string[] = [];
+  onRawMessage(data: Buffer | string): boolean {
+    const text = typeof data === 'string' ? data : data.toString('utf8');
+    this.raw.push(text);
+    if (!text.includes('"fanout_tick"')) return false;
+    this.consumed.push(text);
+    return true;
+  }
+}
+
 for (const transport of availableClientTransports()) {
   describe(`WseSession over ${transport.name}`, () => {
     const server = new TestWseServer();
@@ -254,6 +267,25 @@ for (const transport of availableClientTransports()) {
       assert.deepEqual(listener.serverErrors, ['RATE_LIMITED']);
       assert.equal(listener.warnings, 1);
       assert.deepEqual(listener.others, ['price', 'legacy']);
+      session.close();
+    });
+
+    test('the raw-message hook sees every message of an open session first; what it consumes is not decoded', async () => {
+      server.mode = 'wse';
+      const listener = new RawListener();
+      const session = await open(listener);
+      const side = server.lastSide();
+      side.ws.send('{"c":"U","t":"fanout_tick","p":{"seq":7}}');
+      side.ws.send(Buffer.from('{"c":"U","t":"fanout_tick","p":{"seq":8}}'));
+      side.ws.send('{"c":"U","t":"other","p":{}}');
+      session.sendPing();
+      await waitFor(() => listener.rtts.length === 1, 'PONG after the pushed messages');
+      // server_ready came before the session was open: never handed to the hook
+      assert.deepEqual(listener.raw.filter((text) => text.includes('server_ready')), []);
+      assert.deepEqual(listener.consumed, ['{"c":"U","t":"fanout_tick","p":{"seq":7}}', '{"c":"U","t":"fanout_tick","p":{"seq":8}}']);
+      // consumed messages went no further; the others were decoded as usual
+      assert.deepEqual(listener.others, ['other']);
+      assert.ok(listener.raw.some((text) => text.includes('"PONG"')), 'the PONG passed through the hook, then to onPong');
       session.close();
     });
 

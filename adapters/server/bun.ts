@@ -1,13 +1,16 @@
 // Server transport on Bun.serve (Bun only). The minimal Bun types used are declared here.
 import { readFileSync } from 'node:fs';
 import { DEFAULT_MAX_OUTBOUND_BYTES } from '../../core/constants.js';
-import type { ListenOptions, ListeningServer, ServerApp, ServerSocket, ServerTransport } from './transport.js';
+import { isBun } from '../runtime.js';
+import { messagesToSend, type BroadcastBatch, type ListenOptions, type ListeningServer, type ServerApp, type ServerSocket, type ServerTransport } from './transport.js';
 
 interface BunServerWebSocket<D> {
   readonly data: D;
   send(data: string | Uint8Array, compress?: boolean): number;
   sendText(data: string): number;
   sendBinary(data: Uint8Array): number;
+  cork<R>(callback: (ws: BunServerWebSocket<D>) => R): R;
+  getBufferedAmount(): number;
   close(code?: number, reason?: string): void;
   terminate(): void;
   readonly remoteAddress: string;
@@ -41,8 +44,9 @@ interface BunRuntime {
   serve<D>(options: BunServeOptions<D>): BunServer;
 }
 
+/** Bun's API object, under Bun (adapters/runtime.ts decides); undefined elsewhere. */
 export function bunRuntime(): BunRuntime | undefined {
-  return (globalThis as { Bun?: BunRuntime }).Bun;
+  return isBun() ? (globalThis as { Bun?: BunRuntime }).Bun : undefined;
 }
 
 interface ConnectionData<S> {
@@ -95,6 +99,17 @@ export function createBunServerTransport(bun: BunRuntime): ServerTransport {
                 if (data.closed) return false;
                 const status = isBinary ? ws.sendBinary(typeof message === 'string' ? Buffer.from(message) : message) : ws.sendText(typeof message === 'string' ? message : message.toString('utf8'));
                 return status > 0;
+              },
+              // sendText takes only strings (measured: a Buffer throws)
+              sendBatch: (batch: BroadcastBatch, count: number) => {
+                const n = messagesToSend(batch, count);
+                if (data.closed || n === 0) return;
+                ws.cork(() => {
+                  for (let i = 0; i < n; i++) ws.sendText(batch.texts[i]!);
+                });
+              },
+              get bufferedAmount() {
+                return data.closed ? 0 : ws.getBufferedAmount();
               },
               end: (code, reason) => {
                 if (!data.closed) ws.close(code, reason);

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Server, Socket } from 'node:net';
 import type { WebSocketConnection, WebSocketEventSink } from '../../core/connection.js';
 import { createWebSocketServer } from '../../core/server.js';
-import type { ListenOptions, ListeningServer, ServerApp, ServerSocket, ServerTransport } from './transport.js';
+import { messagesToSend, type BroadcastBatch, type ListenOptions, type ListeningServer, type ServerApp, type ServerSocket, type ServerTransport } from './transport.js';
 
 /** The app's socket and the connection's sink in one object: no closures per connection. */
 class CoreServerSocket<S> implements ServerSocket, WebSocketEventSink {
@@ -17,6 +17,17 @@ class CoreServerSocket<S> implements ServerSocket, WebSocketEventSink {
 
   send(data: string | Buffer, isBinary: boolean): boolean {
     return this.connection.send(data, isBinary);
+  }
+
+  /** One write of the batch's frames (a view of its first messages): no frame is encoded per connection. */
+  sendBatch(batch: BroadcastBatch, count: number): void {
+    const n = messagesToSend(batch, count);
+    if (n === 0) return;
+    this.connection.sendFrames(n === batch.texts.length ? batch.frames : batch.frames.subarray(0, batch.frameEnds[n - 1]));
+  }
+
+  get bufferedAmount(): number {
+    return this.connection.bufferedAmount;
   }
 
   end(code: number, reason: string): void {

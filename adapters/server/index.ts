@@ -5,10 +5,9 @@
 // where the others call into JS once per message. uws and bun stay available by name.
 import { bunRuntime, createBunServerTransport } from './bun.js';
 import { coreServerTransport } from './core.js';
+import type { ServerTransportName } from './names.js';
 import type { ServerTransport } from './transport.js';
 import { createUwsServerTransport, loadUwsModule } from './uws.js';
-
-export type ServerTransportName = 'auto' | 'uws' | 'bun' | 'core';
 
 /** `note` is one line saying why the requested transport was not used. Throws when an explicit choice is unavailable. */
 export function loadServerTransport(name: ServerTransportName): { transport: ServerTransport; note?: string } {

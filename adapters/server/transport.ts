@@ -1,5 +1,6 @@
 // The seam between the embedded WSE server's protocol logic (bench/server/) and the WebSocket
 // server it runs on: uWebSockets.js, Bun.serve, or the core's own server role.
+import type { ServedTransportName } from './names.js';
 
 export interface ServerRequest {
   /** Path and query, e.g. '/wse?compression=false&protocol_version=1'. */
@@ -9,9 +10,35 @@ export interface ServerRequest {
   remoteAddress: string;
 }
 
+/**
+ * Text messages built once for every connection of a broadcast (bench/server/publisher.ts), in the
+ * forms the transports take: core writes a prefix of `frames` as it is, uws sends the payload
+ * views, Bun.serve the strings (its sendText takes nothing else). After the `count` messages may
+ * come one more (a ping the publisher paces itself by), sent only with the whole batch.
+ */
+export interface BroadcastBatch {
+  readonly count: number;
+  /** The messages, and the trailing one when there is one. */
+  readonly texts: readonly string[];
+  readonly payloads: readonly Buffer[];
+  /** Every message as an unmasked server text frame, back to back. */
+  readonly frames: Buffer;
+  /** Where message i's frame ends in `frames`. */
+  readonly frameEnds: readonly number[];
+}
+
+/** How many messages sendBatch(batch, count) sends: a whole batch goes with its trailing message. */
+export function messagesToSend(batch: BroadcastBatch, count: number): number {
+  return count >= batch.count ? batch.texts.length : Math.max(0, count);
+}
+
 export interface ServerSocket {
   /** Queues one message; false when the transport is applying backpressure (still queued). */
   send(data: string | Buffer, isBinary: boolean): boolean;
+  /** Sends the first `count` messages of `batch`, all of it when `count` is its count (corked where the transport can). */
+  sendBatch(batch: BroadcastBatch, count: number): void;
+  /** Bytes queued in user space that the kernel has not taken yet: what a slow reader has backed up. */
+  readonly bufferedAmount: number;
   /** Close handshake with code and reason. */
   end(code: number, reason: string): void;
   /** Drops the TCP connection at once, nothing more is sent. */
@@ -67,6 +94,6 @@ export interface ListeningServer {
 }
 
 export interface ServerTransport {
-  readonly name: 'uws' | 'bun' | 'core';
+  readonly name: ServedTransportName;
   listen<S>(options: ListenOptions, app: ServerApp<S>): Promise<ListeningServer>;
 }

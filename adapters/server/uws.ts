@@ -4,11 +4,14 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { DEFAULT_MAX_OUTBOUND_BYTES } from '../../core/constants.js';
-import type { ListenOptions, ListeningServer, ServerApp, ServerSocket, ServerTransport } from './transport.js';
+import { isBun } from '../runtime.js';
+import { messagesToSend, type BroadcastBatch, type ListenOptions, type ListeningServer, type ServerApp, type ServerSocket, type ServerTransport } from './transport.js';
 
 // The few uWebSockets.js types used here (the package's own .d.ts is not imported: optional addon).
 interface UwsWebSocket<U> {
   send(message: ArrayBuffer | Uint8Array | string, isBinary?: boolean): number;
+  cork(callback: () => void): UwsWebSocket<U>;
+  getBufferedAmount(): number;
   end(code?: number, shortMessage?: string): void;
   close(): void;
   getUserData(): U;
@@ -51,7 +54,7 @@ export function loadUwsModule(): UwsLoadResult {
 }
 
 function tryLoad(): UwsLoadResult {
-  if (typeof (globalThis as { Bun?: unknown }).Bun !== 'undefined') return { ok: false, reason: 'uWebSockets.js: not available under Bun' };
+  if (isBun()) return { ok: false, reason: 'uWebSockets.js: not available under Bun' };
   const require = createRequire(import.meta.url);
   const abi = process.versions.modules;
   const glibc = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header?.glibcVersionRuntime;
@@ -124,6 +127,17 @@ export function createUwsServerTransport(uws: UwsModule): ServerTransport {
           let opening = true;
           const socket: ServerSocket = {
             send: (message, isBinary) => !closed && ws.send(message, isBinary) === 1,
+            // uWS frames each message itself; corked, the batch leaves in one syscall
+            sendBatch: (batch: BroadcastBatch, count: number) => {
+              const n = messagesToSend(batch, count);
+              if (closed || n === 0) return;
+              ws.cork(() => {
+                for (let i = 0; i < n; i++) ws.send(batch.payloads[i]!, false);
+              });
+            },
+            get bufferedAmount() {
+              return closed ? 0 : ws.getBufferedAmount();
+            },
             end: (code, reason) => {
               if (!closed) ws.end(code, reason);
             },

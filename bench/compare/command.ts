@@ -103,6 +103,8 @@ export async function runCompareCommand(argv: string[]): Promise<number> {
   try {
     let host: string;
     let port: number;
+    /** Every run reads the server's /metrics (and drives its fan-out publisher) here. */
+    let metricsPort: number | undefined;
     let description: ServerDescription;
     if (options.host === undefined) {
       server = await startEmbeddedServer({
@@ -113,10 +115,12 @@ export async function runCompareCommand(argv: string[]): Promise<number> {
       });
       host = server.host;
       port = server.port;
+      metricsPort = server.metricsPort;
       description = { embedded: true, url: wseUrl(host, port, options.path), transport: server.transport, mode: server.mode, rateLimit: options.rateLimit, workers: server.workers };
     } else {
       host = options.host;
       port = options.port;
+      metricsPort = options.metricsPort;
       description = { embedded: false, url: wseUrl(host, port, options.path) };
     }
     const childArgs = args.childArgs;
@@ -130,7 +134,8 @@ export async function runCompareCommand(argv: string[]): Promise<number> {
       for (const c of combinations) {
         if (interrupted !== undefined) break rounds;
         log(`compare: round ${round}/${args.repeat}: ${c.name}`);
-        const argv = [script, '--host', host, '--port', String(port), '--transport', c.transport, ...childArgs, '--output', 'json'];
+        const target = ['--host', host, '--port', String(port), ...(metricsPort !== undefined ? ['--metrics-port', String(metricsPort)] : [])];
+        const argv = [script, ...target, '--transport', c.transport, ...childArgs, '--output', 'json'];
         const run = runChild(pinnedCommand(args.pinning?.clients, binaryOf.get(c.runtime)!, argv), (child) => (current = child));
         const outcome = await run;
         current = undefined;

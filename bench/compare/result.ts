@@ -57,6 +57,7 @@ const DELIVERED: Metric = { name: 'msg/s', lowerIsBetter: false, format: formatC
 const P50: Metric = { name: 'p50', lowerIsBetter: true, format: formatLatency, read: (t) => t.latency?.p50 };
 const P99: Metric = { name: 'p99', lowerIsBetter: true, format: formatLatency, read: (t) => t.latency?.p99 };
 const ACCEPT: Metric = { name: 'accept rate', lowerIsBetter: false, format: formatRate, read: (t) => t.connectRatePerSec ?? undefined };
+const DELIVERIES: Metric = { name: 'deliveries/s', lowerIsBetter: false, format: formatCompact, read: (t) => t.fanout?.deliveriesPerSec };
 
 /** The headline metric(s) of each test. connection-limit reads maxStableConnections instead. */
 export const HEADLINE_METRICS: Record<TestName, Metric[]> = {
@@ -66,6 +67,7 @@ export const HEADLINE_METRICS: Record<TestName, Metric[]> = {
   'ping-latency': [P50, P99],
   'sustained-hold': [P50, P99],
   'connection-storm': [ACCEPT],
+  fanout: [DELIVERIES],
   'connection-limit': [{ name: 'max connections', lowerIsBetter: false, format: formatInteger, read: () => undefined }],
 };
 

@@ -54,7 +54,7 @@ export function deliveredFields(cell: SendCell, recorder: TierRecorder, send: Se
     messages: deliveredMessages(send, payloadBytes, pool.counts.established),
   };
   if (cell.withConnectLatency) fields.connectLatency = summarizeHistogram(pool.connectLatency);
-  const consistency = deliveryConsistency(recorder.serverCounters(), send);
+  const consistency = deliveryConsistency(recorder.serverCounters(), send, recorder.serverMetrics());
   if (consistency !== undefined) fields.consistency = consistency;
   return fields;
 }

@@ -1,6 +1,7 @@
 // One benchmark connection: owns its WseSession and routes the session's events to whatever the
 // current phase wants (a PhaseHandler) and to the tier's tally (tier-tally.ts). One object per connection, no
 // per-message closures.
+import type { PayloadKind, WseMessage } from '../../core/wse/decode.js';
 import type { WseSession, WseSessionListener } from '../../core/wse/session.js';
 import type { ConnectionLoss } from './connection-loss.js';
 import type { TierTally } from './tier-tally.js';
@@ -9,6 +10,10 @@ import type { TierTally } from './tier-tally.js';
 export interface PhaseHandler {
   onPong(connection: BenchConnection, rttMicros: number): void;
   onClosed(connection: BenchConnection): void;
+  /** A message's bytes before any decoding (WseSessionListener.onRawMessage); true = consumed. */
+  onRawMessage?(connection: BenchConnection, data: Buffer | string, isBinary: boolean): boolean;
+  /** A decoded message the session does not handle itself (server push). */
+  onMessage?(connection: BenchConnection, message: WseMessage): void;
 }
 
 export const IDLE_PHASE: PhaseHandler = { onPong() {}, onClosed() {} };
@@ -49,6 +54,14 @@ export class BenchConnection implements WseSessionListener {
 
   onPong(rttMicros: number): void {
     this.phase.onPong(this, rttMicros);
+  }
+
+  onRawMessage(data: Buffer | string, isBinary: boolean): boolean {
+    return this.phase.onRawMessage?.(this, data, isBinary) ?? false;
+  }
+
+  onMessage(message: WseMessage | undefined, _kind: PayloadKind): void {
+    if (message !== undefined) this.phase.onMessage?.(this, message);
   }
 
   onServerError(code: string): void {

@@ -1,7 +1,9 @@
 // Whether client and server agree about a tier: what the client proved delivered (or the PONGs it
-// got) against what the server counted over the same measured window.
+// got) against what the server counted over the same measured window: its own counters (the
+// embedded server over IPC, GET /stats) exactly, or else WSE's Prometheus /metrics as a bound.
 import type { Consistency } from '../results.js';
 import type { ServerCounters } from '../server/stats.js';
+import type { WseMetrics } from '../server/wse-metrics.js';
 import type { SendPhaseResult } from './closed-loop-phase.js';
 
 /**
@@ -21,8 +23,9 @@ export function serverDataMessages(counters: ServerCounters): number {
 export function deliveryConsistency(
   counters: ServerCounters | undefined,
   send: SendPhaseResult,
+  metrics?: WseMetrics,
 ): Consistency | undefined {
-  if (counters === undefined) return undefined;
+  if (counters === undefined) return metricsLowerBound(metrics, send.delivered + send.barrierPongs, `${send.delivered} messages and ${send.barrierPongs} barrier pings`);
   const serverReceived = serverDataMessages(counters);
   const drops = counters.rateLimitedDrops > 0 ? ` (${counters.rateLimitedDrops} dropped by the server's rate limiter)` : '';
   const allBack = send.barrierPongs === send.barrierPings && send.sent === send.delivered;
@@ -43,12 +46,27 @@ export function deliveryConsistency(
 }
 
 /** Ping-only phases: the server's answered pings must equal the PONGs the client received. */
-export function pingConsistency(counters: ServerCounters | undefined, pongsReceived: number, pingsSent: number): Consistency | undefined {
-  if (counters === undefined) return undefined;
+export function pingConsistency(counters: ServerCounters | undefined, pongsReceived: number, pingsSent: number, metrics?: WseMetrics): Consistency | undefined {
+  if (counters === undefined) return metricsLowerBound(metrics, pongsReceived, `${pongsReceived} pings (their PONGs came back)`);
   const serverReceived = counters.pings;
   const ok = serverReceived >= pongsReceived && serverReceived <= pingsSent;
   const message = ok
     ? `server answered ${serverReceived} pings; client got ${pongsReceived} PONGs of ${pingsSent} pings`
     : `server answered ${serverReceived} pings but the client sent ${pingsSent} and got ${pongsReceived} PONGs`;
   return { ok, clientDelivered: pongsReceived, serverReceived, message };
+}
+
+/**
+ * Against /metrics alone: WSE counts pings and data messages together, and the server may have
+ * other clients, so what the client proved read (a message before a PONG that came back, the
+ * ping itself) is a lower bound of wse_messages_received_total over the tier.
+ */
+export function metricsLowerBound(metrics: WseMetrics | undefined, proven: number, what: string): Consistency | undefined {
+  const received = metrics?.messagesReceived;
+  if (received === undefined) return undefined;
+  const ok = received >= proven;
+  const message = ok
+    ? `the server's /metrics counted ${received} messages received, at least the ${what} the client proved read`
+    : `the server's /metrics counted ${received} messages received, fewer than the ${what} the client proved read`;
+  return { ok, clientDelivered: proven, serverReceived: received, message };
 }

@@ -5,6 +5,8 @@ import type { BenchOptions } from '../options/bench-options.js';
 import type { TestName } from '../options/choices.js';
 import type { TestResult } from '../results.js';
 import type { ServerStats } from '../server/stats.js';
+import type { WseMetrics } from '../server/wse-metrics.js';
+import type { PublisherClient } from '../target/publisher-control.js';
 
 /** Presents progress; the tests only report (autocannon's tracker pattern). */
 export interface ProgressSink {
@@ -26,6 +28,10 @@ export interface TestContext {
   clientVersion: string;
   /** The server's counters: embedded server over IPC, external server via GET /stats, else undefined. */
   readServerStats(): Promise<ServerStats | undefined>;
+  /** The target's Prometheus /metrics under WSE's names, when it answered at the start; rejects with one line. */
+  readServerMetrics?: () => Promise<WseMetrics>;
+  /** The fan-out publisher's control (the embedded server, wse-bench serve); without it the fanout test only listens. */
+  publisher?: PublisherClient;
   progress: ProgressSink;
   /** Aborted on SIGINT or when the server dies: tests end the current tier early, marked partial. */
   signal: AbortSignal;

@@ -103,7 +103,7 @@ export async function measureOpenLoopPings(
     latency: summarizeHistogram(run.corrected),
   };
   if (withConnectLatency) fields.connectLatency = summarizeHistogram(pool.connectLatency);
-  const consistency = pingConsistency(recorder.serverCounters(), run.delivered, run.sent);
+  const consistency = pingConsistency(recorder.serverCounters(), run.delivered, run.sent, recorder.serverMetrics());
   if (consistency !== undefined) fields.consistency = consistency;
   return finishStep(ctx, recorder, fields, run, ratePerConnection, 1);
 }

@@ -4,6 +4,7 @@
 import type { TestName } from '../options/choices.js';
 import type { CountedNote, ProcessUsage, ServerSide, TierResult } from '../results.js';
 import { diffServerCounters, type ServerCounters, type ServerStats } from '../server/stats.js';
+import { diffWseMetrics, type WseMetrics } from '../server/wse-metrics.js';
 import { ProcessUsageMeter } from '../stats/process-usage.js';
 import { judgeSaturation } from '../stats/saturation.js';
 import type { TestContext } from './context.js';
@@ -34,6 +35,8 @@ export class TierRecorder {
   private client: ProcessUsage | undefined;
   private statsBefore: ServerStats | undefined;
   private statsAfter: ServerStats | undefined;
+  private metricsBefore: WseMetrics | undefined;
+  private metricsAfter: WseMetrics | undefined;
   private startedAtEpochMs = 0;
   private endedAtEpochMs = 0;
 
@@ -48,6 +51,7 @@ export class TierRecorder {
   /** Reads the server's counters, then starts measuring this process. */
   async beginMeasure(): Promise<void> {
     this.statsBefore = await this.readStats();
+    this.metricsBefore = await this.readMetrics();
     this.startedAtEpochMs = epochNowMs();
     this.meter = new ProcessUsageMeter();
   }
@@ -67,12 +71,19 @@ export class TierRecorder {
     const lost = this.loss?.cause;
     if (lost !== undefined && !this.ctx.signal.aborted) await this.ctx.connectionsLost(lost);
     this.statsAfter = await this.readStats();
+    this.metricsAfter = await this.readMetrics();
   }
 
   /** The server's counters over the measured phase, when both readings exist. */
   serverCounters(): ServerCounters | undefined {
     if (this.statsBefore === undefined || this.statsAfter === undefined) return undefined;
     return diffServerCounters(this.statsBefore.counters, this.statsAfter.counters);
+  }
+
+  /** What the target's /metrics counted over the measured phase, when both readings exist. */
+  serverMetrics(): WseMetrics | undefined {
+    if (this.metricsBefore === undefined || this.metricsAfter === undefined) return undefined;
+    return diffWseMetrics(this.metricsBefore, this.metricsAfter);
   }
 
   /** Connections the server had open when measuring began, when it reports them. */
@@ -120,6 +131,8 @@ export class TierRecorder {
     if (this.label !== undefined) result.label = this.label;
     if (countedNotes.length > 0) result.countedNotes = countedNotes;
     if (server !== undefined) result.server = server;
+    const metrics = this.serverMetrics();
+    if (metrics !== undefined) result.serverMetrics = metrics;
     if (this.partial !== undefined) result.partial = this.partial;
     return result;
   }
@@ -133,6 +146,18 @@ export class TierRecorder {
     const cpuSystemMicros = after.cpuSystemMicros - before.cpuSystemMicros;
     // The server's CPU over the same wall time as the client's measured phase.
     return { counters, cpuUserMicros, cpuSystemMicros, cpuCores: (cpuUserMicros + cpuSystemMicros) / client.wallMicros };
+  }
+
+  private async readMetrics(): Promise<WseMetrics | undefined> {
+    const read = this.ctx.readServerMetrics;
+    if (read === undefined) return undefined;
+    try {
+      return await read();
+    } catch (error) {
+      const text = `server /metrics unavailable: ${(error as Error).message}`;
+      if (!this.notes.includes(text)) this.notes.push(text);
+      return undefined;
+    }
   }
 
   private async readStats(): Promise<ServerStats | undefined> {

@@ -6,7 +6,7 @@ import type { TestResult } from '../results.js';
 
 export type ParentToWorker =
   /** Once, first: what every test of this worker needs. */
-  | { type: 'init'; index: number; workers: number; options: BenchOptions; url: string; token: string; localAddresses: string[] | undefined }
+  | { type: 'init'; index: number; workers: number; options: BenchOptions; url: string; token: string; localAddresses: string[] | undefined; publisherAt?: { host: string; port: number } }
   /** Run one test with these tiers (this worker's share of each tier's connections). */
   | { type: 'test'; test: TestName; tiers: number[] }
   /** Every live participant reached barrier number `seq`: go on. */

@@ -14,6 +14,7 @@ import type { NotRunTest, ServerSide, TestResult } from '../results.js';
 import type { TestsRun } from '../scenarios/session.js';
 import type { ServerStats } from '../server/stats.js';
 import { diffServerCounters } from '../server/stats.js';
+import { diffWseMetrics, type WseMetrics } from '../server/wse-metrics.js';
 import { PhaseBarrier } from './barrier.js';
 import { shareOf } from './ipc.js';
 import { sleepUntilEpoch } from './start-at.js';
@@ -24,6 +25,10 @@ export interface LaunchTarget {
   token: string;
   localAddresses: string[] | undefined;
   readServerStats(): Promise<ServerStats | undefined>;
+  /** The target's /metrics, when it answered at the start. */
+  readServerMetrics?: (() => Promise<WseMetrics>) | undefined;
+  /** The fan-out publisher's control: the first worker drives it, the others read its report. */
+  publisherAt?: { host: string; port: number } | undefined;
   serverWorkers: number;
   progress: ProgressSink;
   /** Aborted on SIGINT or when the server dies: the workers are told to stop. */
@@ -43,6 +48,8 @@ export interface LaunchOutcome extends TestsRun {
 interface ServerWindow {
   before: ServerStats | undefined;
   after: ServerStats | undefined;
+  metricsBefore: WseMetrics | undefined;
+  metricsAfter: WseMetrics | undefined;
 }
 
 export async function runTestsInWorkers(options: BenchOptions, target: LaunchTarget): Promise<LaunchOutcome> {
@@ -63,12 +70,14 @@ export async function runTestsInWorkers(options: BenchOptions, target: LaunchTar
       }
       if (phase !== 'start' && open === undefined) return;
       const stats = await target.readServerStats().catch(() => undefined);
+      const metrics = await target.readServerMetrics?.().catch(() => undefined);
       if (open !== undefined) {
         open.after = stats;
+        open.metricsAfter = metrics;
         windows.push(open);
         open = undefined;
       }
-      if (phase === 'start') open = { before: stats, after: undefined };
+      if (phase === 'start') open = { before: stats, after: undefined, metricsBefore: metrics, metricsAfter: undefined };
     },
     (participant, seq) => handles[participant]?.send({ type: 'release', seq }),
   );
@@ -106,7 +115,10 @@ export async function runTestsInWorkers(options: BenchOptions, target: LaunchTar
       throw failedStart.reason instanceof Error ? failedStart.reason : new Error(String(failedStart.reason));
     }
     handles.forEach((h, index) =>
-      h.send({ type: 'init', index, workers: handles.length, options, url: target.url, token: target.token, localAddresses: target.localAddresses }),
+      h.send({
+        type: 'init', index, workers: handles.length, options, url: target.url, token: target.token, localAddresses: target.localAddresses,
+        ...(target.publisherAt !== undefined ? { publisherAt: target.publisherAt } : {}),
+      }),
     );
 
     const runTestOnWorkers = async (test: TestName, participants: WorkerHandle[]): Promise<TestResult | undefined> => {
@@ -198,6 +210,10 @@ function mergeOutcomes(
     sources,
     serverWorkers: target.serverWorkers,
     serverForTier: (i) => serverSide(windows[i]),
+    metricsForTier: (i) => {
+      const w = windows[i];
+      return w?.metricsBefore === undefined || w.metricsAfter === undefined ? undefined : diffWseMetrics(w.metricsBefore, w.metricsAfter);
+    },
   };
   if (problems.length > 0) {
     mergeOptions.partial = problems.join('; ');

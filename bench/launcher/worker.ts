@@ -12,6 +12,7 @@ import { parseCommandLine } from '../options/parse.js';
 import { EXIT_OK, EXIT_ORPHANED, EXIT_USAGE } from '../process/exit-codes.js';
 import { isIpcMessage, sendToParent } from '../process/ipc.js';
 import { ScenarioSession } from '../scenarios/session.js';
+import { httpPublisherClient } from '../target/publisher-control.js';
 import { VERSION } from '../version.js';
 import { shareOf, type ParentToWorker, type WorkerToParent } from './ipc.js';
 
@@ -81,6 +82,8 @@ export function runWorkerCommand(argv: readonly string[]): Promise<number> {
           localAddresses: message.localAddresses,
           barrier,
           connectionsLost,
+          // the first worker starts and stops the fan-out publisher; the others read its report
+          ...(message.publisherAt !== undefined ? { publisher: httpPublisherClient(message.publisherAt.host, message.publisherAt.port, message.token, message.index === 0) } : {}),
         }, warmUpSize(message.options, (connections) => shareOf(connections, message.index, message.workers)));
         break;
       case 'test': {

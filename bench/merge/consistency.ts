@@ -1,6 +1,7 @@
 // Client vs server agreement for a merged tier, recomputed from the summed client counts and the
 // server counters of the merged window (never taken from a part: a part saw only its own share).
-import { serverDataMessages } from '../engine/consistency.js';
+import { metricsLowerBound, serverDataMessages } from '../engine/consistency.js';
+import { fanoutConsistency } from '../fanout/accounting.js';
 import type { Consistency, TierResult } from '../results.js';
 import type { ServerCounters } from '../server/stats.js';
 
@@ -12,7 +13,21 @@ const HEARTBEAT_INTERVAL_MS = 25_000;
  * read that client's messages, so only the lower bound (server ≥ client) can be checked.
  */
 export function mergedConsistency(tier: TierResult, counters: ServerCounters | undefined, incomplete: boolean): Consistency | undefined {
-  if (counters === undefined) return undefined;
+  if (tier.fanout !== undefined) {
+    let closed = 0;
+    for (const n of Object.values(tier.unexpectedCloses)) closed += n;
+    // a dead client's subscribers are in the server's counts but not in the clients': only the bound holds
+    return fanoutConsistency(tier.fanout, { everyDrainBack: tier.partial === undefined && !incomplete, closedDuringTier: closed + (incomplete ? 1 : 0) });
+  }
+  if (counters === undefined) {
+    const m = tier.messages;
+    if (m !== undefined) return metricsLowerBound(tier.serverMetrics, m.delivered, `${m.delivered} messages`);
+    if (tier.test === 'ping-latency' || tier.test === 'sustained-hold') {
+      const pongs = tier.hold?.pongsReceived ?? tier.latency?.count ?? 0;
+      return metricsLowerBound(tier.serverMetrics, pongs, `${pongs} pings (their PONGs came back)`);
+    }
+    return undefined;
+  }
   const missing = incomplete ? ' (a client process died: its messages are not in the client count)' : '';
   const drops = counters.rateLimitedDrops > 0 ? ` (${counters.rateLimitedDrops} dropped by the server's rate limiter)` : '';
   const m = tier.messages;

@@ -3,12 +3,15 @@
 import type { TestName } from '../options/choices.js';
 import { RESULTS_SCHEMA_VERSION, type NotRunTest, type RunResult, type ServerSide, type TestResult, type TierResult } from '../results.js';
 import { nothingMeasured } from '../run-result.js';
+import type { WseMetrics } from '../server/wse-metrics.js';
 import { mergeTiers } from './tier.js';
 
 export interface TestMergeOptions {
   sources: readonly string[];
   /** The server side of tier i over the merged window, when the merger read it itself. */
   serverForTier?: (index: number) => ServerSide | undefined;
+  /** The target's /metrics over tier i's merged window, likewise. */
+  metricsForTier?: (index: number) => WseMetrics | undefined;
   /** Chooses one server reading when every part read the same server (see mergeRunResults). */
   serverPolicy?: 'sum' | 'widest';
   serverWorkers?: number;
@@ -34,6 +37,8 @@ export function mergeTestResults(parts: readonly TestResult[], options: TestMerg
     const server = options.serverForTier?.(i) ?? (options.serverPolicy === 'widest' ? widestServerReading(tierParts) : undefined);
     const input: Parameters<typeof mergeTiers>[0] = { parts: tierParts, sources: options.sources, notes };
     if (server !== undefined) input.server = server;
+    const serverMetrics = options.metricsForTier?.(i);
+    if (serverMetrics !== undefined) input.serverMetrics = serverMetrics;
     if (options.serverWorkers !== undefined) input.serverWorkers = options.serverWorkers;
     if (options.partial !== undefined) input.partial = options.partial;
     if (options.incomplete === true) input.incomplete = true;

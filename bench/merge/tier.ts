@@ -8,6 +8,8 @@ import { mergeLatencySummaries } from '../stats/histogram.js';
 import { judgeSaturation } from '../stats/saturation.js';
 import { mergedConsistency } from './consistency.js';
 import { mergeCountedNotes } from './counted-notes.js';
+import type { WseMetrics } from '../server/wse-metrics.js';
+import { mergeFanoutResults } from './fanout.js';
 import { mergeOpenLoopResults } from './open-loop.js';
 import { busiestProcess, mergeProcessUsage } from './usage.js';
 
@@ -18,6 +20,8 @@ export interface TierMergeInput {
   sources: readonly string[];
   /** The server side over the merged window, when the merger read it itself (the launcher). */
   server?: ServerSide;
+  /** The target's /metrics over the merged window, likewise. */
+  serverMetrics?: WseMetrics;
   /** Server processes, for the saturation verdict. */
   serverWorkers?: number;
   /** Why the tier is incomplete beyond what the parts say (a worker died…). */
@@ -74,6 +78,10 @@ export function mergeTiers(input: TierMergeInput): TierResult {
   if (hold !== undefined) merged.hold = hold;
   const countedNotes = mergeCountedNotes(parts.map((p) => p.countedNotes));
   if (countedNotes.length > 0) merged.countedNotes = countedNotes;
+  const fanout = mergeFanoutResults(parts.map((p) => p.fanout));
+  if (fanout !== undefined) merged.fanout = fanout;
+  const serverMetrics = input.serverMetrics ?? widestMetrics(parts);
+  if (serverMetrics !== undefined) merged.serverMetrics = serverMetrics;
   if (server !== undefined) {
     merged.server = { ...server, cpuCores: wallMs > 0 ? (server.cpuUserMicros + server.cpuSystemMicros) / (wallMs * 1000) : server.cpuCores };
   }
@@ -175,6 +183,16 @@ function highest(a: number | null, b: number | null): number | null {
   return b === null ? a : Math.max(a, b);
 }
 
+/** The /metrics reading that saw the most messages (every part read the same server's). */
+function widestMetrics(parts: readonly TierResult[]): WseMetrics | undefined {
+  let widest: WseMetrics | undefined;
+  for (const part of parts) {
+    const m = part.serverMetrics;
+    if (m !== undefined && (widest === undefined || (m.messagesReceived ?? 0) + (m.messagesSent ?? 0) > (widest.messagesReceived ?? 0) + (widest.messagesSent ?? 0))) widest = m;
+  }
+  return widest;
+}
+
 /** Server sides read by separate clients of different servers: their counters and CPU add up. */
 function mergeServerSides(parts: readonly (ServerSide | undefined)[]): ServerSide | undefined {
   const present = parts.filter((p): p is ServerSide => p !== undefined);
@@ -194,6 +212,9 @@ function mergeServerSides(parts: readonly (ServerSide | undefined)[]): ServerSid
     c.bytes.binary += d.bytes.binary;
     c.pings += d.pings;
     c.rateLimitedDrops += d.rateLimitedDrops;
+    c.sent = { messages: (c.sent?.messages ?? 0) + (d.sent?.messages ?? 0), bytes: (c.sent?.bytes ?? 0) + (d.sent?.bytes ?? 0) };
+    c.slowConsumerDrops = (c.slowConsumerDrops ?? 0) + (d.slowConsumerDrops ?? 0);
+    c.published = (c.published ?? 0) + (d.published ?? 0);
   }
   return merged;
 }

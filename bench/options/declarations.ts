@@ -4,7 +4,9 @@
 import { CLIENT_TRANSPORT_NAMES } from '../../adapters/client/names.js';
 import {
   AUTH_PLACES,
+  CLOCK_MODES,
   OUTPUT_FORMATS,
+  PARSE_MODES,
   PAYLOAD_FORMATS,
   RATE_LIMITS,
   SERVER_MODES,
@@ -41,6 +43,10 @@ export const INSECURE = option({ name: 'insecure', group: 'target', kind: flag, 
 export const PROCS = option({
   name: 'procs', group: 'target', kind: processCounts, default: [1],
   help: 'client processes; each tier\'s connections are split across them and results merged (auto = available cores). A list such as 1,2 runs each test once per count and shows scaling efficiency = aggregate rate ÷ (N × the 1-process rate)',
+});
+export const METRICS_PORT = option({
+  name: 'metricsPort', group: 'target', kind: integer(0, 65535), defaultText: 'with --host: --port + 1000 (WSE\'s convention); the embedded server\'s own',
+  help: 'the target\'s Prometheus GET /metrics, read around every tier (wse_messages_received_total, wse_slow_consumer_drops_total …) and checked against the client\'s counts; missing or malformed is one line in the report; 0 = do not read it',
 });
 export const CONNECT_TIMEOUT = option({ name: 'connectTimeout', group: 'target', kind: integer(1), arg: '<ms>', default: 10_000, help: 'per-connection handshake timeout (TCP + upgrade + server_ready)' });
 
@@ -81,6 +87,18 @@ export const RAMP = option({
   name: 'ramp', group: 'tests', kind: positiveNumberList, arg: '<r1,r2,…>', defaultText: 'off',
   help: 'open loop at each per-connection rate in turn (rising) on the same connections; stops after the first step whose corrected p99 reaches --slo-ms or that achieves < 95 % of its rate, and reports the highest passing rate',
 });
+export const PUBLISH_RATE = option({
+  name: 'publishRate', group: 'tests', kind: positiveNumber, arg: '<msg/s>', defaultText: 'as fast as the server can',
+  help: 'fanout: unique messages the embedded server publishes per second (each server worker its own stream at this rate)',
+});
+export const PARSE = option({
+  name: 'parse', group: 'tests', kind: oneOf(PARSE_MODES), default: 'json',
+  help: 'fanout: json = JSON.parse every message, as a real subscriber does; none = read seq and ts_us from the bytes (the transport alone)',
+});
+export const CLOCK = option({
+  name: 'clock', group: 'tests', kind: oneOf(CLOCK_MODES), default: 'shared',
+  help: 'fanout delivery latency = arrival − the message\'s ts_us: shared = the server\'s clock is this machine\'s (true for the embedded server; with --host only on the same host or with synchronised clocks); ping = estimate the server clock\'s offset from WSE ping round trips before each tier (±0.5 ms and half a round trip: WSE stamps PONGs in ms); off = no latency',
+});
 export const SLO_MS = option({ name: 'sloMs', group: 'tests', kind: positiveNumber, arg: '<ms>', defaultText: 'none (required with --ramp)', help: 'latency objective: corrected p99 must stay under it (marks each open-loop step pass/fail)' });
 
 // --- output -------------------------------------------------------------------------------------------
@@ -115,6 +133,14 @@ export const MODE = option({ name: 'mode', ...SERVER_MODE_SETTING });
 export const SERVE_TRANSPORT = option({ name: 'transport', ...SERVER_TRANSPORT_SETTING });
 export const WORKERS = option({ name: 'workers', ...SERVER_WORKERS_SETTING });
 export const SERVE_MAX_CONNECTIONS = option({ name: 'maxConnections', group: 'server', kind: integer(1, 10_000_000), default: 100_000, help: 'connections over this are closed right after the upgrade' });
+export const SERVE_METRICS_PORT = option({
+  name: 'metricsPort', group: 'server', kind: integer(0, 65535), defaultText: '--port + 1000, or any free port if that is taken',
+  help: 'plain-HTTP port of GET /metrics (Prometheus text, WSE\'s metric names) and of the fan-out publisher\'s control (POST /fanout/start?payload_bytes=N&rate=R, POST /fanout/stop, with the JWT as Bearer); 0 = none',
+});
+export const OUTBOUND_QUEUE = option({
+  name: 'outboundQueue', group: 'server', kind: integer(1024, 1024 * 1024 * 1024), arg: '<bytes>', default: 256 * 1024,
+  help: 'WSE\'s max_outbound_queue_bytes: a fan-out message that would take a connection\'s queue past it is dropped for that connection and counted (wse_slow_consumer_drops_total); the connection stays open',
+});
 export const SERVE_TLS = option({ name: 'tls', group: 'server', kind: flag, default: false, help: 'serve wss:// (with a generated self-signed certificate unless --cert/--key)' });
 /** Internal: spawned by startEmbeddedServer or a multi-worker primary; report over the IPC channel. */
 export const IPC = option({ name: 'ipc', group: 'server', kind: flag, default: false, internal: true, help: 'report readiness and stats over the IPC channel' });

@@ -1,6 +1,7 @@
 // Tier profiles: which connection counts and durations each test uses when --tiers and the
-// duration flags are not given. The default profile runs all seven tests in about 3 minutes on a
-// 2-core machine; --quick is for smoke runs (well under a minute); --full is the reference's.
+// duration flags are not given. The default profile runs all eight tests in about 3 minutes on a
+// 2-core machine; --quick is for smoke runs (well under a minute); --full is the reference's
+// (its fan-out tiers are ours: the reference report has no fan-out test).
 import type { ProfileName, TestName } from './choices.js';
 
 export interface Profile {
@@ -26,6 +27,7 @@ export const PROFILES: Record<ProfileName, Profile> = {
       'size-matrix': [100],
       'format-comparison': [100, 1000],
       'sustained-hold': [1000],
+      fanout: [100, 1000],
       'connection-limit': [5000],
     },
     durationSec: 5,
@@ -45,6 +47,7 @@ export const PROFILES: Record<ProfileName, Profile> = {
       'size-matrix': [50],
       'format-comparison': [50],
       'sustained-hold': [100],
+      fanout: [50],
       'connection-limit': [400],
     },
     durationSec: 2,
@@ -65,6 +68,7 @@ export const PROFILES: Record<ProfileName, Profile> = {
       'size-matrix': [100, 500, 1000, 5000, 10000],
       'format-comparison': [100, 500, 1000, 5000, 10000],
       'sustained-hold': [1000, 5000, 10000],
+      fanout: [100, 1000, 5000, 10000],
       'connection-limit': [100000],
     },
     durationSec: 10,

@@ -98,6 +98,15 @@ export function resolveRunOptions(given: RunGiven, runtime: RuntimeFacts): { opt
     perWorker: values.perWorker,
     ...tlsSettings(values),
   };
+  if (!tests.includes('fanout')) {
+    const fanoutOnly = [['--publish-rate', given.publishRate], ['--parse', given.parse], ['--clock', given.clock]].find(([, value]) => value !== undefined);
+    if (fanoutOnly !== undefined) throw new UsageError(`${fanoutOnly[0]} applies to the fanout test: add it with --test`);
+  }
+  options.parse = values.parse;
+  options.clock = values.clock;
+  if (values.publishRate !== undefined) options.publishRate = values.publishRate;
+  if (given.sizes !== undefined) options.fanoutSizes = given.sizes;
+  if (values.metricsPort !== undefined) options.metricsPort = values.metricsPort;
   const openLoop = openLoopFromFlags(values, tests);
   if (openLoop !== undefined) options.openLoop = openLoop;
   if (values.procs.length > 1) options.procsSeries = values.procs;

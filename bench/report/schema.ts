@@ -3,8 +3,9 @@
 // environment.pid) both conform; `merge` upgrades a schema-1 file after checking it (merge/input.ts).
 import { CLIENT_TRANSPORT_NAMES } from '../../adapters/client/names.js';
 import { type JsonSchema, validateAgainstSchema } from '../json-schema.js';
-import { RATE_LIMITS, SERVER_MODES, TEST_NAMES } from '../options/choices.js';
+import { CLOCK_MODES, PARSE_MODES, RATE_LIMITS, SERVER_MODES, TEST_NAMES } from '../options/choices.js';
 import { RESULTS_SCHEMA_VERSION, type CountedNote } from '../results.js';
+import { WSE_METRIC_KEYS } from '../server/wse-metrics.js';
 
 const num: JsonSchema = { type: 'number' };
 const nonNegative: JsonSchema = { type: 'number', minimum: 0 };
@@ -14,6 +15,8 @@ const countsByKey: JsonSchema = { type: 'object', additionalProperties: count };
 /** A measured number, or null when nothing was measured. */
 const measured: JsonSchema = { type: ['number', 'null'], minimum: 0 };
 const ref = (name: string): JsonSchema => ({ $ref: `#/$defs/${name}` });
+const nullableCount: JsonSchema = { type: ['integer', 'null'], minimum: 0 };
+const nullableNumber: JsonSchema = { type: ['number', 'null'] };
 
 function object(properties: Record<string, JsonSchema>, required: string[], additionalProperties: boolean | JsonSchema = false): JsonSchema {
   return { type: 'object', properties, required, additionalProperties };
@@ -62,6 +65,8 @@ export const RUN_RESULT_SCHEMA: JsonSchema = {
         ),
         bytes: object({ text: num, binary: num }, ['text', 'binary']),
         pings: num, heartbeatReplies: num, rateLimitedDrops: num,
+        // counted since the fanout test; older results lack them
+        sent: object({ messages: num, bytes: num }, ['messages', 'bytes']), slowConsumerDrops: num, published: num,
       },
       ['connectionsOpened', 'connectionsRejected', 'authFailures', 'connectionsClosedByCode', 'messages', 'bytes', 'pings', 'heartbeatReplies', 'rateLimitedDrops'],
     ),
@@ -100,6 +105,26 @@ export const RUN_RESULT_SCHEMA: JsonSchema = {
           },
           ['requestedPerSec', 'requestedPerConnectionPerSec', 'achievedPerSec', 'probeEvery', 'behindAtScheduleEnd', 'corrected', 'uncorrected'],
         ),
+        fanout: object(
+          {
+            parse: { type: 'string', enum: PARSE_MODES }, payloadBytes: count, requestedRatePerSec: nullableNumber, publisherDriven: { type: 'boolean' },
+            subscribers: count, streams: count, published: nullableCount, publishedPerSec: nullableNumber, expectedDeliveries: nullableCount,
+            received: count, deliveriesPerSec: nonNegative, MBPerSec: nonNegative, duplicates: count, reordered: count,
+            lost: count, subscribersWithLoss: count, maxLossPerSubscriber: count, silentSubscribers: count,
+            serverSubscribers: nullableCount, serverSubscribersAtEnd: nullableCount, serverDelivered: nullableCount, serverDrops: nullableCount,
+            lostInFlight: { type: ['integer', 'null'] },
+            windowMs: nonNegative, windowStartEpochMs: num, windowEndEpochMs: num,
+            latency: ref('latency'), clock: { type: 'string', enum: CLOCK_MODES }, clockOffsetMicros: num, clockUncertaintyMicros: nonNegative,
+            negativeLatencies: count,
+          },
+          [
+            'parse', 'payloadBytes', 'requestedRatePerSec', 'publisherDriven', 'subscribers', 'streams', 'published', 'publishedPerSec', 'expectedDeliveries',
+            'received', 'deliveriesPerSec', 'MBPerSec', 'duplicates', 'reordered', 'lost', 'subscribersWithLoss', 'maxLossPerSubscriber',
+            'silentSubscribers', 'serverSubscribers', 'serverSubscribersAtEnd', 'serverDelivered', 'serverDrops', 'lostInFlight',
+            'windowMs', 'windowStartEpochMs', 'windowEndEpochMs', 'clock', 'negativeLatencies',
+          ],
+        ),
+        serverMetrics: object(Object.fromEntries(WSE_METRIC_KEYS.map((key) => [key, num])), []),
         serverErrors: countsByKey,
         unexpectedCloses: countsByKey,
         client: ref('processUsage'),
@@ -169,7 +194,10 @@ export const RUN_RESULT_SCHEMA: JsonSchema = {
       transport: { type: 'string', enum: CLIENT_TRANSPORT_NAMES },
       procs: { type: 'integer', minimum: 1 },
       server: object(
-        { embedded: { type: 'boolean' }, url: str, transport: str, mode: { type: 'string', enum: SERVER_MODES }, rateLimit: { type: 'string', enum: RATE_LIMITS }, workers: count },
+        {
+          embedded: { type: 'boolean' }, url: str, transport: str, mode: { type: 'string', enum: SERVER_MODES }, rateLimit: { type: 'string', enum: RATE_LIMITS }, workers: count,
+          metrics: object({ url: str, problem: str }, ['url']),
+        },
         ['embedded', 'url'],
       ),
       options: { type: 'object' },

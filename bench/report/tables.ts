@@ -4,6 +4,7 @@ import type { TestName } from '../options/choices.js';
 import type { RunResult, TestResult, TierResult } from '../results.js';
 import { formatBytes, formatCompact, formatInteger, formatLatency, formatMB, formatPercent, formatRate, formatRelative, formatTierHeader, NO_VALUE } from './format.js';
 import { describeCountedNote } from './counted-notes.js';
+import { fanoutTable } from './fanout-table.js';
 import { openLoopTable } from './open-loop-table.js';
 
 export interface Table {
@@ -21,6 +22,7 @@ export const TEST_TITLES: Record<TestName, string> = {
   'size-matrix': 'Payload size × connections (msg/s)',
   'format-comparison': 'Format comparison (msg/s)',
   'sustained-hold': 'Sustained hold',
+  fanout: 'Fan-out (server push, received by the client)',
   'connection-limit': 'Connection limit',
 };
 
@@ -119,6 +121,8 @@ function mainTables(result: TestResult): Table[] {
           .filter((t) => t.hold && t.hold.p50ByInterval.length > 1)
           .map((t) => `p50 per interval at ${formatInteger(t.connections)}: ${t.hold!.p50ByInterval.map((us) => formatLatency(us)).join(', ')}`),
       }];
+    case 'fanout':
+      return [fanoutTable(title, tiers)];
     case 'connection-limit': {
       const lines: string[] = [];
       if (result.maxStableConnections !== undefined) {
@@ -273,6 +277,10 @@ export function runHeaderLines(run: RunResult): string[] {
     `Server: ${server}`,
     `Started ${run.startedAt}, finished ${run.finishedAt}`,
   ];
+  const metrics = run.server.metrics;
+  if (metrics !== undefined) {
+    lines.splice(3, 0, metrics.problem === undefined ? `Server /metrics: ${metrics.url}, read around every tier` : `Server /metrics: not read (${metrics.url}: ${metrics.problem})`);
+  }
   if (run.partial) lines.push(`PARTIAL RUN: ${run.partial}`);
   for (const skipped of run.notRun ?? []) lines.push(`NOT RUN: ${skipped.test}: ${skipped.reason}`);
   if (run.nothingMeasured) lines.push(`NOTHING MEASURED: ${run.nothingMeasured}`);

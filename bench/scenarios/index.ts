@@ -1,8 +1,9 @@
-// The seven benchmark tests by name.
+// The eight benchmark tests by name.
 import type { TestRunner } from '../engine/context.js';
 import type { TestName } from '../options/choices.js';
 import { runConnectionLimit } from './connection-limit.js';
 import { runConnectionStorm } from './connection-storm.js';
+import { runFanout } from './fanout.js';
 import { runFormatComparison } from './format-comparison.js';
 import { runPingLatency } from './ping-latency.js';
 import { runSizeMatrix } from './size-matrix.js';
@@ -16,5 +17,6 @@ export const TEST_RUNNERS: Record<TestName, TestRunner> = {
   'size-matrix': runSizeMatrix,
   'format-comparison': runFormatComparison,
   'sustained-hold': runSustainedHold,
+  fanout: runFanout,
   'connection-limit': runConnectionLimit,
 };

@@ -101,7 +101,7 @@ export async function runPingLatency(ctx: TestContext): Promise<TestResult> {
       connectLatency: summarizeHistogram(pool.connectLatency),
       latency: summarizeHistogram(phase.rtt),
     };
-    const consistency = pingConsistency(recorder.serverCounters(), phase.pongs, phase.pingsSent);
+    const consistency = pingConsistency(recorder.serverCounters(), phase.pongs, phase.pingsSent, recorder.serverMetrics());
     if (consistency !== undefined) fields.consistency = consistency;
     tiers.push(recorder.build(fields));
   }

@@ -125,7 +125,7 @@ export async function runSustainedHold(ctx: TestContext): Promise<TestResult> {
         p50ByInterval: phase.intervalP50s(),
       },
     };
-    const consistency = pingConsistency(recorder.serverCounters(), phase.pongs, phase.pingsSent);
+    const consistency = pingConsistency(recorder.serverCounters(), phase.pongs, phase.pingsSent, recorder.serverMetrics());
     if (consistency !== undefined) fields.consistency = consistency;
     tiers.push(recorder.build(fields));
   }

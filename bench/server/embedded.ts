@@ -9,7 +9,8 @@ import type { ServerStats } from './stats.js';
 
 /** The serve flags the benchmark sets (the same meaning as `serve`'s), plus how to launch it. */
 export interface EmbeddedServerOptions
-  extends Pick<ServeOptions, 'host' | 'secret' | 'issuer' | 'audience' | 'mode' | 'transport' | 'workers' | 'maxConnections' | 'rateLimit'> {
+  extends Pick<ServeOptions, 'host' | 'secret' | 'issuer' | 'audience' | 'mode' | 'transport' | 'workers' | 'maxConnections' | 'rateLimit'>,
+    Partial<Pick<ServeOptions, 'outboundQueue' | 'metricsPort'>> {
   /** 0 = any free port. */
   port: number;
   /** Serve wss:// with these PEM files. */
@@ -35,6 +36,8 @@ export interface EmbeddedServer {
   readonly workers: number;
   /** Why the requested transport was not used (auto fell back), if so. */
   readonly note: string | undefined;
+  /** Where GET /metrics and the fan-out publisher's control answer (admin-listener.ts); undefined with --metrics-port 0. */
+  readonly metricsPort: number | undefined;
   /** The server process id (the primary when there are several workers). */
   readonly pid: number;
   /** Exact merged counters of all workers, over IPC. */
@@ -62,6 +65,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
       host: options.host, port: options.port, secret: options.secret, issuer: options.issuer, audience: options.audience,
       mode: options.mode, transport: options.transport, workers: options.workers, maxConnections: options.maxConnections,
       rateLimit: options.rateLimit, cert: options.tls?.certFile, key: options.tls?.keyFile,
+      outboundQueue: options.outboundQueue, metricsPort: options.metricsPort,
     }),
     ...(options.extraArgs ?? []),
     '--ipc',
@@ -75,7 +79,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
     if (message.type === 'failed') throw new Error(message.error);
     return message.type === 'ready' ? message : undefined;
   }, options.readyTimeoutMs ?? READY_TIMEOUT_MS);
-  return new EmbeddedServerProcess(child, options, ready.port, ready.transport, ready.note);
+  return new EmbeddedServerProcess(child, options, ready.port, ready.transport, ready.note, ready.metricsPort);
 }
 
 class EmbeddedServerProcess implements EmbeddedServer {
@@ -93,6 +97,7 @@ class EmbeddedServerProcess implements EmbeddedServer {
     readonly port: number,
     readonly transport: ServedTransportName,
     readonly note: string | undefined,
+    readonly metricsPort: number | undefined,
   ) {
     this.host = options.host;
     this.mode = options.mode;

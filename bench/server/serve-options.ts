@@ -39,6 +39,9 @@ export function workerServeArgv(options: ServeOptions, port: number, transport: 
     transport,
     maxConnections: options.maxConnections,
     rateLimit: options.rateLimit,
+    outboundQueue: options.outboundQueue,
+    // the primary answers /metrics and drives the workers' publishers for all of them
+    metricsPort: 0,
     // workers get the files, never --tls alone: they must all serve the primary's one certificate
     cert: options.cert,
     key: options.key,

@@ -29,7 +29,19 @@ export interface ServerCounters {
   heartbeatReplies: number;
   /** Messages dropped by the rate limiter (--rate-limit wse). */
   rateLimitedDrops: number;
+  /**
+   * Every message the server sent (server_ready, PONGs, heartbeats, errors, fan-out deliveries) and
+   * their payload bytes. Results from before the fan-out test lack this and the two below.
+   */
+  sent?: { messages: number; bytes: number };
+  /** Fan-out messages dropped for a connection whose outbound queue was at its cap (WSE's slow consumer). */
+  slowConsumerDrops?: number;
+  /** Unique fan-out messages published (each reaches every subscriber, or is dropped for it). */
+  published?: number;
 }
+
+/** A running server's counters: every field present. */
+export type LiveServerCounters = Required<ServerCounters>;
 
 export interface ServerStats {
   transport: ServedTransportName;
@@ -46,7 +58,7 @@ export interface ServerStats {
   readAtMs: number;
 }
 
-export function emptyServerCounters(): ServerCounters {
+export function emptyServerCounters(): LiveServerCounters {
   return {
     connectionsOpened: 0,
     connectionsRejected: 0,
@@ -57,6 +69,9 @@ export function emptyServerCounters(): ServerCounters {
     pings: 0,
     heartbeatReplies: 0,
     rateLimitedDrops: 0,
+    sent: { messages: 0, bytes: 0 },
+    slowConsumerDrops: 0,
+    published: 0,
   };
 }
 
@@ -74,11 +89,19 @@ export function addServerCounters(a: ServerCounters, b: ServerCounters): ServerC
   a.pings += b.pings;
   a.heartbeatReplies += b.heartbeatReplies;
   a.rateLimitedDrops += b.rateLimitedDrops;
+  a.sent = { messages: sentOf(a).messages + sentOf(b).messages, bytes: sentOf(a).bytes + sentOf(b).bytes };
+  a.slowConsumerDrops = (a.slowConsumerDrops ?? 0) + (b.slowConsumerDrops ?? 0);
+  a.published = (a.published ?? 0) + (b.published ?? 0);
   return a;
 }
 
+/** The sent counts, zero in a result from before they were counted. */
+function sentOf(counters: ServerCounters): { messages: number; bytes: number } {
+  return counters.sent ?? { messages: 0, bytes: 0 };
+}
+
 /** b − a: what happened between two readings (for per-tier numbers). */
-export function diffServerCounters(before: ServerCounters, after: ServerCounters): ServerCounters {
+export function diffServerCounters(before: ServerCounters, after: ServerCounters): LiveServerCounters {
   const d = emptyServerCounters();
   d.connectionsOpened = after.connectionsOpened - before.connectionsOpened;
   d.connectionsRejected = after.connectionsRejected - before.connectionsRejected;
@@ -95,5 +118,8 @@ export function diffServerCounters(before: ServerCounters, after: ServerCounters
   d.pings = after.pings - before.pings;
   d.heartbeatReplies = after.heartbeatReplies - before.heartbeatReplies;
   d.rateLimitedDrops = after.rateLimitedDrops - before.rateLimitedDrops;
+  d.sent = { messages: sentOf(after).messages - sentOf(before).messages, bytes: sentOf(after).bytes - sentOf(before).bytes };
+  d.slowConsumerDrops = (after.slowConsumerDrops ?? 0) - (before.slowConsumerDrops ?? 0);
+  d.published = (after.published ?? 0) - (before.published ?? 0);
   return d;
 }

@@ -6,6 +6,14 @@ export const MAX_MESSAGE_SIZE = 1024 * 1024;
 export const PING_INTERVAL_MS = 25_000;
 export const RATE_LIMIT_CAPACITY = 100_000;
 export const RATE_LIMIT_REFILL_PER_SEC = 10_000;
+/**
+ * WSE's max_outbound_queue_bytes for fan-out: a slow subscriber's queue holds at most this much
+ * before its messages are dropped. 256 KiB keeps 1,000 slow subscribers under 256 MB of queue and
+ * a tier's final drain (every subscriber reading its queue out) under a second or two.
+ */
+export const DEFAULT_OUTBOUND_QUEUE_BYTES = 256 * 1024;
+/** Room above the fan-out cap for the answers a subscriber still gets (PONGs, heartbeats, errors). */
+export const CONTROL_HEADROOM_BYTES = 64 * 1024;
 
 /** UUIDv7 (RFC 9562): 48-bit Unix ms timestamp, version 7, variant 10, random rest. */
 export function uuidV7(nowMs: number): string {

@@ -9,10 +9,13 @@ import type { ServedTransportName } from '../options/choices.js';
 import { ChildHandle } from '../process/child.js';
 import { EXIT_FAILED, EXIT_OK } from '../process/exit-codes.js';
 import { isIpcMessage, sendToParent } from '../process/ipc.js';
+import { openAdminListener, type AdminListener } from './admin-listener.js';
+import { TokenVerifier } from './auth.js';
 import { printBanner } from './banner.js';
 import { mergeStats, type ChildToParent, type ParentToChild } from './ipc.js';
 import { workerServeArgv, type ServeOptions } from './serve-options.js';
 import type { ServerStats } from './stats.js';
+import { WorkerPublisherControl } from './worker-publisher.js';
 
 /** One worker process as the primary sees it: a spawned child or a cluster worker's process. */
 type ServeWorker = ChildHandle<ChildToParent, ParentToChild>;
@@ -28,6 +31,7 @@ export async function runServerPrimary(options: ServeOptions): Promise<number> {
   let stopping = false;
   let statsRequestId = 0;
   const pendingStats = new Map<number, { parts: ServerStats[]; resolve: (stats: ServerStats) => void }>();
+  const publisher = new WorkerPublisherControl(workers);
 
   const spawnWorker = (port: number): ServeWorker => {
     const args = ['serve', ...workerServeArgv(options, port, resolved.transport.name)];
@@ -49,7 +53,7 @@ export async function runServerPrimary(options: ServeOptions): Promise<number> {
     const worker = spawnWorker(port);
     workers.push(worker);
     worker.onMessage((message) => {
-      if (message.type !== 'stats') return;
+      if (publisher.handle(message) || message.type !== 'stats') return;
       const pending = pendingStats.get(message.requestId);
       if (pending === undefined) return;
       pending.parts.push(message.stats);
@@ -104,6 +108,18 @@ export async function runServerPrimary(options: ServeOptions): Promise<number> {
       for (const worker of workers) worker.send({ type: 'stats', requestId });
     });
 
+  let admin: AdminListener | undefined;
+  try {
+    admin = await openAdminListener(options.host, options.metricsPort, port, {
+      stats: mergedStats,
+      publisher,
+      verifier: new TokenVerifier({ secret: options.secret, issuer: options.issuer, audience: options.audience }),
+    });
+  } catch (error) {
+    stopAll();
+    throw error;
+  }
+
   // every worker's GET /stats answers with the latest merged snapshot (its readAtMs tells its age)
   const pushTimer = setInterval(() => {
     void mergedStats().then((stats) => {
@@ -114,6 +130,7 @@ export async function runServerPrimary(options: ServeOptions): Promise<number> {
   return new Promise<number>((resolve) => {
     const stop = (): void => {
       clearInterval(pushTimer);
+      void admin?.close();
       stopAll();
       if (process.connected) process.disconnect();
       setTimeout(() => process.exit(EXIT_OK), 2000).unref();
@@ -129,10 +146,12 @@ export async function runServerPrimary(options: ServeOptions): Promise<number> {
         }
       });
       process.on('disconnect', stop);
-      sendToParent<ChildToParent>({ type: 'ready', port, transport: transportName, ...(resolved.note !== undefined ? { note: resolved.note } : {}) });
+      sendToParent<ChildToParent>({
+        type: 'ready', port, transport: transportName, ...(resolved.note !== undefined ? { note: resolved.note } : {}), ...(admin !== undefined ? { metricsPort: admin.port } : {}),
+      });
     } else {
       if (resolved.note !== undefined) process.stderr.write(`wse-bench serve: ${resolved.note}\n`);
-      void printBanner(options, port, transportName, options.workers);
+      void printBanner(options, port, transportName, options.workers, admin?.port);
     }
   });
 }

@@ -1,13 +1,14 @@
 // The embedded server's WSE behaviour, one ServerApp shared by every transport (uws, bun, core):
 // auth after the upgrade, server_ready, client_hello → server_hello, ping → PONG in order,
-// heartbeat, idle close, rate limit, and the counters the benchmark reads.
+// heartbeat, idle close, rate limit, the fan-out publisher, and the counters the benchmark reads.
 import { randomUUID } from 'node:crypto';
 import type { HttpReply, ServerApp, ServerRequest, ServerSocket } from '../../adapters/server/transport.js';
 import { CloseCode } from '../../core/constants.js';
 import { decodeWseMessage, type DecodeOptions, type MsgpackCodec, type WseMessage } from '../../core/wse/decode.js';
 import type { RateLimit, ServedTransportName, ServerMode } from '../options/choices.js';
 import { TokenVerifier, tokenFromHeaders, type AuthOutcome, type AuthSettings } from './auth.js';
-import { emptyServerCounters, type ServerCounters, type ServerStats } from './stats.js';
+import { FanoutPublisher, type Subscriber } from './publisher.js';
+import { emptyServerCounters, type LiveServerCounters, type ServerStats } from './stats.js';
 import * as wire from './wire.js';
 
 export interface WseAppOptions {
@@ -23,10 +24,12 @@ export interface WseAppOptions {
   heartbeatMs?: number;
   /** Answers GET /stats; default: this process's stats. Workers replace it with merged stats. */
   statsForHttp?: () => ServerStats;
+  /** WSE's max_outbound_queue_bytes: a fan-out message that would take a connection's queue past it is dropped. Default wire.DEFAULT_OUTBOUND_QUEUE_BYTES. */
+  outboundQueueBytes?: number;
 }
 
 /** One connection's state, owned by the app. */
-export class WseConnection {
+export class WseConnection implements Subscriber {
   authenticated = false;
   closed = false;
   /** Messages that arrived while the token was being verified, copied. */
@@ -38,6 +41,10 @@ export class WseConnection {
   refilledAtMs: number;
   lastRateErrorMs = 0;
   lastWarningMs = 0;
+  /** Server pings (heartbeats, the publisher's) sent and answered with PONG (publisher.ts paces by them). */
+  pingsSent = 0;
+  pingsAnswered = 0;
+  behindSinceMs = 0;
   readonly connectionId = randomUUID();
 
   constructor(
@@ -48,6 +55,11 @@ export class WseConnection {
   ) {
     this.lastActivityMs = nowMs;
     this.refilledAtMs = nowMs;
+  }
+
+  /** broadcast_all reaches a connection from server_ready until it closes. */
+  get subscribed(): boolean {
+    return this.authenticated && !this.closed;
   }
 }
 
@@ -66,7 +78,8 @@ const CONTROL_WORD = /"(?:ping|PING|pong|PONG|client_hello)"/;
 const OPEN_BRACE = 0x7b;
 
 export class WseServerApp implements ServerApp<WseConnection> {
-  readonly counters: ServerCounters = emptyServerCounters();
+  readonly counters: LiveServerCounters = emptyServerCounters();
+  readonly publisher: FanoutPublisher;
   private readonly connections = new Set<WseConnection>();
   private readonly verifier: TokenVerifier;
   private readonly decodeOptions: DecodeOptions;
@@ -87,6 +100,7 @@ export class WseServerApp implements ServerApp<WseConnection> {
     this.heartbeatTimer = setInterval(() => this.heartbeat(), options.heartbeatMs ?? wire.PING_INTERVAL_MS);
     this.sweepTimer.unref();
     this.heartbeatTimer.unref();
+    this.publisher = new FanoutPublisher(() => this.connections, this.counters, options.outboundQueueBytes ?? wire.DEFAULT_OUTBOUND_QUEUE_BYTES);
   }
 
   get openConnections(): number {
@@ -161,6 +175,7 @@ export class WseServerApp implements ServerApp<WseConnection> {
 
   /** Stops the timers and drops every connection. */
   dispose(): void {
+    this.publisher.stop();
     clearInterval(this.sweepTimer);
     clearInterval(this.heartbeatTimer);
     for (const connection of this.connections) connection.socket.terminate();
@@ -185,7 +200,7 @@ export class WseServerApp implements ServerApp<WseConnection> {
     if (!outcome.ok) {
       this.counters.authFailures++;
       connection.pending = undefined;
-      connection.socket.send(wire.authErrorText(outcome.code, outcome.message, Date.now()), false);
+      this.send(connection, wire.authErrorText(outcome.code, outcome.message, Date.now()), false);
       connection.socket.end(CloseCode.WseAuthFailed, 'Authentication failed');
       connection.closed = true;
       return;
@@ -232,13 +247,15 @@ export class WseServerApp implements ServerApp<WseConnection> {
       this.counters.pings++;
       const p = message.p as { timestamp?: unknown } | undefined;
       const timestamp = typeof p?.timestamp === 'number' && Number.isFinite(p.timestamp) ? p.timestamp : 0;
-      connection.socket.send(wire.pongText(timestamp, Date.now()), false);
+      this.send(connection, wire.pongText(timestamp, Date.now()), false);
     } else if (type === 'client_hello') {
       const p = message.p as { protocol_version?: unknown } | undefined;
       const version = typeof p?.protocol_version === 'number' ? p.protocol_version : 1;
       this.sendObject(connection, wire.serverHello(connection.connectionId, version, this.options.rateLimit === 'wse', Date.now()));
     } else if (type.length === 4 && type.toLowerCase() === 'pong') {
       this.counters.heartbeatReplies++;
+      connection.pingsAnswered++;
+      this.publisher.pingAnswered();
     }
   }
 
@@ -254,7 +271,7 @@ export class WseServerApp implements ServerApp<WseConnection> {
       this.counters.rateLimitedDrops++;
       if (now - connection.lastRateErrorMs >= 1000) {
         connection.lastRateErrorMs = now;
-        connection.socket.send(wire.RATE_LIMITED_TEXT, false);
+        this.send(connection, wire.RATE_LIMITED_TEXT, false);
       }
       return false;
     }
@@ -262,17 +279,25 @@ export class WseServerApp implements ServerApp<WseConnection> {
     const used = 1 - connection.tokens / wire.RATE_LIMIT_CAPACITY;
     if (used >= 0.8 && now - connection.lastWarningMs >= 1000) {
       connection.lastWarningMs = now;
-      connection.socket.send(wire.rateLimitWarningText(used), false);
+      this.send(connection, wire.rateLimitWarningText(used), false);
     }
     return true;
   }
 
   private sendObject(connection: WseConnection, object: Record<string, unknown>): void {
     if (connection.msgpackOut) {
-      connection.socket.send(Buffer.concat([Buffer.from('M:'), this.options.msgpack.encode(object)]), true);
+      this.send(connection, Buffer.concat([Buffer.from('M:'), this.options.msgpack.encode(object)]), true);
     } else {
-      connection.socket.send(JSON.stringify(object), false);
+      this.send(connection, JSON.stringify(object), false);
     }
+  }
+
+  /** Every message to a client goes through here, counted (WSE's messages_sent and bytes_sent). */
+  private send(connection: WseConnection, data: string | Buffer, isBinary: boolean): void {
+    this.counters.sent.messages++;
+    // The server's texts are ASCII but for a JWT subject, which server_ready echoes
+    this.counters.sent.bytes += typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+    connection.socket.send(data, isBinary);
   }
 
   /**
@@ -302,7 +327,9 @@ export class WseServerApp implements ServerApp<WseConnection> {
   private heartbeat(): void {
     const text = wire.heartbeatText(Date.now());
     for (const connection of this.connections) {
-      if (connection.authenticated && !connection.closed) connection.socket.send(text, false);
+      if (!connection.authenticated || connection.closed) continue;
+      this.send(connection, text, false);
+      connection.pingsSent++;
     }
   }
 }

@@ -1,7 +1,8 @@
 // What a run measures against: the embedded server (started here in its own process, with a
 // generated certificate under --tls) or an external one (--host, probed first). Either way the
-// run gets its URL, a token, the client's TLS settings, the source addresses to bind and a
-// reader of the server's counters: over IPC from the embedded server, GET /stats from another.
+// run gets its URL, a token, the client's TLS settings, the source addresses to bind, a reader of
+// the server's counters (over IPC from the embedded server, GET /stats from another), its
+// Prometheus /metrics when it answers, and the fan-out publisher's control when it has one.
 import type { ServerTlsFiles } from '../../adapters/server/transport.js';
 import { wseUrl } from '../../core/wse/messages.js';
 import type { ClientTransport } from '../../core/wse/transport.js';
@@ -10,11 +11,15 @@ import { oneLine } from '../one-line.js';
 import { largestTier, type BenchOptions } from '../options/bench-options.js';
 import type { ServerDescription } from '../results.js';
 import { startEmbeddedServer, type EmbeddedServer } from '../server/embedded.js';
+import { METRICS_PORT_OFFSET } from '../server/admin-listener.js';
 import type { ServerStats } from '../server/stats.js';
+import type { WseMetrics } from '../server/wse-metrics.js';
 import { generateSelfSignedCertificate, writeCertificateFiles, type CertificateFiles } from '../server/tls-cert.js';
 import { checkClientTls, trustServerCertificate } from './client-tls.js';
 import { whyEmbeddedGone, whyExternalGone } from './liveness.js';
 import { probeTcp } from './probe.js';
+import { metricsReader } from './metrics-reader.js';
+import { answersPublisherControl, httpPublisherClient, type PublisherClient } from './publisher-control.js';
 import { externalStatsReader } from './stats-reader.js';
 
 /** Connections one source address can hold to one destination before its ephemeral ports run out. */
@@ -32,6 +37,11 @@ export interface Target {
   readServerStats(): Promise<ServerStats | undefined>;
   /** Undefined while the server accepts connections; else why it is gone (asked when a tier lost them all). */
   whyGone(): Promise<string | undefined>;
+  /** GET /metrics under WSE's names; undefined when it did not answer at the start (description.metrics says why). */
+  readonly readServerMetrics: (() => Promise<WseMetrics>) | undefined;
+  /** The fan-out publisher's control (host and port of its admin listener), when the target has one. */
+  readonly publisherAt: { host: string; port: number } | undefined;
+  readonly publisher: PublisherClient | undefined;
   /** Stops the embedded server and removes a generated certificate; idempotent. */
   close(): Promise<void>;
 }
@@ -58,6 +68,35 @@ export async function openTarget(options: BenchOptions, transport: ClientTranspo
 /** What a target is whichever server it is. */
 type TargetBasics = Pick<Target, 'options' | 'token' | 'localAddresses'>;
 
+type TargetExtras = Pick<Target, 'readServerMetrics' | 'publisherAt' | 'publisher'> & { metrics: NonNullable<ServerDescription['metrics']> | undefined };
+
+/**
+ * The target's /metrics on `metricsPort` (read once now: a failure is one line in the report, never
+ * the run's end) and its publisher control, when it answers one.
+ */
+async function targetExtras(host: string, metricsPort: number | undefined, readMetrics: boolean, token: string, drivable: boolean): Promise<TargetExtras> {
+  if (metricsPort === undefined) return { readServerMetrics: undefined, publisherAt: undefined, publisher: undefined, metrics: undefined };
+  const reader = metricsReader(host, metricsPort);
+  let metrics: TargetExtras['metrics'];
+  let readServerMetrics: TargetExtras['readServerMetrics'];
+  if (readMetrics) {
+    try {
+      await reader.read();
+      metrics = { url: reader.url };
+      readServerMetrics = () => reader.read();
+    } catch (error) {
+      metrics = { url: reader.url, problem: oneLine(error) };
+    }
+  }
+  const controlled = drivable || (await answersPublisherControl(host, metricsPort));
+  return {
+    readServerMetrics,
+    metrics,
+    publisherAt: controlled ? { host, port: metricsPort } : undefined,
+    publisher: controlled ? httpPublisherClient(host, metricsPort, token) : undefined,
+  };
+}
+
 async function embeddedTarget(basics: TargetBasics, tls: ServerTlsFiles | undefined, generated: CertificateFiles | undefined, onDied: (description: string) => void): Promise<Target> {
   const { options } = basics;
   let server: EmbeddedServer;
@@ -73,6 +112,8 @@ async function embeddedTarget(basics: TargetBasics, tls: ServerTlsFiles | undefi
       workers: options.serverWorkers,
       maxConnections: options.maxConnections,
       rateLimit: options.rateLimit,
+      // its metrics port is also the publisher's control: --metrics-port 0 only stops the reading
+      ...(options.metricsPort !== undefined && options.metricsPort !== 0 ? { metricsPort: options.metricsPort } : {}),
       ...(tls !== undefined ? { tls } : {}),
     });
   } catch (error) {
@@ -80,9 +121,11 @@ async function embeddedTarget(basics: TargetBasics, tls: ServerTlsFiles | undefi
   }
   server.onUnexpectedExit(onDied);
   const death = new Promise<string>((resolve) => server.onUnexpectedExit(resolve));
+  const { metrics, ...extras } = await targetExtras(server.host, server.metricsPort, options.metricsPort !== 0, basics.token, true);
   let closing: Promise<void> | undefined;
   return {
     ...basics,
+    ...extras,
     description: {
       embedded: true,
       url: targetUrl(server.host, server.port, options),
@@ -90,6 +133,7 @@ async function embeddedTarget(basics: TargetBasics, tls: ServerTlsFiles | undefi
       mode: server.mode,
       rateLimit: options.rateLimit,
       workers: server.workers,
+      ...(metrics !== undefined ? { metrics } : {}),
     },
     note: server.note,
     readServerStats: () => server.stats().catch(() => undefined),
@@ -109,8 +153,12 @@ async function externalTarget(basics: TargetBasics, host: string, readServerStat
   const description: ServerDescription = { embedded: false, url: targetUrl(host, options.port, options) };
   const stats = await readServerStats();
   if (stats) Object.assign(description, { transport: stats.transport, mode: stats.mode, rateLimit: stats.rateLimit, workers: stats.workers });
+  const defaultPort = options.port + METRICS_PORT_OFFSET <= 65535 ? options.port + METRICS_PORT_OFFSET : undefined;
+  const metricsPort = options.metricsPort === 0 ? undefined : (options.metricsPort ?? defaultPort);
+  const { metrics, ...extras } = await targetExtras(host, metricsPort, true, basics.token, false);
+  if (metrics !== undefined) description.metrics = metrics;
   return {
-    ...basics, description, note: undefined, readServerStats,
+    ...basics, ...extras, description, note: undefined, readServerStats,
     whyGone: () => whyExternalGone(host, options.port, options.connectTimeoutMs),
     close: () => Promise.resolve(),
   };

@@ -40,6 +40,13 @@ export interface WseSessionListener {
   onError?(error: Error): void;
   /** Every other message; `message` is undefined for `E:` (encrypted, counted, not decoded). */
   onMessage?(message: WseMessage | undefined, kind: PayloadKind): void;
+  /**
+   * Every message of an open session before any decoding: the transport's bytes (a view valid only
+   * during the call) or its string. Returning true consumes the message: the session neither
+   * decodes nor dispatches it. A subscriber can read a field of each pushed message from its bytes
+   * without a decoded object per frame; what it returns false for goes the usual way.
+   */
+  onRawMessage?(data: Buffer | string, isBinary: boolean): boolean;
 }
 
 const AUTH_HINT = 'check --secret, --issuer and --audience (the server\'s JWT settings)';
@@ -221,6 +228,7 @@ export class WseSession {
   /** Transport event (through SessionEvents). */
   handleMessage(data: Buffer | string, isBinary: boolean): void {
     if (this.state === 'failed' || this.state === 'closed') return;
+    if (this.state === 'open' && this.listener.onRawMessage?.(data, isBinary) === true) return;
     const result = decodeWseMessage(data, isBinary, this.decodeOptions);
     if (this.state !== 'open') {
       this.handleMessageBeforeReady(result.ok ? result.message : undefined);

@@ -17,7 +17,7 @@ export function scaleOf(quick: boolean): Scale {
 }
 
 export interface Group {
-  name: 'send' | 'c1000' | 'storm-big' | 'hold';
+  name: 'send' | 'c1000' | 'storm-big' | 'hold' | 'fanout-none' | 'fanout-json';
   /** The run's options, as `compare` passes them to every run. */
   args: string[];
   /** Only these transports (default every one the runtime has). */
@@ -42,12 +42,17 @@ export function groupsOf(scale: Scale, holdRounds: number): Group[] {
       transports: ['core', 'ws'],
       rounds: holdRounds,
     },
+    // receive throughput: the server publishes to 1,000 subscribers as fast as they read
+    ...(['none', 'json'] as const).map((parse) => ({
+      name: `fanout-${parse}` as const,
+      args: ['--test', 'fanout', '--tiers', '1000', '--duration', scale.durationSec, '--parse', parse],
+    })),
   ];
 }
 
 export type MetricName =
   | 'throughput' | 'size64k' | 'pingP50_100' | 'pingP99_100' | 'pingP50_1000' | 'pingP99_1000' | 'storm1000' | 'stormBig'
-  | 'rssPerConn' | 'rssPerConnFrom100' | 'throughputClientCpu' | 'throughputServerCpu';
+  | 'rssPerConn' | 'rssPerConnFrom100' | 'throughputClientCpu' | 'throughputServerCpu' | 'fanoutNone' | 'fanoutJson';
 
 export type Unit = 'msg/s' | 'MB/s' | 'ms' | 'conn/s' | 'KB' | 'cores' | 'frames/s';
 
@@ -91,6 +96,8 @@ export function metricsOf(scale: Scale): Record<MetricName, Metric> {
     rssPerConnFrom100: { group: 'hold', unit: 'KB', read: (r) => rssPerConnection(r, 100, scale.holdTier) },
     throughputClientCpu: { group: 'send', unit: 'cores', read: (r) => tier(r, 'throughput', 100)?.client.cpuCores },
     throughputServerCpu: { group: 'send', unit: 'cores', read: (r) => tier(r, 'throughput', 100)?.server?.cpuCores },
+    fanoutNone: { group: 'fanout-none', unit: 'msg/s', read: (r) => tier(r, 'fanout', 1000)?.fanout?.deliveriesPerSec },
+    fanoutJson: { group: 'fanout-json', unit: 'msg/s', read: (r) => tier(r, 'fanout', 1000)?.fanout?.deliveriesPerSec },
   };
 }
 

@@ -104,6 +104,10 @@ function verdictsOf(session: Session): Verdict[] {
       ratioTarget('Connection storm 1,000', runtime, 'storm1000', b, 2, 'higher', 'c1000');
       ratioTarget(`Connection storm ${scale.stormBig.toLocaleString('en-US')}`, runtime, 'stormBig', b, 2, 'higher', 'storm-big');
     }
+    for (const [metric, parse, goal] of [['fanoutNone', 'none', 2e6], ['fanoutJson', 'json', 1e6]] as const) {
+      const fanout = samples.spread(`${runtime}/core`, metric);
+      if (fanout) verdicts.push({ target: `Fan-out 1,000 subscribers, --parse ${parse}, deliveries/s`, runtime, metric, core: fanout, goal: `≥ ${goal / 1e6}M/s`, met: fanout.median >= goal, profileGroup: `fanout-${parse}` });
+    }
     const rss = samples.spread(`${runtime}/core`, 'rssPerConn');
     if (rss) verdicts.push({ target: `RSS per idle connection at ${scale.holdTier.toLocaleString('en-US')}`, runtime, metric: 'rssPerConn', core: rss, goal: '≤ 5 KB', met: rss.median <= 5, profileGroup: undefined });
   }
@@ -142,7 +146,7 @@ export function abSection(session: Session): AbSection {
   lines.push('- The machine was shared with other work while this ran: absolute numbers vary between runs; ratios of interleaved runs are the point.');
   lines.push('');
   lines.push('### Medians per runtime and transport', '');
-  const shown: readonly MetricName[] = ['throughput', 'size64k', 'pingP50_100', 'pingP99_100', 'pingP50_1000', 'pingP99_1000', 'storm1000', 'stormBig', 'rssPerConn'];
+  const shown: readonly MetricName[] = ['throughput', 'size64k', 'pingP50_100', 'pingP99_100', 'pingP50_1000', 'pingP99_1000', 'storm1000', 'stormBig', 'rssPerConn', 'fanoutNone', 'fanoutJson'];
   const header: Partial<Record<MetricName, string>> = {
     throughput: 'Throughput msg/s',
     size64k: '64 KB MB/s',
@@ -153,6 +157,8 @@ export function abSection(session: Session): AbSection {
     storm1000: 'Storm @1K conn/s',
     stormBig: `Storm @${scale.stormBig / 1000}K conn/s`,
     rssPerConn: `RSS/conn @${scale.holdTier / 1000}K KB`,
+    fanoutNone: 'Fan-out @1K none deliveries/s',
+    fanoutJson: 'Fan-out @1K json deliveries/s',
   };
   lines.push(`| Runtime / transport | ${shown.map((m) => header[m]).join(' | ')} |`);
   lines.push(`|---|${shown.map(() => '---:').join('|')}|`);
