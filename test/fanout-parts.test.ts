@@ -8,9 +8,9 @@ import { fanoutConsistency } from '../bench/fanout/accounting.js';
 import { SequenceTracker } from '../bench/fanout/sequence-tracker.js';
 import { buildTickBatch, readTick, readTickStream, TickFields, tickText } from '../bench/fanout/tick.js';
 import { mergeFanoutResults } from '../bench/merge/fanout.js';
-import type { FanoutResult } from '../bench/results.js';
 import { FanoutPublisher } from '../bench/server/publisher.js';
 import { emptyServerCounters } from '../bench/server/stats.js';
+import { sampleFanout as fanout } from './fixtures/run-result.js';
 import { waitFor } from './fixtures/waiting.js';
 
 describe('the fanout_tick message', () => {
@@ -125,15 +125,6 @@ describe('SequenceTracker', () => {
   });
 });
 
-function fanout(overrides: Partial<FanoutResult>): FanoutResult {
-  return {
-    parse: 'none', payloadBytes: 96, requestedRatePerSec: null, publisherDriven: true, subscribers: 10, streams: 1, published: 1000, publishedPerSec: 500,
-    expectedDeliveries: 10_000, received: 10_000, deliveriesPerSec: 5000, MBPerSec: 0.5, duplicates: 0, reordered: 0, lost: 0,
-    subscribersWithLoss: 0, maxLossPerSubscriber: 0, silentSubscribers: 0, serverSubscribers: 10, serverSubscribersAtEnd: 10,
-    serverDelivered: 10_000, serverDrops: 0, lostInFlight: 0, windowMs: 2000, windowStartEpochMs: 1000, windowEndEpochMs: 3000,
-    clock: 'shared', negativeLatencies: 0, ...overrides,
-  };
-}
 const everyDrainBack = { everyDrainBack: true, closedDuringTier: 0 };
 
 describe('the fan-out books', () => {
