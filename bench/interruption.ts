@@ -1,7 +1,12 @@
 // Why a run stops early: the first Ctrl-C aborts the current tier (whatever finished is still
 // reported), a second stops at once; the embedded server dying aborts the same way.
 import { EXIT_INTERRUPTED } from './process/exit-codes.js';
-import type { StderrProgress } from './progress.js';
+
+/** Where an interruption says so: warnings on stderr, after any progress line. */
+export interface InterruptionOutput {
+  warn(text: string): void;
+  endLine(): void;
+}
 
 export class Interruption {
   private readonly controller = new AbortController();
@@ -12,7 +17,7 @@ export class Interruption {
   private readonly onSigint = (): void => this.interruptBySigint();
 
   constructor(
-    private readonly progress: StderrProgress,
+    private readonly progress: InterruptionOutput,
     /** What a second Ctrl-C must still do before the process exits (stop the server). */
     private readonly stopNow: () => Promise<void>,
   ) {

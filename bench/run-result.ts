@@ -1,6 +1,6 @@
 // The one RunResult of a run, and whether anything in it was measured at all.
 import { describeEnvironment } from './environment.js';
-import type { BenchOptions } from './options/bench-options.js';
+import type { BenchOptions, RecordedOptions } from './options/bench-options.js';
 import { RESULTS_SCHEMA_VERSION, type RunResult, type ServerDescription, type TestResult } from './results.js';
 import { CLIENT_NAME, VERSION } from './version.js';
 
@@ -24,11 +24,24 @@ export function buildRunResult(record: RunRecord): RunResult {
     transport: options.transport,
     procs: options.procs,
     server: record.server,
-    options: { ...options },
+    options: recordedOptions(options),
     tests: record.tests,
   };
   if (record.partial !== undefined) run.partial = record.partial;
   return run;
+}
+
+/** What every report writes in place of a secret. */
+export const REDACTED = '(redacted)';
+
+/**
+ * The settings a report records: never the JWT secret (WSE_BENCH_SECRET or --secret), and of the
+ * --header values only the names (a header may carry the server's own credentials).
+ */
+export function recordedOptions(options: BenchOptions): RecordedOptions {
+  const recorded: RecordedOptions = { ...options, secret: REDACTED };
+  if (options.headers !== undefined) recorded.headers = Object.fromEntries(Object.keys(options.headers).map((name) => [name, REDACTED]));
+  return recorded;
 }
 
 /** Undefined when some test measured something; else the most telling reason it did not. */

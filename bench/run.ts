@@ -1,9 +1,13 @@
 // One benchmark run: preflight advice, the client transport, the target (embedded server or
-// --host), the selected tests (here or in --procs worker processes), one RunResult, the report.
+// --host), the selected tests (here or in --procs worker processes), one RunResult, the reports,
+// the thresholds' verdicts and the summary. What happens on the way goes out as events to the
+// reporters (progress, --live, the tables printed as each test ends, --fail-fast).
 // Ctrl-C and a dying server end the current tier early (partial); whatever finished is reported.
 import { loadClientTransport } from '../adapters/client/index.js';
 import type { ClientTransport } from '../core/wse/transport.js';
 import type { TestContext } from './engine/context.js';
+import { LiveCounters } from './engine/live-counters.js';
+import { describeEnvironment } from './environment.js';
 import { Interruption } from './interruption.js';
 import { runTestsInWorkers } from './launcher/launcher.js';
 import { singleProcessBarrier } from './launcher/start-at.js';
@@ -11,25 +15,54 @@ import { msgpackCodec } from './msgpack-codec.js';
 import { oneLine } from './one-line.js';
 import type { BenchOptions } from './options/bench-options.js';
 import { demandOf, preflightWarnings, readSystemLimits } from './preflight.js';
-import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from './process/exit-codes.js';
-import { StderrProgress } from './progress.js';
-import { writeReports } from './report/write.js';
+import { EXIT_FAILED, EXIT_INTERRUPTED } from './process/exit-codes.js';
+import { renderSummary } from './report/summary.js';
+import { streamsText, writeReports } from './report/write.js';
+import { FailFastWatcher } from './reporters/fail-fast.js';
+import { LiveFile } from './reporters/live-file.js';
+import { RunEvents } from './reporters/run-events.js';
+import { RunPlan } from './reporters/run-plan.js';
+import { StderrProgress } from './reporters/stderr-progress.js';
+import { StreamedTables } from './reporters/streamed-tables.js';
 import type { TestResult } from './results.js';
 import { buildRunResult, nothingMeasured } from './run-result.js';
+import { judgeRun } from './run-verdict.js';
 import { runTestsInProcess } from './scenarios/session.js';
 import { openTarget, type Target } from './target/target.js';
-import { VERSION } from './version.js';
+import { thresholdOutcomes } from './thresholds/evaluate.js';
+import { runThresholds } from './thresholds/run-thresholds.js';
+import { CLIENT_NAME, VERSION } from './version.js';
 
-export async function runBenchmark(options: BenchOptions): Promise<number> {
-  const progress = StderrProgress.forStderr(options.progress);
+/** `notices`: warnings about the settings themselves (a secret on the command line). */
+export async function runBenchmark(options: BenchOptions, notices: readonly string[] = []): Promise<number> {
+  const live = new LiveCounters(options.liveFile !== undefined);
+  const events = new RunEvents();
+  // First, so that a --live path that cannot be written is a usage error before anything starts.
+  if (options.liveFile !== undefined) events.subscribe(new LiveFile(options.liveFile, live));
+  const progress = StderrProgress.forStderr(options, new RunPlan(options), live);
+  events.subscribe(progress);
+  const toStdout = streamsText(options);
+  if (toStdout) {
+    events.subscribe(new StreamedTables((text) => {
+      progress.clear();
+      process.stdout.write(text);
+    }, options.perWorker));
+  }
+  const thresholds = runThresholds(options);
   let target: Target | undefined;
-  const interruption = new Interruption(progress, () => target?.close() ?? Promise.resolve());
+  const interruption = new Interruption(events, () => target?.close() ?? Promise.resolve());
+  if (options.failFast === true) events.subscribe(new FailFastWatcher(thresholds, (reason) => interruption.interrupt(reason)));
   try {
-    for (const warning of preflightWarnings(readSystemLimits(), demandOf(options))) progress.warn(warning);
+    for (const notice of notices) events.warn(notice);
+    for (const warning of preflightWarnings(readSystemLimits(), demandOf(options))) events.warn(warning);
     const transport = loadTransport(options);
     const startedAt = new Date().toISOString();
     target = await openTarget(options, transport, (description) => interruption.interrupt(`embedded server died: ${description}`));
-    if (target.note !== undefined) progress.warn(target.note);
+    if (target.note !== undefined) events.warn(target.note);
+    events.runStarted({
+      tool: { name: CLIENT_NAME, version: VERSION }, environment: describeEnvironment(), transport: options.transport,
+      procs: options.procs, server: target.description, startedAt,
+    });
     const context: Omit<TestContext, 'options'> = {
       transport,
       url: target.description.url,
@@ -37,7 +70,8 @@ export async function runBenchmark(options: BenchOptions): Promise<number> {
       msgpack: msgpackCodec,
       clientVersion: VERSION,
       readServerStats: target.readServerStats,
-      progress,
+      progress: events,
+      live,
       signal: interruption.signal,
       localAddresses: target.localAddresses,
       barrier: singleProcessBarrier(options.startAtEpochMs, interruption.signal),
@@ -52,18 +86,23 @@ export async function runBenchmark(options: BenchOptions): Promise<number> {
     } else {
       tests = await runTestsInProcess({ ...context, options: target.options });
     }
-    progress.endLine();
+    events.endLine();
 
     const run = buildRunResult({ options, startedAt, server: target.description, tests, partial: interruption.reason });
     const nothing = nothingMeasured(tests);
     if (nothing !== undefined && !interruption.sigint) throw new Error(`nothing could be measured: ${nothing}`);
-    writeReports(run, options);
-    return interruption.sigint ? EXIT_INTERRUPTED : EXIT_OK;
+    if (thresholds.length > 0) run.thresholds = thresholdOutcomes(thresholds, run.tests);
+    const verdict = judgeRun(run, interruption.sigint);
+    events.close();
+    const files = writeReports(run, options);
+    (toStdout ? process.stdout : process.stderr).write(renderSummary(run, verdict, files));
+    return verdict.exitCode;
   } catch (error) {
-    progress.endLine();
+    events.endLine();
     process.stderr.write(`wse-bench: ${oneLine(error)}\n`);
     return interruption.sigint ? EXIT_INTERRUPTED : EXIT_FAILED;
   } finally {
+    events.close();
     interruption.dispose();
     await target?.close();
   }

@@ -62,7 +62,9 @@ describe('markdown report', () => {
   test('reference table layout', () => {
     assert.match(md, /^## Connection storm$/m);
     assert.match(md, /^\| Connections \| Accept Rate \| p50 \| p95 \| p99 \| Max \| Failed \|$/m);
-    assert.match(md, /^\|---\|---\|---\|---\|---\|---\|---\|$/m);
+    // the row's name left-aligned, figures right-aligned; the load table's verdict column stays left
+    assert.match(md, /^\|---\|---:\|---:\|---:\|---:\|---:\|---:\|$/m);
+    assert.match(md, /^\| Tier \| Client ELU \| Client CPU \| Server CPU \| Saturated \| Errors \|\n\|---\|---:\|---:\|---:\|---\|/m);
     assert.match(md, /^\| 1,000 \| 2,680\/s \| 106\.0 ms \| 333\.0 ms \| 359\.0 ms \| 363\.0 ms \| 2 \|$/m);
     assert.match(md, /^\| \*\*|^\| 64 B \| 124K \|/m);
     assert.match(md, /^\*\*ERROR \(100\): client counted/m);

@@ -10,7 +10,9 @@ import type { BenchOptions } from '../options/bench-options.js';
 import type { RuntimeName, TextOutputFormat } from '../options/choices.js';
 import { COMPARE_CHILD_OPTIONS, COMPARE_COMMAND, COMPARE_OWN_OPTIONS, EMBEDDED_SERVER_OPTIONS } from '../options/commands.js';
 import { helpText } from '../options/help.js';
-import { parseCommandLine, withDefaults } from '../options/parse.js';
+import { CONFIG } from '../options/declarations.js';
+import { environmentWithSecret, parseLayered, processEnvironment, type SettingsEnvironment } from '../options/layers.js';
+import { withDefaults } from '../options/parse.js';
 import { renderFlags } from '../options/render.js';
 import { resolveRunOptions } from '../options/resolve-run.js';
 import { EXIT_INTERRUPTED, EXIT_OK } from '../process/exit-codes.js';
@@ -38,8 +40,9 @@ interface CompareArgs {
   serverArgs: string[];
 }
 
-export function parseCompareArgs(argv: readonly string[]): CompareArgs | 'help' {
-  const { given } = parseCommandLine(COMPARE_COMMAND, argv);
+export function parseCompareArgs(argv: readonly string[], environment: SettingsEnvironment = processEnvironment()): CompareArgs | 'help' {
+  // The run's options come from the same layers as a run's (config file, environment, flags).
+  const { given } = parseLayered(COMPARE_COMMAND, argv, environment, CONFIG);
   const { transports, runtimes, repeat, pin, output, out, help, ...runGiven } = given;
   if (help === true) return 'help';
   const own = withDefaults(COMPARE_OWN_OPTIONS, { transports, runtimes, repeat, pin, output, out });
@@ -52,7 +55,8 @@ export function parseCompareArgs(argv: readonly string[]): CompareArgs | 'help' 
     outFile: own.out,
     // Every runtime is checked by the run it starts; here every transport may exist.
     run: resolveRunOptions(runGiven, { hasGlobalWebSocket: true, runtimeLabel: 'compare' }).options,
-    childArgs: renderFlags(COMPARE_CHILD_OPTIONS, runGiven),
+    // children print no progress: their stderr is read for the error line of a failed run
+    childArgs: [...renderFlags(COMPARE_CHILD_OPTIONS, runGiven), '--quiet'],
     serverArgs: renderFlags(EMBEDDED_SERVER_OPTIONS, runGiven),
   };
 }
@@ -125,7 +129,7 @@ export async function runCompareCommand(argv: string[]): Promise<number> {
         if (interrupted) break rounds;
         log(`compare: round ${round}/${args.repeat}: ${c.name}`);
         const argv = [script, '--host', host, '--port', String(port), '--transport', c.transport, ...childArgs, '--output', 'json'];
-        const run = runChild(pinnedCommand(args.pinning?.clients, binaryOf.get(c.runtime)!, argv), (child) => (current = child));
+        const run = runChild(pinnedCommand(args.pinning?.clients, binaryOf.get(c.runtime)!, argv), options.secret, (child) => (current = child));
         const outcome = await run;
         current = undefined;
         const entry: CompareRun = { combination: c.name, round };
@@ -150,10 +154,10 @@ export async function runCompareCommand(argv: string[]): Promise<number> {
   }
 }
 
-/** Runs one child benchmark; its RunResult, or why there is none (one line). */
-function runChild([binary, argv]: [string, string[]], started: (child: ReturnType<typeof spawn>) => void): Promise<RunResult | string> {
+/** Runs one child benchmark (the secret in its environment); its RunResult, or why there is none (one line). */
+function runChild([binary, argv]: [string, string[]], secret: string, started: (child: ReturnType<typeof spawn>) => void): Promise<RunResult | string> {
   return new Promise((resolve) => {
-    const child = spawn(binary, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(binary, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: environmentWithSecret(secret) });
     started(child);
     const stdout: Buffer[] = [];
     let stderrTail = '';

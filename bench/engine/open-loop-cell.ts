@@ -4,7 +4,9 @@
 // connections and stops after the first step that misses the SLO.
 import type { OpenLoopResult, RampVerdict, TierResult } from '../results.js';
 import { summarizeHistogram } from '../stats/histogram.js';
-import { cellRecorder, deliveredFields, measuredPhase, payloadBytesOf, type SendCell } from './cell.js';
+import { payloadBytesOf } from '../messages/payloads.js';
+import { formatInteger } from '../report/format.js';
+import { cellRecorder, deliveredFields, measuredPhase, type SendCell } from './cell.js';
 import type { SendPhaseResult } from './closed-loop-phase.js';
 import { pingConsistency } from './consistency.js';
 import type { TestContext } from './context.js';
@@ -82,7 +84,7 @@ export async function measureOpenLoopSendCell(ctx: TestContext, cell: SendCell, 
   }
   const lost = pool.counts.established - run.connections;
   if (lost > 0) recorder.notes.push(`${lost} connections closed before the send phase: their messages are not counted`);
-  return finishStep(ctx, recorder, deliveredFields(cell, recorder, asSendPhaseResult(run), payloadBytes), run, ratePerConnection, plan.probeEvery);
+  return finishStep(ctx, recorder, deliveredFields(cell, recorder, asSendPhaseResult(run)), run, ratePerConnection, plan.probeEvery);
 }
 
 /** A ping-latency tier at a fixed rate: --pings pings per connection on a timetable. */
@@ -117,7 +119,7 @@ async function measurePhase(
   label: string | undefined,
 ): Promise<OpenLoopOutcome> {
   const seconds = Math.round(plan.messagesPerConnection / plan.ratePerConnection);
-  const text = `${pool.counts.established} conns${label === undefined ? '' : ` ${label}`}: open loop, ${rateLabel(plan.ratePerConnection)}`;
+  const text = `${formatInteger(pool.counts.established)} conns${label === undefined ? '' : ` ${label}`}: open loop, ${rateLabel(plan.ratePerConnection)}`;
   const run = await measuredPhase(ctx, recorder, text, seconds, () => new OpenLoopPhase(plan, pool.connections).run(ctx.signal));
   if (run.outcome === 'aborted') recorder.markPartial('interrupted during the open-loop phase');
   if (run.outcome === 'stalled') recorder.markPartial(`nothing written and no PONG for ${OPEN_LOOP_STALL_MS / 1000} s`);

@@ -88,6 +88,7 @@ export class TierRecorder {
     if (this.label !== undefined) result.label = this.label;
     if (server !== undefined) result.server = server;
     if (this.partial !== undefined) result.partial = this.partial;
+    this.ctx.progress.tierMeasured(result);
     return result;
   }
 

@@ -5,6 +5,7 @@
 // A worker that dies is removed from the barrier and reported with its exit cause; the others
 // finish and the result is marked partial.
 import type { ProgressSink } from '../engine/context.js';
+import type { LiveCounters } from '../engine/live-counters.js';
 import { mergeTestResults } from '../merge/run.js';
 import { addScalingEfficiency } from '../merge/scaling.js';
 import { tiersOf, type BenchOptions } from '../options/bench-options.js';
@@ -24,6 +25,8 @@ export interface LaunchTarget {
   readServerStats(): Promise<ServerStats | undefined>;
   serverWorkers: number;
   progress: ProgressSink;
+  /** The run's live counters: every worker's reports are added in. */
+  live: LiveCounters;
   /** Aborted on SIGINT or when the server dies: the workers are told to stop. */
   signal: AbortSignal;
   /** dist/bench.js, run as `<runtime> <script> worker`; default process.argv[1]. */
@@ -72,7 +75,8 @@ export async function runTestsInWorkers(options: BenchOptions, target: LaunchTar
   const events: WorkerEvents = {
     arrive: (worker, seq, phase) => barrier.arrive(worker.index, seq, phase),
     other: (_worker, message) => {
-      if (message.type === 'phase') target.progress.phase(message.test, `${message.text} (${roundSize} processes)`);
+      if (message.type === 'phase') target.progress.phase(message.test, `${message.text} (${roundSize} processes)`, message.tier);
+      else if (message.type === 'live') target.live.absorb(message.delta);
       else if (message.type === 'tick') target.progress.tick(message.done, message.total, message.unit);
       else if (message.type === 'warn') target.progress.warn(message.text);
     },
@@ -124,6 +128,8 @@ export async function runTestsInWorkers(options: BenchOptions, target: LaunchTar
     // With a --procs list each test runs once per count, on the first `count` live workers.
     const series = options.procsSeries ?? [handles.length];
     for (const test of options.tests) {
+      if (target.signal.aborted) break;
+      target.progress.testStarted(test);
       const runs: TestResult[] = [];
       for (const count of test === 'connection-limit' ? series.slice(0, 1) : series) {
         if (target.signal.aborted) break;
@@ -140,6 +146,9 @@ export async function runTestsInWorkers(options: BenchOptions, target: LaunchTar
       const combined: TestResult = { ...runs[0]!, tiers: runs.flatMap((r) => r.tiers) };
       if (series.length > 1) addScalingEfficiency(combined);
       tests.push(combined);
+      // The merged tiers are what the reporters see (each worker measured only its share).
+      for (const tier of combined.tiers) target.progress.tierMeasured(tier);
+      target.progress.testFinished(combined);
     }
     return { tests, partial: deaths.length > 0 ? deaths.join('; ') : undefined };
   } finally {

@@ -30,8 +30,11 @@ export async function runTestsInProcess(context: TestContext): Promise<TestResul
   const results: TestResult[] = [];
   for (const test of context.options.tests) {
     if (context.signal.aborted) break;
+    context.progress.testStarted(test);
     try {
-      results.push(await session.run(test, tiersOf(context.options, test)));
+      const result = await session.run(test, tiersOf(context.options, test));
+      results.push(result);
+      context.progress.testFinished(result);
     } catch (error) {
       context.progress.warn(`${test} failed: ${oneLine(error)}`);
     }
