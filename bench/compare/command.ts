@@ -55,8 +55,7 @@ export function parseCompareArgs(argv: readonly string[], environment: SettingsE
     outFile: own.out,
     // Every runtime is checked by the run it starts; here every transport may exist.
     run: resolveRunOptions(runGiven, { hasGlobalWebSocket: true, runtimeLabel: 'compare' }).options,
-    // children print no progress: their stderr is read for the error line of a failed run
-    childArgs: [...renderFlags(COMPARE_CHILD_OPTIONS, runGiven), '--quiet'],
+    childArgs: renderFlags(COMPARE_CHILD_OPTIONS, runGiven),
     serverArgs: renderFlags(EMBEDDED_SERVER_OPTIONS, runGiven),
   };
 }
@@ -128,7 +127,8 @@ export async function runCompareCommand(argv: string[]): Promise<number> {
       for (const c of combinations) {
         if (interrupted) break rounds;
         log(`compare: round ${round}/${args.repeat}: ${c.name}`);
-        const argv = [script, '--host', host, '--port', String(port), '--transport', c.transport, ...childArgs, '--output', 'json'];
+        // --quiet: no progress lines, since a failed run's last stderr line is its error
+        const argv = [script, '--host', host, '--port', String(port), '--transport', c.transport, ...childArgs, '--output', 'json', '--quiet'];
         const run = runChild(pinnedCommand(args.pinning?.clients, binaryOf.get(c.runtime)!, argv), options.secret, (child) => (current = child));
         const outcome = await run;
         current = undefined;

@@ -57,6 +57,8 @@ export interface BenchOptions {
   transport: ClientTransportName;
   output: OutputFormat;
   outFile: string | undefined;
+  /** --html FILE: the HTML report as well, whatever --output is. */
+  htmlFile?: string;
   /** --svg DIR: the report's charts as .svg files plus an index.md embedding them. */
   svgDir?: string;
   progress: boolean;

@@ -112,6 +112,10 @@ export const OUTPUT = option({ name: 'output', group: 'output', kind: oneOf(OUTP
 /** compare and merge print tables of several runs: no html page. */
 export const TEXT_OUTPUT = option({ name: 'output', group: 'output', kind: oneOf(TEXT_OUTPUT_FORMATS), default: 'text', help: 'report format' });
 export const OUT = option({ name: 'out', group: 'output', kind: text, arg: '<file>', defaultText: 'none', help: 'write the report in the --output format to this file (text tables still go to stdout)' });
+export const HTML = option({
+  name: 'html', group: 'output', kind: text, arg: '<file>', defaultText: 'none',
+  help: 'also write the HTML report (charts and every table) to this file, whatever --output says (e.g. --output json --out run.json --html run.html)',
+});
 export const SVG = option({ name: 'svg', group: 'output', kind: text, arg: '<dir>', defaultText: 'none', help: 'also write the charts as .svg files and an index.md that embeds them into this directory' });
 export const PER_WORKER = option({ name: 'perWorker', group: 'output', kind: flag, default: false, help: 'with --procs: a load row per worker process' });
 export const PROGRESS = option({
@@ -121,7 +125,7 @@ export const PROGRESS = option({
 export const QUIET = option({ name: 'quiet', group: 'output', kind: flag, default: false, short: 'q', help: 'no progress on stderr (warnings, errors and the end summary still show)' });
 export const LIVE = option({
   name: 'live', group: 'output', kind: text, arg: '<file>', defaultText: 'none',
-  help: 'append one JSON line a second while running: elapsed, test, tier, rates, errors, latency of the last second (for dashboards and scripts)',
+  help: 'write one JSON line a second while running: elapsed, test, tier, rates, errors, latency of the last second (for dashboards and scripts)',
 });
 export const THRESHOLD = option({
   name: 'threshold', group: 'output', kind: repeatable(thresholdExpression),

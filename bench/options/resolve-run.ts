@@ -133,6 +133,7 @@ export function resolveRunOptions(given: RunGiven, runtime: RuntimeFacts): { opt
   if (values.startAt !== undefined) options.startAtEpochMs = values.startAt;
   if (values.message !== undefined) options.message = loadMessageFile(values.message, values.frame);
   if (values.live !== undefined) options.liveFile = values.live;
+  if (values.html !== undefined) options.htmlFile = values.html;
   if (values.threshold !== undefined) options.thresholds = values.threshold;
   checkThresholds(options);
   return { options, profile: profileName, values };

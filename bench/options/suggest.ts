@@ -1,23 +1,25 @@
 // "did you mean …?" for a misspelt flag, value or metric name: the known word closest to what was
 // typed, by edit distance, when it is close enough to be a likely typo rather than another word.
 
-/** Levenshtein distance (insert, delete, substitute: 1 each). */
+/** Edits from `a` to `b`: insert, delete, substitute, or swap two neighbours ('tires' → 'tiers'), 1 each. */
 export function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  const rows: number[][] = [Array.from({ length: b.length + 1 }, (_, j) => j)];
   for (let i = 1; i <= a.length; i++) {
-    const current = [i];
+    const row = [i];
     for (let j = 1; j <= b.length; j++) {
-      const substitute = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min(previous[j]! + 1, current[j - 1]! + 1, substitute));
+      const substitute = rows[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
+      let best = Math.min(rows[i - 1]![j]! + 1, row[j - 1]! + 1, substitute);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, rows[i - 2]![j - 2]! + 1);
+      row.push(best);
     }
-    previous = current;
+    rows.push(row);
   }
-  return previous[b.length]!;
+  return rows[a.length]![b.length]!;
 }
 
 /**
  * The candidate closest to `typed` (case-insensitive), or undefined when none is within a third
- * of its length (at least 1, at most 3 edits): '--quik' → '--quick', '--tires' → '--tiers'.
+ * of its length, rounded up (at least 1, at most 3 edits): '--quik' → '--quick', 'tires' → 'tiers'.
  */
 export function closest(typed: string, candidates: Iterable<string>): string | undefined {
   const word = typed.toLowerCase();
@@ -30,7 +32,8 @@ export function closest(typed: string, candidates: Iterable<string>): string | u
       bestDistance = distance;
     }
   }
-  const allowed = Math.min(3, Math.max(1, Math.floor(word.length / 3)));
+  // a flag's dashes are not what was misspelt
+  const allowed = Math.min(3, Math.max(1, Math.ceil(word.replace(/^-+/, '').length / 3)));
   return bestDistance <= allowed ? best : undefined;
 }
 

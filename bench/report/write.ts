@@ -25,6 +25,10 @@ export function writeReports(run: RunResult, options: BenchOptions): string[] {
     writeFileSync(options.outFile, renderReport(run, options.output));
     written.push(`${options.outFile} (${options.output})`);
   }
+  if (options.htmlFile !== undefined) {
+    writeFileSync(options.htmlFile, renderReport(run, 'html'));
+    written.push(`${options.htmlFile} (html)`);
+  }
   if (options.svgDir !== undefined) {
     const files = writeSvgDirectory(options.svgDir, [run]);
     written.push(`${options.svgDir}/ (${files.length - 1} chart(s) and index.md)`);

@@ -26,11 +26,13 @@ export interface LiveRates {
 export class RateWindow {
   private readonly samples: Sample[] = [];
 
-  constructor(private readonly live: LiveCounters) {}
+  constructor(private readonly live: LiveCounters) {
+    this.samples.push(this.now());
+  }
 
-  /** Rates between now and the oldest sample within the window. */
+  /** Rates between now and the oldest sample within the window (sample at least once a second for current rates). */
   sample(): LiveRates {
-    const now: Sample = { atMs: Date.now(), messages: this.live.messages, connects: this.live.connects, pongs: this.live.pongs, errors: this.live.errors };
+    const now = this.now();
     this.samples.push(now);
     while (this.samples.length > 2 && now.atMs - this.samples[1]!.atMs >= WINDOW_MS) this.samples.shift();
     const from = this.samples[0]!;
@@ -41,6 +43,10 @@ export class RateWindow {
       pongsPerSec: (now.pongs - from.pongs) / seconds,
       errors: now.errors - from.errors,
     };
+  }
+
+  private now(): Sample {
+    return { atMs: Date.now(), messages: this.live.messages, connects: this.live.connects, pongs: this.live.pongs, errors: this.live.errors };
   }
 }
 

@@ -70,9 +70,10 @@ export class RunPlan {
     }
   }
 
-  /** '3/7': the test's place among the run's tests. */
+  /** '3/7': the test's place among the run's tests; 'start' before the first (the warm-up). */
   position(test: TestName): string {
-    return `${this.tests.indexOf(test) + 1}/${this.tests.length}`;
+    const index = this.tests.indexOf(test);
+    return index < 0 ? 'start' : `${index + 1}/${this.tests.length}`;
   }
 
   /** A phase of `test` (at `tier` connections) started: the plan moves to that tier. */

@@ -13,7 +13,9 @@ import { formatEta, type RunPlan } from './run-plan.js';
 /** line: redrawn in place (a TTY); plain: a line every few seconds; quiet: warnings only. */
 export type ProgressMode = 'line' | 'plain' | 'quiet';
 
-const REDRAW_MS = { line: 250, plain: 5000 } as const;
+/** The live line's redraw and the rates' sampling period; plain lines go out every PLAIN_LINE_MS. */
+const REDRAW_MS = 250;
+const PLAIN_LINE_MS = 5000;
 
 /** Where the progress goes: process.stderr, or a test's recorder. */
 export interface ProgressOutput {
@@ -26,6 +28,8 @@ export class StderrProgress implements RunReporter {
   private detail = '';
   private lineOpen = false;
   private readonly rates: RateWindow;
+  private rate = '';
+  private lastPlainMs = Date.now();
   private readonly timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(
@@ -38,7 +42,7 @@ export class StderrProgress implements RunReporter {
   ) {
     this.rates = new RateWindow(live);
     if (mode !== 'quiet') {
-      this.timer = setInterval(() => this.draw(), REDRAW_MS[mode]);
+      this.timer = setInterval(() => this.refresh(), REDRAW_MS);
       this.timer.unref();
     }
   }
@@ -86,20 +90,30 @@ export class StderrProgress implements RunReporter {
     this.clear();
   }
 
-  /** '[3/7] throughput: 1000 conns: sending 3/5 s · 612K msg/s · 0 errors · ~1m12s left'. */
+  /** '[3/7] throughput: 1,000 conns: sending 3/5 s · 612K msg/s · 0 errors · ~1m12s left'. */
   statusLine(): string | undefined {
     const event = this.current;
     if (event === undefined) return undefined;
-    const rate = describeRate(this.rates.sample());
     const errors = this.live.errors;
     const parts = [`${this.prefix(event.test)} ${event.test}: ${event.text}${this.detail}`];
-    if (rate !== '') parts.push(rate);
+    if (this.rate !== '') parts.push(this.rate);
     parts.push(`${formatInteger(errors)} error${errors === 1 ? '' : 's'}`, `~${formatEta(this.plan.secondsLeft())} left`);
     return parts.join(' · ');
   }
 
   private prefix(test: TestName): string {
     return `[${this.plan.position(test)}]`;
+  }
+
+  /** Every REDRAW_MS: the rate over the last second; the live line, or a plain line every PLAIN_LINE_MS. */
+  private refresh(): void {
+    this.rate = describeRate(this.rates.sample());
+    if (this.mode === 'line') {
+      this.draw();
+    } else if (Date.now() - this.lastPlainMs >= PLAIN_LINE_MS) {
+      this.lastPlainMs = Date.now();
+      this.draw();
+    }
   }
 
   private draw(): void {

@@ -57,9 +57,7 @@ export function parseThreshold(text: string): Threshold {
   const [, left = '', op = '==', right = ''] = shape;
   const { test, tier, path } = splitSubject(left, text);
   const { metric, key } = resolveMetric(path, test, text);
-  if (test === undefined && !(metric.scope === 'tier' && metric.summable)) {
-    throw new UsageError(`--threshold "${text}": ${metric.name} is judged per test: name one, e.g. ping-latency.${path}`);
-  }
+
   if (tier !== undefined && metric.scope === 'test') throw new UsageError(`--threshold "${text}": ${metric.name} belongs to the whole test, not to a tier`);
   return { text, test, tier, metric, key, op: op as Comparison, bound: parseBound(right, metric.unit, text) };
 }
@@ -108,7 +106,10 @@ function resolveMetric(path: string, test: TestName | undefined, text: string): 
     const base = parts.slice(0, -1).map(snakeCase).join('.');
     for (const metric of METRICS) if (metric.map && endsWith(metric.name.slice(0, -'.<key>'.length), base)) found.push({ metric, key: parts.at(-1)! });
   }
-  if (found.length === 1) return found[0]!;
+  // Without a test only counts summed over the run can be meant.
+  const runWide = test === undefined ? found.filter((f) => f.metric.scope === 'tier' && f.metric.summable) : found;
+  if (runWide.length === 0 && found.length > 0) throw new UsageError(`--threshold "${text}": ${path} is judged per test: name one, e.g. ping-latency.${path}`);
+  if (runWide.length === 1) return runWide[0]!;
   if (found.length === 0) {
     const names = METRICS.map((m) => m.name);
     const hint = didYouMean(wanted, names) || didYouMean(wanted, names.map((n) => n.split('.').at(-1)!));
@@ -118,7 +119,7 @@ function resolveMetric(path: string, test: TestName | undefined, text: string): 
     const inGroup = found.filter((f) => f.metric.name.startsWith(`${group}.`));
     if (inGroup.length === 1) return inGroup[0]!;
   }
-  const names = found.map((f) => (f.key === undefined ? f.metric.name : f.metric.name.replace('<key>', f.key)));
+  const names = runWide.map((f) => (f.key === undefined ? f.metric.name : f.metric.name.replace('<key>', f.key)));
   throw new UsageError(`--threshold "${text}": "${path}" could be ${names.slice(0, 4).join(', ')}${names.length > 4 ? ', …' : ''}: write more of it`);
 }
 
