@@ -9,6 +9,7 @@ import type { ChildProcess } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { EXIT_INCOMPLETE } from '../bench/process/exit-codes.js';
 import type { RunResult } from '../bench/results.js';
 import { startHostileServer } from './hostile-harness.js';
 import type { HostileServer } from './hostile-harness.js';
@@ -91,7 +92,7 @@ after(() => {
 });
 
 describe('the embedded server killed mid-run', () => {
-  test('during throughput: the tier ends partial, deliveries before the kill are kept, JSON written, exit 0', async () => {
+  test('during throughput: the tier ends partial, deliveries before the kill are kept, JSON written, exit 98 (incomplete)', async () => {
     const out = join(dir, 'killed-throughput.json');
     const run = startCli(['--test', 'throughput', '--tiers', '20', '--duration', '30', '--progress', '--output', 'json', '--out', out]);
     await run.waitFor(/throughput: .*sending/);
@@ -101,7 +102,7 @@ describe('the embedded server killed mid-run', () => {
     for (const pid of server) process.kill(pid, 'SIGKILL');
     const killedAt = Date.now();
     const code = await exitWithin(run, 30_000);
-    assert.equal(code, 0, run.stderr());
+    assert.equal(code, EXIT_INCOMPLETE, run.stderr());
     assert.ok(Date.now() - killedAt < 20_000, 'ends long before the 30 s send phase');
     assertCleanStderr(run.stderr());
     assert.match(run.stderr(), /embedded server died/);
@@ -115,14 +116,14 @@ describe('the embedded server killed mid-run', () => {
     assert.match(run.stdout(), /Throughput/);
   });
 
-  test('during sustained-hold: the tier ends partial with the PONGs it got, JSON written, exit 0', async () => {
+  test('during sustained-hold: the tier ends partial with the PONGs it got, JSON written, exit 98 (incomplete)', async () => {
     const out = join(dir, 'killed-hold.json');
     const run = startCli(['--test', 'sustained-hold', '--tiers', '20', '--hold', '30', '--hold-ping-interval', '0.5', '--progress', '--output', 'json', '--out', out]);
     await run.waitFor(/sustained-hold: .*hold/i);
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     for (const pid of descendantsOf(run.child.pid!)) process.kill(pid, 'SIGKILL');
     const code = await exitWithin(run, 30_000);
-    assert.equal(code, 0, run.stderr());
+    assert.equal(code, EXIT_INCOMPLETE, run.stderr());
     assertCleanStderr(run.stderr());
     const result = JSON.parse(readFileSync(out, 'utf8')) as RunResult;
     const tier = result.tests[0]!.tiers[0]!;
@@ -164,7 +165,7 @@ describe('a full fd table', () => {
     await harness.close();
   });
 
-  test('connects failing with EMFILE are counted as fd-limit with the ulimit hint; the run goes on, exit 0', async () => {
+  test('connects failing with EMFILE are counted as fd-limit with the ulimit hint; the run goes on, exit 98 (incomplete)', async () => {
     assert.ok(existsSync('/usr/bin/prlimit') || existsSync('/bin/prlimit'), 'prlimit (util-linux) is needed');
     const out = join(dir, 'fd-limit.json');
     const run = startCli(
@@ -172,7 +173,7 @@ describe('a full fd table', () => {
       ['prlimit', '--nofile=200:200', '--'],
     );
     const code = await exitWithin(run, 60_000);
-    assert.equal(code, 0, run.stderr());
+    assert.equal(code, EXIT_INCOMPLETE, run.stderr());
     assertCleanStderr(run.stderr());
     assert.match(run.stderr(), /ulimit -n/);
     const result = JSON.parse(readFileSync(out, 'utf8')) as RunResult;
