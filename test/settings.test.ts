@@ -112,11 +112,13 @@ describe('secret handed to children in the environment, never in argv', () => {
   });
 
   test('compare passes every run option as flags but the secret', () => {
-    const args = parseCompareArgs(['--secret', 'compare-secret', '--test', 'throughput', '--tiers', '10'], environment());
+    const args = parseCompareArgs(['--secret', 'compare-secret', '--test', 'throughput', '--tiers', '10', '--header', 'X-A: 1', '--header', 'X-B: 2'], environment());
     assert.notEqual(args, 'help');
     if (args === 'help') return;
     assert.ok(!args.childArgs.some((a) => a.includes('compare-secret') || a === '--secret'), args.childArgs.join(' '));
     assert.equal(args.run.secret, 'compare-secret', 'handed to each run through WSE_BENCH_SECRET');
+    const at = args.childArgs.indexOf('--header');
+    assert.deepEqual(args.childArgs.slice(at, at + 4), ['--header', 'X-A: 1', '--header', 'X-B: 2'], 'a repeatable option: one flag per value');
   });
 });
 

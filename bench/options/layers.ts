@@ -127,10 +127,9 @@ function textValue(spec: OptionSpec, raw: string, where: string): unknown {
     if (/^(0|false|no|off)$/i.test(raw)) return false;
     throw new UsageError(`${where} is a switch: expects true or false, got "${raw}"`);
   }
-  if (isRepeatable(spec.kind)) {
-    return raw.split('\n').map((line) => line.trim()).filter((line) => line !== '').flatMap((line) => spec.kind.parse(line, where) as unknown[]);
-  }
-  return spec.kind.parse(raw, where);
+  const kind = spec.kind;
+  if (isRepeatable(kind)) return raw.split('\n').map((line) => line.trim()).filter((line) => line !== '').flatMap((line) => kind.parse(line, where));
+  return kind.parse(raw, where);
 }
 
 /**
@@ -166,8 +165,9 @@ function configValue(spec: OptionSpec, value: unknown, where: string): unknown {
   if (typeof value === 'string') return textValue(spec, value, where);
   // "procs": 2 where the option holds a list: read it as the flag's text would be
   if (typeof value === 'number' && spec.kind.schema.type === 'array') return textValue(spec, String(value), where);
-  if (isRepeatable(spec.kind) && Array.isArray(value) && value.every((item) => typeof item === 'string')) {
-    return value.flatMap((item: string) => spec.kind.parse(item, where) as unknown[]);
+  const kind = spec.kind;
+  if (isRepeatable(kind) && Array.isArray(value) && value.every((item): item is string => typeof item === 'string')) {
+    return value.flatMap((item) => kind.parse(item, where));
   }
   const problems = validateAgainstSchema(value, spec.kind.schema, spec.kind.schema, where);
   if (problems.length > 0) throw new UsageError(problems[0]!);

@@ -27,11 +27,16 @@ function sourceText(spec: OptionSpec, source: SettingSource | undefined, profile
   return spec.default !== undefined && isProfileDefault(spec.default) ? `profile ${profile}` : 'default';
 }
 
+/** A header's name, from a --header value ({ name, value }). */
+function headerName(item: unknown): string {
+  return typeof item === 'object' && item !== null && 'name' in item && typeof item.name === 'string' ? item.name : '?';
+}
+
 function valueText(spec: OptionSpec, value: unknown): string {
-  if (value === undefined) return '(none)';
+  if (value === undefined || (Array.isArray(value) && value.length === 0)) return '(none)';
   if (spec.name === 'secret') return REDACTED;
-  if (spec.name === 'header' && Array.isArray(value)) return value.map((h: { name: string }) => `${h.name}: ${REDACTED}`).join(', ') || '(none)';
-  if (isRepeatable(spec.kind) && Array.isArray(value)) return value.length === 0 ? '(none)' : spec.kind.each(value).join(', ');
+  if (spec.name === 'header' && Array.isArray(value)) return value.map((item) => `${headerName(item)}: ${REDACTED}`).join(', ');
+  if (isRepeatable(spec.kind) && Array.isArray(value)) return spec.kind.each(value).join(', ');
   return spec.kind.render(value);
 }
 
