@@ -3,7 +3,12 @@
 // with the signal's own code. A second signal stops at once. The embedded server dying, or the
 // target refusing new connections after a tier lost all of its own, aborts the same way.
 import { EXIT_INTERRUPTED, EXIT_TARGET_LOST, EXIT_TERMINATED } from './process/exit-codes.js';
-import type { StderrProgress } from './progress.js';
+
+/** Where an interruption says so: warnings on stderr, after any progress line. */
+export interface InterruptionOutput {
+  warn(text: string): void;
+  endLine(): void;
+}
 
 /** The signals that end a run early, with the exit code each one ends it with. */
 const STOP_SIGNALS = { SIGINT: EXIT_INTERRUPTED, SIGTERM: EXIT_TERMINATED } as const;
@@ -20,7 +25,7 @@ export class Interruption {
   private readonly handlers = (Object.keys(STOP_SIGNALS) as StopSignal[]).map((signal) => ({ signal, handler: () => this.interruptBySignal(signal) }));
 
   constructor(
-    private readonly progress: StderrProgress,
+    private readonly progress: InterruptionOutput,
     /** What a second signal must still do before the process exits (stop the server). */
     private readonly stopNow: () => Promise<void>,
   ) {
@@ -36,6 +41,13 @@ export class Interruption {
   get exitCode(): number | undefined {
     if (this.signalled !== undefined) return STOP_SIGNALS[this.signalled];
     return this.targetGone ? EXIT_TARGET_LOST : undefined;
+  }
+
+  /** The run cannot go on as asked (--fail-fast): end the current tier; the verdict decides the exit code. */
+  interrupt(reason: string): void {
+    this.reason ??= reason;
+    this.progress.warn(this.reason);
+    this.controller.abort(new Error(this.reason));
   }
 
   /** The server is gone (its process exited, or it refuses connections): end the run, which failed. */

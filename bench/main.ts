@@ -5,7 +5,10 @@ import { runMergeCommand } from './merge/command.js';
 import { oneLine } from './one-line.js';
 import { RUN_COMMAND } from './options/commands.js';
 import { helpText } from './options/help.js';
+import { renderSettings } from './options/print-config.js';
 import { parseRunArgs } from './options/resolve-run.js';
+import { renderJsonSchema } from './report/schema.js';
+import { renderMetricTable } from './thresholds/print-metrics.js';
 import { usageHint, UsageError } from './options/usage-error.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './process/exit-codes.js';
 import { runBenchmark } from './run.js';
@@ -31,8 +34,17 @@ async function runDefault(argv: string[]): Promise<number> {
     case 'version':
       process.stdout.write(`${VERSION}\n`);
       return EXIT_OK;
+    case 'print-schema':
+      process.stdout.write(renderJsonSchema());
+      return EXIT_OK;
+    case 'print-metrics':
+      process.stdout.write(renderMetricTable());
+      return EXIT_OK;
+    case 'print-config':
+      process.stdout.write(renderSettings(RUN_COMMAND.options, parsed.values, parsed.sources, parsed.profile));
+      return EXIT_OK;
     case 'run':
-      return runBenchmark(parsed.options);
+      return runBenchmark(parsed.options, parsed.notices);
   }
 }
 

@@ -321,6 +321,21 @@ export interface ServerDescription {
   workers?: number;
 }
 
+/** One --threshold (or --slo-ms without --ramp) judged at the end of the run. */
+export interface ThresholdOutcome {
+  /** As given: 'ping-latency.p99<=20ms'. */
+  threshold: string;
+  /** The metric it resolved to: 'ping-latency.latency.p99'. */
+  metric: string;
+  passed: boolean;
+  /** The value that decided, in the metric's unit (µs for latencies); null when not measured. */
+  value: number | null;
+  /** The same as the reports write it: '6.1 ms', or 'not measured'. */
+  measured: string;
+  /** The row that decided (the worst tier): 'ping-latency 1,000'. */
+  where?: string;
+}
+
 export interface RunResult {
   schemaVersion: typeof RESULTS_SCHEMA_VERSION;
   tool: { name: string; version: string };
@@ -333,10 +348,12 @@ export interface RunResult {
   /** The settings the run used (its options after defaults). */
   options: RecordedOptions;
   tests: TestResult[];
-  /** Set when the run was interrupted (a signal, the server gone) or a worker died. */
+  /** Set when the run was interrupted (a signal, the server gone), a worker died or --fail-fast stopped it. */
   partial?: string;
   /** Selected tests that did not run, in order, with the reason. */
   notRun?: NotRunTest[];
   /** Set when no tier measured anything (the run exits 1): why. */
   nothingMeasured?: string;
+  /** Every threshold's verdict, when the run had any. */
+  thresholds?: ThresholdOutcome[];
 }

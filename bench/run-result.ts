@@ -1,7 +1,7 @@
 // The one RunResult of a run, and whether anything in it was measured at all.
 import { describeEnvironment } from './environment.js';
-import type { BenchOptions } from './options/bench-options.js';
-import { withSecretRedacted } from './options/secret.js';
+import type { BenchOptions, RecordedOptions } from './options/bench-options.js';
+import { REDACTED, redactSecret } from './options/secret.js';
 import { RESULTS_SCHEMA_VERSION, type NotRunTest, type RunResult, type ServerDescription, type TestResult, type TierResult } from './results.js';
 import { CLIENT_NAME, VERSION } from './version.js';
 
@@ -29,13 +29,24 @@ export function buildRunResult(record: RunRecord): RunResult {
     transport: options.transport,
     procs: options.procs,
     server: record.server,
-    options: withSecretRedacted(options),
+    options: recordedOptions(options),
     tests: record.tests,
   };
   if (record.partial !== undefined) run.partial = record.partial;
   if (record.notRun.length > 0) run.notRun = record.notRun;
   if (record.nothingMeasured !== undefined) run.nothingMeasured = record.nothingMeasured;
   return run;
+}
+
+/**
+ * The settings a report records: a secret other than the public default never (WSE_BENCH_SECRET
+ * or --secret), and of the --header values only the names (a header may carry the server's own
+ * credentials).
+ */
+export function recordedOptions(options: BenchOptions): RecordedOptions {
+  const recorded: RecordedOptions = { ...options, secret: redactSecret(options.secret) };
+  if (options.headers !== undefined) recorded.headers = Object.fromEntries(Object.keys(options.headers).map((name) => [name, REDACTED]));
+  return recorded;
 }
 
 /**

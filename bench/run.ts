@@ -1,10 +1,14 @@
 // One benchmark run: preflight advice, the client transport, the target (embedded server or
-// --host), the selected tests (here or in --procs worker processes), one RunResult, the report.
+// --host), the selected tests (here or in --procs worker processes), one RunResult, the reports,
+// the thresholds' verdicts and the summary. What happens on the way goes out as events to the
+// reporters (progress, --live, the tables printed as each test ends, --fail-fast).
 // SIGINT, SIGTERM and a dying server end the current tier early (partial); whatever finished is
 // reported, the tests left are listed as not run, and the exit code says which of these happened.
 import { loadClientTransport } from '../adapters/client/index.js';
 import type { ClientTransport } from '../core/wse/transport.js';
 import type { TestContext } from './engine/context.js';
+import { LiveCounters } from './engine/live-counters.js';
+import { describeEnvironment } from './environment.js';
 import { Interruption } from './interruption.js';
 import { runTestsInWorkers } from './launcher/launcher.js';
 import { singleProcessBarrier } from './launcher/start-at.js';
@@ -13,26 +17,55 @@ import { oneLine } from './one-line.js';
 import type { BenchOptions } from './options/bench-options.js';
 import { redactSecretIn } from './options/secret.js';
 import { demandOf, preflightWarnings, readSystemLimits } from './preflight.js';
-import { EXIT_FAILED, EXIT_OK } from './process/exit-codes.js';
-import { StderrProgress } from './progress.js';
-import { checkReportDestinations, writeReports } from './report/write.js';
+import { EXIT_FAILED } from './process/exit-codes.js';
+import { renderSummary } from './report/summary.js';
+import { checkReportDestinations, streamsText, writeReports } from './report/write.js';
+import { FailFastWatcher } from './reporters/fail-fast.js';
+import { LiveFile } from './reporters/live-file.js';
+import { RunEvents } from './reporters/run-events.js';
+import { RunPlan } from './reporters/run-plan.js';
+import { StderrProgress } from './reporters/stderr-progress.js';
+import { StreamedTables } from './reporters/streamed-tables.js';
 import { buildRunResult, nothingMeasured } from './run-result.js';
+import { judgeRun } from './run-verdict.js';
 import { runTestsInProcess, type TestsRun } from './scenarios/session.js';
 import { openTarget, type Target } from './target/target.js';
-import { VERSION } from './version.js';
+import { thresholdOutcomes } from './thresholds/evaluate.js';
+import { runThresholds } from './thresholds/run-thresholds.js';
+import { CLIENT_NAME, VERSION } from './version.js';
 
-export async function runBenchmark(options: BenchOptions): Promise<number> {
+/** `notices`: warnings about the settings themselves (a secret on the command line). */
+export async function runBenchmark(options: BenchOptions, notices: readonly string[] = []): Promise<number> {
   checkReportDestinations(options);
   const redact = (text: string): string => redactSecretIn(text, options.secret);
-  const progress = StderrProgress.forStderr(options.progress, redact);
+  const live = new LiveCounters(options.liveFile !== undefined);
+  const events = new RunEvents(redact);
+  // First, so that a --live path that cannot be written is a usage error before anything starts.
+  if (options.liveFile !== undefined) events.subscribe(new LiveFile(options.liveFile, live));
+  const progress = StderrProgress.forStderr(options, new RunPlan(options), live);
+  events.subscribe(progress);
+  const toStdout = streamsText(options);
+  if (toStdout) {
+    events.subscribe(new StreamedTables((text) => {
+      progress.clear();
+      process.stdout.write(text);
+    }, options.perWorker));
+  }
+  const thresholds = runThresholds(options);
   let target: Target | undefined;
-  const interruption = new Interruption(progress, () => target?.close() ?? Promise.resolve());
+  const interruption = new Interruption(events, () => target?.close() ?? Promise.resolve());
+  if (options.failFast === true) events.subscribe(new FailFastWatcher(thresholds, (reason) => interruption.interrupt(reason)));
   try {
-    for (const warning of preflightWarnings(readSystemLimits(), demandOf(options))) progress.warn(warning);
+    for (const notice of notices) events.warn(notice);
+    for (const warning of preflightWarnings(readSystemLimits(), demandOf(options))) events.warn(warning);
     const transport = loadTransport(options);
     const startedAt = new Date().toISOString();
     target = await openTarget(options, transport, (description) => interruption.targetLost(`embedded server died: ${description}`));
-    if (target.note !== undefined) progress.warn(target.note);
+    if (target.note !== undefined) events.warn(target.note);
+    events.runStarted({
+      tool: { name: CLIENT_NAME, version: VERSION }, environment: describeEnvironment(), transport: options.transport,
+      procs: options.procs, server: target.description, startedAt,
+    });
     const context: Omit<TestContext, 'options'> = {
       transport,
       url: target.description.url,
@@ -42,7 +75,8 @@ export async function runBenchmark(options: BenchOptions): Promise<number> {
       readServerStats: target.readServerStats,
       ...(target.readServerMetrics !== undefined ? { readServerMetrics: target.readServerMetrics } : {}),
       ...(target.publisher !== undefined ? { publisher: target.publisher } : {}),
-      progress,
+      progress: events,
+      live,
       signal: interruption.signal,
       localAddresses: target.localAddresses,
       barrier: singleProcessBarrier(options.startAtEpochMs, interruption.signal),
@@ -58,19 +92,23 @@ export async function runBenchmark(options: BenchOptions): Promise<number> {
     } else {
       ran = await runTestsInProcess({ ...context, options: target.options });
     }
-    progress.endLine();
+    events.endLine();
 
     const nothing = nothingMeasured(ran.tests);
     const run = buildRunResult({ options, startedAt, server: target.description, ...ran, partial: interruption.reason, nothingMeasured: nothing });
-    // Nothing measured: the report is still written for a file or a machine (JSON), not as empty tables.
-    if (nothing === undefined || options.output !== 'text') writeReports(run, options, nothing === undefined);
+    if (thresholds.length > 0) run.thresholds = thresholdOutcomes(thresholds, run.tests);
+    const verdict = judgeRun(run, interruption.exitCode);
+    events.close();
+    const files = writeReports(run, options);
     if (nothing !== undefined) process.stderr.write(`wse-bench: nothing could be measured: ${redact(nothing)}\n`);
-    return interruption.exitCode ?? (nothing !== undefined ? EXIT_FAILED : EXIT_OK);
+    (toStdout ? process.stdout : process.stderr).write(renderSummary(run, verdict, files));
+    return verdict.exitCode;
   } catch (error) {
-    progress.endLine();
+    events.endLine();
     process.stderr.write(`wse-bench: ${redact(oneLine(error))}\n`);
     return interruption.exitCode ?? EXIT_FAILED;
   } finally {
+    events.close();
     interruption.dispose();
     await target?.close();
   }

@@ -7,7 +7,7 @@ import { CloseCode, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_OUTBOUND_BYTES, MAX_CO
 import { sharedBurstPool } from './burst-pool.js';
 import type { WebSocketProtocolError } from './errors.js';
 import { FrameDecoder, isValidWireCloseCode, type FrameHandler } from './frame-decoder.js';
-import { FrameEncoder } from './frame-encoder.js';
+import { FrameEncoder, type PayloadBatch } from './frame-encoder.js';
 
 export type ReadyState = 'open' | 'closing' | 'closed';
 
@@ -176,10 +176,21 @@ export class WebSocketConnection implements FrameHandler {
   sendRepeated(data: string | Buffer, count: number, isBinary: boolean = typeof data !== 'string'): boolean {
     if (this.state !== 'open') return false;
     if (count <= 0) return !this.socket.writableNeedDrain;
-    const burst = this.encoder.encodeRepeated(isBinary ? Opcode.Binary : Opcode.Text, data, count);
+    return this.writeBurst(this.encoder.encodeRepeated(isBinary ? Opcode.Binary : Opcode.Text, data, count));
+  }
+
+  /** Writes a burst; a pooled one goes back to the pool once the kernel has its bytes. */
+  private writeBurst(burst: Buffer): boolean {
     if (!sharedBurstPool.isPooled(burst)) return this.socket.write(burst);
     (this.burstsInFlight ??= []).push(burst);
     return this.socket.write(burst, (this.onBurstWritten ??= (error) => this.releaseBurst(error)));
+  }
+
+  /** Sends every message of `batch` (one frame each) as a single socket write. */
+  sendBatch(batch: PayloadBatch, isBinary: boolean): boolean {
+    if (this.state !== 'open') return false;
+    if (batch.count <= 0) return !this.socket.writableNeedDrain;
+    return this.writeBurst(this.encoder.encodeBatch(isBinary ? Opcode.Binary : Opcode.Text, batch));
   }
 
   /** Write callbacks come in write order, so the oldest burst in flight is the one written. */

@@ -150,6 +150,50 @@ describe('FrameEncoder: client role (masked)', () => {
   });
 });
 
+describe('FrameEncoder.encodeBatch: messages that differ, one frame each, in one buffer', () => {
+  /** The payloads laid end to end, as a sender renders them. */
+  function batchOf(payloads: readonly Buffer[], offset = 0): { bytes: Buffer; ends: Uint32Array; count: number } {
+    const total = payloads.reduce((n, p) => n + p.length, 0);
+    const bytes = Buffer.alloc(total + offset).subarray(offset);
+    const ends = new Uint32Array(payloads.length);
+    let at = 0;
+    payloads.forEach((p, i) => {
+      p.copy(bytes, at);
+      at += p.length;
+      ends[i] = at;
+    });
+    return { bytes, ends, count: payloads.length };
+  }
+  // every length form, and both sides of the length from which payloads are copied and masked in one pass
+  const lengths = [0, 1, 125, 126, 1023, 1024, 1029, 65535, 65536, 70001];
+  const payloads = lengths.map((length, k) => Buffer.from(Array.from({ length }, (_, i) => (i * 31 + k) & 0xff)));
+
+  for (const role of ['client', 'server'] as const) {
+    test(`${role}: each payload in its own frame, in order${role === 'client' ? ', each with a fresh key' : ', unmasked'}`, () => {
+      const enc = new FrameEncoder(role);
+      for (const offset of [0, 3]) {
+        const frames = parseAll(enc.encodeBatch(Opcode.Binary, batchOf(payloads, offset)));
+        assert.equal(frames.length, payloads.length);
+        frames.forEach((frame, i) => {
+          assert.ok(frame.fin && frame.opcode === Opcode.Binary && frame.rsv === 0);
+          assert.ok(frame.payload.equals(payloads[i]!), `payload ${i} (${lengths[i]} bytes), offset ${offset}`);
+          assert.equal(frame.mask !== null, role === 'client');
+        });
+        if (role === 'client') assert.ok(new Set(frames.map((f) => f.mask!.toString('hex'))).size >= frames.length - 1, 'keys repeat');
+      }
+    });
+  }
+
+  test('only the first `count` messages; text frames; no control frames', () => {
+    const enc = new FrameEncoder('client');
+    const batch = { ...batchOf([Buffer.from('{"a":1}'), Buffer.from('{"b":22}')]), count: 1 };
+    const frames = parseAll(enc.encodeBatch(Opcode.Text, batch));
+    assert.deepEqual(frames.map((f) => [f.opcode, f.payload.toString()]), [[Opcode.Text, '{"a":1}']]);
+    assert.equal(enc.encodeBatch(Opcode.Text, { ...batch, count: 0 }).length, 0);
+    assert.throws(() => enc.encodeBatch(Opcode.Ping, batch), RangeError);
+  });
+});
+
 describe('FrameEncoder: server encodeRepeated', () => {
   test('identical unmasked frames back to back', () => {
     const enc = new FrameEncoder('server');

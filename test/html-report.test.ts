@@ -121,8 +121,9 @@ describe('CLI: --output html and --svg', () => {
       ], { cwd: root, encoding: 'utf8', timeout: 90_000 });
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stdout, /Throughput/, 'the text tables still go to stdout');
-      assert.match(r.stderr, /wrote html report to/);
-      assert.match(r.stderr, /wrote \d+ chart\(s\) and index\.md to/);
+      // the end-of-run summary names the files
+      assert.match(r.stdout, /reports +.*report\.html \(html\)/);
+      assert.match(r.stdout, /charts\/ \(\d+ chart\(s\) and index\.md\)/);
       const page = readFileSync(out, 'utf8');
       for (const id of ['throughput', 'connection-storm-rate', 'connection-storm-latency']) assert.ok(page.includes(`<figure data-chart='${id}'><svg`), id);
       const files = readdirSync(svgDir).sort();

@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { parseRunArgs } from '../bench/options/resolve-run.js';
 import { PhaseBarrier } from '../bench/launcher/barrier.js';
 import { shareOf } from '../bench/launcher/ipc.js';
+import { EXIT_INCOMPLETE } from '../bench/process/exit-codes.js';
 import type { RunResult } from '../bench/results.js';
 import { UsageError } from '../bench/options/usage-error.js';
 import { serverDataMessages } from '../bench/engine/consistency.js';
@@ -123,7 +124,7 @@ describe('dist/bench.js --procs 2', () => {
     assert.ok(Math.abs((tier.messages.deliveredPerSec ?? 0) - tier.messages.delivered / (tier.messages.windowMs / 1000)) < 1e-6);
   });
 
-  test('a worker killed mid-run: partial result with its exit cause, exit 0, the other finished, no orphans', async () => {
+  test('a worker killed mid-run: partial result with its exit cause, exit 98 (incomplete), the other finished, no orphans', async () => {
     const run = startRun(['--test', 'throughput', '--tiers', '200', '--procs', '2', '--duration', '3', '--output', 'json', '--progress']);
     await waitFor(() => /sending/.test(run.stderr()), 'the send phase', 30_000);
     const workers = childrenOf(run.child.pid!, 'worker');
@@ -133,7 +134,7 @@ describe('dist/bench.js --procs 2', () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     process.kill(workers[1]!, 'SIGKILL');
     const code = await run.exited;
-    assert.equal(code, 0, run.stderr());
+    assert.equal(code, EXIT_INCOMPLETE, run.stderr());
     const result = JSON.parse(run.stdout()) as RunResult;
     assert.match(result.partial ?? '', /killed by SIGKILL/);
     const tier = result.tests[0]!.tiers[0]!;

@@ -27,6 +27,27 @@ describe('number formats like the reference', () => {
 describe('text report', () => {
   const text = renderText(sampleRunResult());
 
+  test('no figure twice: the saturation note\'s ELU and CPU are the load table\'s, so only the table shows them', () => {
+    const run = sampleRunResult();
+    const tier = run.tests.find((t) => t.test === 'throughput')!.tiers[0]!;
+    tier.notes.push('saturation: client ELU 0.97, CPU 0.98 cores; server CPU 0.41 cores over 1 worker(s)', 'saturation (busiest of 2 client processes): client ELU 0.97');
+    for (const report of [renderText(run), renderMarkdown(run)]) {
+      assert.doesNotMatch(report, /saturation/);
+      assert.match(report, /97%.*0\.98 cores.*0\.41 cores.*client/, 'the load table still has them');
+    }
+    assert.ok(tier.notes.some((n) => n.startsWith('saturation:')), 'the JSON keeps the verdict\'s reason');
+  });
+
+  test('thresholds: a table of verdicts with the measured values, in text and markdown', () => {
+    const run = sampleRunResult();
+    run.thresholds = [
+      { threshold: 'ping-latency.p99<=20ms', metric: 'ping-latency.latency.p99', passed: true, value: 19_600, measured: '19.6 ms', where: 'ping-latency 100' },
+      { threshold: 'throughput.delivered_per_sec>=1e6', metric: 'throughput.messages.delivered_per_sec', passed: false, value: 88_000, measured: '88K/s', where: 'throughput 1,000' },
+    ];
+    assert.match(renderText(run), /Thresholds\n.*\n.*\nping-latency\.p99<=20ms +PASS +19\.6 ms +ping-latency 100\nthroughput\.delivered_per_sec>=1e6 +FAIL +88K\/s +throughput 1,000\n1 of 2 FAILED/);
+    assert.match(renderMarkdown(run), /## Thresholds\n\n\| Threshold \| Result \| Measured \| Where \|\n\|---\|---\|---:\|---\|/);
+  });
+
   test('one table per test with the reference columns', () => {
     assert.match(text, /Connection storm\n\s*Connections\s+Accept Rate\s+p50\s+p95\s+p99\s+Max\s+Failed/);
     assert.match(text, /1,000\s+2,680\/s\s+106\.0 ms\s+333\.0 ms\s+359\.0 ms\s+363\.0 ms\s+2/);
@@ -100,7 +121,9 @@ describe('markdown report', () => {
   test('reference table layout', () => {
     assert.match(md, /^## Connection storm$/m);
     assert.match(md, /^\| Connections \| Accept Rate \| p50 \| p95 \| p99 \| Max \| Failed \|$/m);
-    assert.match(md, /^\|---\|---\|---\|---\|---\|---\|---\|$/m);
+    // the row's name left-aligned, figures right-aligned; the load table's verdict column stays left
+    assert.match(md, /^\|---\|---:\|---:\|---:\|---:\|---:\|---:\|$/m);
+    assert.match(md, /^\| Tier \| Client ELU \| Client CPU \| Server CPU \| Saturated \| Errors \|\n\|---\|---:\|---:\|---:\|---\|/m);
     assert.match(md, /^\| 1,000 \| 2,680\/s \| 106\.0 ms \| 333\.0 ms \| 359\.0 ms \| 363\.0 ms \| 2 \|$/m);
     assert.match(md, /^\| \*\*|^\| 64 B \| 124K \|/m);
     assert.match(md, /^\*\*ERROR \(100\): client counted/m);

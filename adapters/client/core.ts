@@ -2,6 +2,7 @@
 // one socket write, and onceDrained waits for the socket's 'drain'.
 import { connect } from '../../core/client.js';
 import type { WebSocketConnection, WebSocketEventSink } from '../../core/connection.js';
+import type { PayloadBatch } from '../../core/frame-encoder.js';
 import type { ClientTransport, DialOptions, MessageSocket, MessageSocketEvents } from '../../core/wse/transport.js';
 
 /** The connection's sink (direct calls, no listeners): a held connection costs no closures. */
@@ -49,6 +50,10 @@ class CoreMessageSocket implements MessageSocket, WebSocketEventSink {
 
   sendRepeated(data: string | Buffer, count: number): void {
     this.connection.sendRepeated(data, count);
+  }
+
+  sendBatch(batch: PayloadBatch, binary: boolean): void {
+    this.connection.sendBatch(batch, binary);
   }
 
   onceDrained(callback: () => void): void {

@@ -6,6 +6,7 @@
 // a CA or --insecure per socket, only the process-wide NODE_EXTRA_CA_CERTS, so those are refused.
 import { connect as netConnect, type Socket } from 'node:net';
 import { ConnectError, connectFailureKindOf, type ConnectFailureKind } from '../../core/errors.js';
+import type { PayloadBatch } from '../../core/frame-encoder.js';
 import { dialTls, type ClientTlsOptions } from '../../core/tls.js';
 import type { ClientTransport, DialOptions, MessageSocket, MessageSocketEvents } from '../../core/wse/transport.js';
 import { hasGlobalWebSocket, isBun } from '../runtime.js';
@@ -64,6 +65,14 @@ class WebMessageSocket implements MessageSocket {
 
   sendRepeated(data: string | Buffer, count: number): void {
     for (let i = 0; i < count; i++) this.ws.send(data);
+  }
+
+  /** The web API sends a string as text and bytes as binary; both copy what they are given. */
+  sendBatch(batch: PayloadBatch, binary: boolean): void {
+    const { bytes, ends } = batch;
+    for (let i = 0, start = 0; i < batch.count; start = ends[i]!, i++) {
+      this.ws.send(binary ? bytes.subarray(start, ends[i]) : bytes.toString('utf8', start, ends[i]));
+    }
   }
 
   onceDrained(callback: () => void): void {

@@ -3,6 +3,7 @@
 // on the TCP socket that the 'upgrade' response exposes, and polls where there is none
 // (Bun replaces `ws` with its own implementation when it is not bundled).
 import type { Socket } from 'node:net';
+import type { PayloadBatch } from '../../core/frame-encoder.js';
 import type { IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
@@ -47,6 +48,12 @@ class WsMessageSocket implements MessageSocket {
 
   sendRepeated(data: string | Buffer, count: number): void {
     for (let i = 0; i < count; i++) this.ws.send(data);
+  }
+
+  /** ws masks each message into a buffer of its own, so the batch's views are free again at once. */
+  sendBatch(batch: PayloadBatch, binary: boolean): void {
+    const options = { binary };
+    for (let i = 0, start = 0; i < batch.count; start = batch.ends[i]!, i++) this.ws.send(batch.bytes.subarray(start, batch.ends[i]), options);
   }
 
   onceDrained(callback: () => void): void {

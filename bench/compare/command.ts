@@ -10,7 +10,9 @@ import type { BenchOptions } from '../options/bench-options.js';
 import type { RuntimeName, TextOutputFormat } from '../options/choices.js';
 import { COMPARE_CHILD_OPTIONS, COMPARE_COMMAND, COMPARE_OWN_OPTIONS, EMBEDDED_SERVER_OPTIONS } from '../options/commands.js';
 import { helpText } from '../options/help.js';
-import { parseCommandLine, withDefaults } from '../options/parse.js';
+import { CONFIG } from '../options/declarations.js';
+import { environmentWithSecret, parseLayered, processEnvironment, type SettingsEnvironment } from '../options/layers.js';
+import { withDefaults } from '../options/parse.js';
 import { renderFlags } from '../options/render.js';
 import { resolveRunOptions } from '../options/resolve-run.js';
 import { redactSecretFlag } from '../options/secret.js';
@@ -40,8 +42,9 @@ interface CompareArgs {
   serverArgs: string[];
 }
 
-export function parseCompareArgs(argv: readonly string[]): CompareArgs | 'help' {
-  const { given } = parseCommandLine(COMPARE_COMMAND, argv);
+export function parseCompareArgs(argv: readonly string[], environment: SettingsEnvironment = processEnvironment()): CompareArgs | 'help' {
+  // The run's options come from the same layers as a run's (config file, environment, flags).
+  const { given } = parseLayered(COMPARE_COMMAND, argv, environment, CONFIG);
   const { transports, runtimes, repeat, pin, output, out, help, ...runGiven } = given;
   if (help === true) return 'help';
   const own = withDefaults(COMPARE_OWN_OPTIONS, { transports, runtimes, repeat, pin, output, out });
@@ -135,8 +138,9 @@ export async function runCompareCommand(argv: string[]): Promise<number> {
         if (interrupted !== undefined) break rounds;
         log(`compare: round ${round}/${args.repeat}: ${c.name}`);
         const target = ['--host', host, '--port', String(port), ...(metricsPort !== undefined ? ['--metrics-port', String(metricsPort)] : [])];
-        const argv = [script, ...target, '--transport', c.transport, ...childArgs, '--output', 'json'];
-        const run = runChild(pinnedCommand(args.pinning?.clients, binaryOf.get(c.runtime)!, argv), (child) => (current = child));
+        // --quiet: no progress lines, since a failed run's last stderr line is its error
+        const argv = [script, ...target, '--transport', c.transport, ...childArgs, '--output', 'json', '--quiet'];
+        const run = runChild(pinnedCommand(args.pinning?.clients, binaryOf.get(c.runtime)!, argv), options.secret, (child) => (current = child));
         const outcome = await run;
         current = undefined;
         const entry: CompareRun = { combination: c.name, round };
@@ -162,10 +166,10 @@ export async function runCompareCommand(argv: string[]): Promise<number> {
   }
 }
 
-/** Runs one child benchmark; its RunResult, or why there is none (one line). */
-function runChild([binary, argv]: [string, string[]], started: (child: ReturnType<typeof spawn>) => void): Promise<RunResult | string> {
+/** Runs one child benchmark (the secret in its environment); its RunResult, or why there is none (one line). */
+function runChild([binary, argv]: [string, string[]], secret: string, started: (child: ReturnType<typeof spawn>) => void): Promise<RunResult | string> {
   return new Promise((resolve) => {
-    const child = spawn(binary, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(binary, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: environmentWithSecret(secret) });
     started(child);
     const stdout: Buffer[] = [];
     let stderrTail = '';

@@ -1,6 +1,7 @@
 // What the closed-loop cell (closed-loop-cell.ts: as fast as the transport takes data) and the
 // open-loop cell (open-loop-cell.ts: on a timetable) share: the cell's description, its recorder
 // with the tier's opening counts, and the delivered rates over the PONG-bounded window.
+import { payloadBytesOf, type SendPayload } from '../messages/payloads.js';
 import type { TestName } from '../options/choices.js';
 import type { MessageCounts, TierResult } from '../results.js';
 import { summarizeHistogram } from '../stats/histogram.js';
@@ -19,14 +20,10 @@ export interface SendCell {
   openingTally?: TierTally | undefined;
   /** Report connect latency with this cell (the first cell of a tier). */
   withConnectLatency: boolean;
-  payload: string | Buffer;
+  payload: SendPayload;
   durationMs: number;
   label?: string;
   params: Record<string, string | number>;
-}
-
-export function payloadBytesOf(payload: string | Buffer): number {
-  return typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
 }
 
 /** The cell's recorder: the opening's counts, every connection's events, an interrupted opening. */
@@ -46,12 +43,15 @@ export function cellRecorder(
   return recorder;
 }
 
-/** A send cell's result: what was delivered, connect latency with the tier's first cell, and whether the server agrees. */
-export function deliveredFields(cell: SendCell, recorder: TierRecorder, send: SendPhaseResult, payloadBytes: number): TierFields {
+/**
+ * A send cell's result: what was delivered, connect latency with the tier's first cell, and
+ * whether the server agrees. Read after the phase: a template's size is the mean of what it sent.
+ */
+export function deliveredFields(cell: SendCell, recorder: TierRecorder, send: SendPhaseResult): TierFields {
   const { pool } = cell;
   const fields: TierFields = {
     connectionCounts: pool.counts,
-    messages: deliveredMessages(send, payloadBytes, pool.counts.established),
+    messages: deliveredMessages(send, payloadBytesOf(cell.payload), pool.counts.established),
   };
   if (cell.withConnectLatency) fields.connectLatency = summarizeHistogram(pool.connectLatency);
   const consistency = deliveryConsistency(recorder.serverCounters(), send, recorder.serverMetrics());
@@ -96,7 +96,7 @@ export function deliveredRates(delivered: number, windowMs: number, payloadBytes
 export async function measuredPhase<T>(ctx: TestContext, recorder: TierRecorder, text: string, seconds: number, phase: () => Promise<T>): Promise<T> {
   await ctx.barrier('start');
   await recorder.beginMeasure();
-  ctx.progress.phase(recorder.test, text);
+  ctx.progress.phase(recorder.test, text, recorder.connections);
   const started = Date.now();
   const ticker = setInterval(() => ctx.progress.tick(Math.round((Date.now() - started) / 1000), seconds, 's'), 1000);
   try {

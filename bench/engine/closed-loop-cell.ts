@@ -1,7 +1,9 @@
 // One closed-loop send cell on connections that are already open: settle, the send phase as fast
 // as the transport takes data (closed-loop-phase.ts), the PONG barrier, delivered rates, consistency.
 import type { TierResult } from '../results.js';
-import { cellRecorder, deliveredFields, measuredPhase, payloadBytesOf, type SendCell } from './cell.js';
+import { payloadBytesOf } from '../messages/payloads.js';
+import { formatInteger } from '../report/format.js';
+import { cellRecorder, deliveredFields, measuredPhase, type SendCell } from './cell.js';
 import { runSendPhase } from './closed-loop-phase.js';
 import type { TestContext } from './context.js';
 import { settleConnections } from './pong-barrier.js';
@@ -13,7 +15,7 @@ export async function measureSendCell(ctx: TestContext, cell: SendCell): Promise
 
   const settled = await settleConnections(pool.connections, pool.signal);
   if (settled !== 'done') recorder.notes.push(`not every connection answered the ping before the send phase (${settled})`);
-  const text = `${pool.counts.established} conns${cell.label === undefined ? '' : ` ${cell.label}`}: sending`;
+  const text = `${formatInteger(pool.counts.established)} conns${cell.label === undefined ? '' : ` ${cell.label}`}: sending`;
   const send = await measuredPhase(ctx, recorder, text, Math.round(cell.durationMs / 1000), () =>
     runSendPhase(pool.connections, cell.payload, payloadBytes, cell.durationMs, pool.signal),
   );
@@ -28,5 +30,5 @@ export async function measureSendCell(ctx: TestContext, cell: SendCell): Promise
   const lost = pool.counts.established - send.barrierPings;
   if (lost > 0) recorder.countedNotes.push({ kind: 'closed-before-barrier', count: lost });
 
-  return recorder.build(deliveredFields(cell, recorder, send, payloadBytes));
+  return recorder.build(deliveredFields(cell, recorder, send));
 }

@@ -7,8 +7,9 @@
 // each connection also sends a ping every MARKER_BYTES and stops while MAX_MARKERS_IN_FLIGHT are
 // unanswered: at most ~512 KiB a connection is ever in flight, and the send phase ends on time.
 import { performance } from 'node:perf_hooks';
+import type { SendPayload } from '../messages/payloads.js';
 import type { BenchConnection, PhaseHandler } from './connection.js';
-import { IDLE_PHASE } from './connection.js';
+import { IDLE_PHASE, sendMessages } from './connection.js';
 import type { PhaseOutcome } from './phase-waiter.js';
 import { sleep } from './phase-waiter.js';
 import { BARRIER_STALL_MS, BarrierRound, type MarkerProof } from './pong-barrier.js';
@@ -80,7 +81,7 @@ class SendLoop implements MarkerProof {
         this.waitingForPong = true;
         return;
       }
-      session.sendRepeated(phase.payload, phase.burst);
+      sendMessages(connection, session, phase.payload, phase.burst);
       connection.sent += phase.burst;
       budget -= phase.burstBytes;
       this.bytesSinceMarker += phase.burstBytes;
@@ -116,7 +117,7 @@ class SendPhase implements PhaseHandler {
   readonly loops = new Map<BenchConnection, SendLoop>();
 
   constructor(
-    readonly payload: string | Buffer,
+    readonly payload: SendPayload,
     payloadBytes: number,
     connections: number,
   ) {
@@ -143,7 +144,7 @@ class SendPhase implements PhaseHandler {
  */
 export async function runSendPhase(
   connections: readonly BenchConnection[],
-  payload: string | Buffer,
+  payload: SendPayload,
   payloadBytes: number,
   durationMs: number,
   signal: AbortSignal,

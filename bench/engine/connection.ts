@@ -1,8 +1,11 @@
 // One benchmark connection: owns its WseSession and routes the session's events to whatever the
-// current phase wants (a PhaseHandler) and to the tier's tally (tier-tally.ts). One object per connection, no
-// per-message closures.
+// current phase wants (a PhaseHandler), to the tier's tally (tier-tally.ts) and to the run's live
+// counters (live-counters.ts). One object per connection, no per-message closures.
 import type { PayloadKind, WseMessage } from '../../core/wse/decode.js';
 import type { WseSession, WseSessionListener } from '../../core/wse/session.js';
+import type { SendPayload } from '../messages/payloads.js';
+import { TemplatedPayload, type MessageCursor } from '../messages/templated-payload.js';
+import type { LiveCounters } from './live-counters.js';
 import type { ConnectionLoss } from './connection-loss.js';
 import type { TierTally } from './tier-tally.js';
 
@@ -18,7 +21,7 @@ export interface PhaseHandler {
 
 export const IDLE_PHASE: PhaseHandler = { onPong() {}, onClosed() {} };
 
-export class BenchConnection implements WseSessionListener {
+export class BenchConnection implements WseSessionListener, MessageCursor {
   session: WseSession | undefined;
   phase: PhaseHandler = IDLE_PHASE;
   /** True from a successful connect until the close event. */
@@ -32,12 +35,16 @@ export class BenchConnection implements WseSessionListener {
   sent = 0;
   pingsLeft = 0;
   barrierPending = false;
+  /** --message templates rendered for this connection: what {{seq}} counts. */
+  messageSeq = 0;
   private closeWaiter: (() => void) | undefined;
 
   constructor(
     readonly index: number,
     /** Where this connection's events are counted: the current tier (or cell). */
     public tally: TierTally,
+    /** The run's counters, which the progress line and --live read. */
+    readonly live: LiveCounters,
     /** What watches this connection's pool for a loss of every connection. */
     private readonly loss?: ConnectionLoss,
   ) {}
@@ -53,6 +60,7 @@ export class BenchConnection implements WseSessionListener {
   }
 
   onPong(rttMicros: number): void {
+    this.live.pong(rttMicros);
     this.phase.onPong(this, rttMicros);
   }
 
@@ -65,6 +73,7 @@ export class BenchConnection implements WseSessionListener {
   }
 
   onServerError(code: string): void {
+    this.live.errors++;
     this.tally.serverErrors[code] = (this.tally.serverErrors[code] ?? 0) + 1;
   }
 
@@ -90,6 +99,7 @@ export class BenchConnection implements WseSessionListener {
   }
 
   countUnexpectedClose(): void {
+    this.live.errors++;
     const key = String(this.closeCode);
     this.tally.unexpectedCloses[key] = (this.tally.unexpectedCloses[key] ?? 0) + 1;
   }
@@ -109,4 +119,12 @@ export class BenchConnection implements WseSessionListener {
     this.closing = true;
     if (this.open && this.session !== undefined) this.session.terminate();
   }
+}
+
+/** Writes `count` messages of `payload` on `session`: one message repeated, or the next rendered ones. */
+export function sendMessages(connection: BenchConnection, session: WseSession, payload: SendPayload, count: number): void {
+  if (payload instanceof TemplatedPayload) session.sendBatch(payload.fill(connection, count), payload.binary);
+  else if (count === 1) session.send(payload);
+  else session.sendRepeated(payload, count);
+  connection.live.messages += count;
 }

@@ -28,6 +28,11 @@ export function deliveryConsistency(
   if (counters === undefined) return metricsLowerBound(metrics, send.delivered + send.barrierPongs, `${send.delivered} messages and ${send.barrierPongs} barrier pings`);
   const serverReceived = serverDataMessages(counters);
   const drops = counters.rateLimitedDrops > 0 ? ` (${counters.rateLimitedDrops} dropped by the server's rate limiter)` : '';
+  // A server that parses (WSE mode) counts what it could not: those messages were read, not understood.
+  if (counters.messages.bad > 0) {
+    const message = `server could not parse ${counters.messages.bad} of the ${serverReceived} messages it read (not WSE messages?)${drops}`;
+    return { ok: false, clientDelivered: send.delivered, serverReceived, message };
+  }
   const allBack = send.barrierPongs === send.barrierPings && send.sent === send.delivered;
   let ok: boolean;
   let message: string;

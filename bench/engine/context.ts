@@ -3,19 +3,29 @@ import type { MsgpackCodec } from '../../core/wse/decode.js';
 import type { ClientTransport } from '../../core/wse/transport.js';
 import type { BenchOptions } from '../options/bench-options.js';
 import type { TestName } from '../options/choices.js';
-import type { TestResult } from '../results.js';
+import type { TestResult, TierResult } from '../results.js';
 import type { ServerStats } from '../server/stats.js';
 import type { WseMetrics } from '../server/wse-metrics.js';
 import type { PublisherClient } from '../target/publisher-control.js';
+import type { LiveCounters } from './live-counters.js';
 
-/** Presents progress; the tests only report (autocannon's tracker pattern). */
+/**
+ * What the engine and the tests report as a run goes; reporters (the progress line, --live, the
+ * tables printed as each test ends, the threshold watcher) subscribe to it. The tests only report
+ * (autocannon's pattern): no presentation lives in a scenario.
+ */
 export interface ProgressSink {
-  /** A tier or phase starts: 'throughput 1,000 conns: connecting'. */
-  phase(test: TestName, text: string): void;
+  /** A tier or phase starts: 'throughput 1,000 conns: connecting'; `tier` is its connection count. */
+  phase(test: TestName, text: string, tier?: number): void;
   /** Work done so far in the current phase (connections opened, seconds elapsed…). */
   tick(done: number, total: number, unit: string): void;
   /** A non-fatal warning worth showing the user once (stderr). */
   warn(text: string): void;
+  /** A tier (or cell) has been measured in this process: its result as reports show it. */
+  tierMeasured(tier: TierResult): void;
+  /** A test starts, and ends with its (merged) result. */
+  testStarted(test: TestName): void;
+  testFinished(result: TestResult): void;
 }
 
 export interface TestContext {
@@ -33,6 +43,8 @@ export interface TestContext {
   /** The fan-out publisher's control (the embedded server, wse-bench serve); without it the fanout test only listens. */
   publisher?: PublisherClient;
   progress: ProgressSink;
+  /** Counted as it happens: messages, connects, PONGs, errors (the progress line and --live read them). */
+  live: LiveCounters;
   /** Aborted on SIGINT or when the server dies: tests end the current tier early, marked partial. */
   signal: AbortSignal;
   /**

@@ -4,7 +4,9 @@
 // connections and stops after the first step that misses the SLO.
 import type { OpenLoopResult, RampVerdict, TierResult } from '../results.js';
 import { summarizeHistogram } from '../stats/histogram.js';
-import { cellRecorder, deliveredFields, measuredPhase, payloadBytesOf, type SendCell } from './cell.js';
+import { payloadBytesOf } from '../messages/payloads.js';
+import { formatInteger } from '../report/format.js';
+import { cellRecorder, deliveredFields, measuredPhase, type SendCell } from './cell.js';
 import type { SendPhaseResult } from './closed-loop-phase.js';
 import { pingConsistency } from './consistency.js';
 import type { TestContext } from './context.js';
@@ -81,7 +83,7 @@ export async function measureOpenLoopSendCell(ctx: TestContext, cell: SendCell, 
   }
   const lost = pool.counts.established - run.connections;
   if (lost > 0) recorder.countedNotes.push({ kind: 'closed-before-send', count: lost });
-  return finishStep(ctx, recorder, deliveredFields(cell, recorder, asSendPhaseResult(run), payloadBytes), run, ratePerConnection, plan.probeEvery);
+  return finishStep(ctx, recorder, deliveredFields(cell, recorder, asSendPhaseResult(run)), run, ratePerConnection, plan.probeEvery);
 }
 
 /** A ping-latency tier at a fixed rate: --pings pings per connection on a timetable. */
@@ -116,7 +118,7 @@ async function measurePhase(
   label: string | undefined,
 ): Promise<OpenLoopOutcome> {
   const seconds = Math.round(plan.messagesPerConnection / plan.ratePerConnection);
-  const text = `${pool.counts.established} conns${label === undefined ? '' : ` ${label}`}: open loop, ${rateLabel(plan.ratePerConnection)}`;
+  const text = `${formatInteger(pool.counts.established)} conns${label === undefined ? '' : ` ${label}`}: open loop, ${rateLabel(plan.ratePerConnection)}`;
   const run = await measuredPhase(ctx, recorder, text, seconds, () => new OpenLoopPhase(plan, pool.connections).run(pool.signal));
   if (run.outcome === 'aborted') recorder.markInterrupted('the open-loop phase', pool.signal);
   if (run.outcome === 'stalled') recorder.markPartial(`nothing written and no PONG for ${OPEN_LOOP_STALL_MS / 1000} s`);

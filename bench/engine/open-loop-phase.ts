@@ -8,10 +8,11 @@
 // actually written (uncorrected, what a closed-loop client would report).
 import { performance } from 'node:perf_hooks';
 import type { Histogram } from 'hdr-histogram-js';
+import type { SendPayload } from '../messages/payloads.js';
 import { createLatencyHistogram, recordMicros } from '../stats/histogram.js';
 import { SEND_HIGH_WATER_BYTES } from './closed-loop-phase.js';
 import type { BenchConnection, PhaseHandler } from './connection.js';
-import { IDLE_PHASE } from './connection.js';
+import { IDLE_PHASE, sendMessages } from './connection.js';
 import type { PhaseOutcome } from './phase-waiter.js';
 import { epochNowMs } from './pool.js';
 
@@ -22,7 +23,7 @@ export const OPEN_LOOP_STALL_MS = 10_000;
 
 export interface OpenLoopPlan {
   /** Data message; undefined = every scheduled message is itself a ping (ping-latency). */
-  payload: string | Buffer | undefined;
+  payload: SendPayload | undefined;
   ratePerConnection: number;
   messagesPerConnection: number;
   /** Every probeEvery-th message is followed by a latency probe (1 in ping mode). */
@@ -237,10 +238,7 @@ export class OpenLoopPhase implements PhaseHandler {
       const probeIndex = Math.min(total - 1, Math.ceil((sender.nextIndex + 1) / every) * every - 1);
       const end = Math.min(due, probeIndex + 1);
       const count = end - sender.nextIndex;
-      if (plan.payload !== undefined) {
-        if (count === 1) session.send(plan.payload);
-        else session.sendRepeated(plan.payload, count);
-      }
+      if (plan.payload !== undefined) sendMessages(connection, session, plan.payload, count);
       sender.nextIndex = end;
       if (end === probeIndex + 1) {
         const dueAt = this.startMs + (probeIndex + sender.stagger) * this.intervalMs;

@@ -1,5 +1,6 @@
 // From the open-loop options to one phase's plan: the per-connection rate, how many messages the
 // timetable holds, how often a latency probe follows a message, and the flow-control window.
+import type { SendPayload } from '../messages/payloads.js';
 import type { OpenLoopOptions } from '../options/bench-options.js';
 import type { LatencySummary, OpenLoopResult } from '../results.js';
 import type { OpenLoopPlan } from './open-loop-phase.js';
@@ -33,7 +34,7 @@ export function ratesPerConnection(open: OpenLoopOptions, connections: number, p
   return [open.per === 'total' ? rate / Math.max(1, connections * procs) : rate];
 }
 
-export function dataPlan(payload: string | Buffer, payloadBytes: number, ratePerConnection: number, durationSec: number): OpenLoopPlan {
+export function dataPlan(payload: SendPayload, payloadBytes: number, ratePerConnection: number, durationSec: number): OpenLoopPlan {
   const byRate = Math.max(1, Math.round(ratePerConnection / PROBES_PER_SEC_PER_CONNECTION));
   const byBytes = Math.max(1, Math.floor(MAX_PROBE_SPAN_BYTES / Math.max(1, payloadBytes)));
   return {

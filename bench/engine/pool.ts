@@ -6,6 +6,7 @@ import { ConnectError } from '../../core/errors.js';
 import { WseSession } from '../../core/wse/session.js';
 import type { TestName } from '../options/choices.js';
 import type { ConnectionCounts } from '../results.js';
+import { formatInteger } from '../report/format.js';
 import { createLatencyHistogram, recordMicros } from '../stats/histogram.js';
 import { clientTlsOptions } from '../target/client-tls.js';
 import { ConnectionLoss } from './connection-loss.js';
@@ -68,7 +69,7 @@ export async function openConnections(
   const loss = new ConnectionLoss(ctx.signal);
 
   const openOne = async (index: number): Promise<void> => {
-    const connection = new BenchConnection(index, tally, loss);
+    const connection = new BenchConnection(index, tally, ctx.live, loss);
     counts.attempted++;
     try {
       const session = await WseSession.connect(
@@ -77,6 +78,7 @@ export async function openConnections(
           url: ctx.url,
           token: ctx.token,
           authVia: ctx.options.authVia,
+          ...(ctx.options.headers !== undefined ? { headers: ctx.options.headers } : {}),
           timeoutMs: ctx.options.connectTimeoutMs,
           localAddress: addresses === undefined ? undefined : addresses[index % addresses.length],
           clientVersion: ctx.clientVersion,
@@ -88,12 +90,14 @@ export async function openConnections(
       connection.session = session;
       connection.established();
       counts.established++;
+      ctx.live.connects++;
       recordMicros(connectLatency, session.connectMicros);
       const handshakeMicros = session.tlsHandshakeMicros;
       if (tlsHandshake !== undefined && handshakeMicros !== undefined) recordMicros(tlsHandshake, handshakeMicros);
       connections.push(connection);
     } catch (error) {
       counts.failed++;
+      ctx.live.connectFailed();
       const kind = error instanceof ConnectError ? error.kind : 'other';
       counts.failedByKind[kind] = (counts.failedByKind[kind] ?? 0) + 1;
     }
@@ -130,7 +134,7 @@ export async function openConnections(
 
 /** A tier's connections, opened with a tally of their own: the tier's first cell reports it. */
 export async function openTier(ctx: TestContext, test: TestName, target: number): Promise<{ pool: OpenedPool; openingTally: TierTally }> {
-  ctx.progress.phase(test, `${target} conns: connecting`);
+  ctx.progress.phase(test, `${formatInteger(target)} conns: connecting`, target);
   const openingTally = new TierTally();
   return { pool: await openConnections(ctx, test, target, openingTally), openingTally };
 }

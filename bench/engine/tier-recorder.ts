@@ -134,6 +134,7 @@ export class TierRecorder {
     const metrics = this.serverMetrics();
     if (metrics !== undefined) result.serverMetrics = metrics;
     if (this.partial !== undefined) result.partial = this.partial;
+    this.ctx.progress.tierMeasured(result);
     return result;
   }
 

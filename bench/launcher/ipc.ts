@@ -2,6 +2,7 @@
 // channel of `<runtime> dist/bench.js worker`.
 import type { BenchOptions } from '../options/bench-options.js';
 import type { TestName } from '../options/choices.js';
+import type { LiveDelta } from '../engine/live-counters.js';
 import type { TestResult } from '../results.js';
 
 export type ParentToWorker =
@@ -23,7 +24,9 @@ export type WorkerToParent =
   | { type: 'arrive'; seq: number; phase: string }
   | { type: 'result'; test: TestName; result: TestResult }
   | { type: 'failed'; test: TestName; error: string }
-  | { type: 'phase'; test: TestName; text: string }
+  | { type: 'phase'; test: TestName; text: string; tier: number | undefined }
+  /** What the worker counted since its previous report (the progress line and --live add them up). */
+  | { type: 'live'; delta: LiveDelta }
   | { type: 'tick'; done: number; total: number; unit: string }
   | { type: 'warn'; text: string }
   /** A tier of this worker lost every connection: the launcher checks the target (TestContext.connectionsLost). */

@@ -6,6 +6,7 @@
 // finish and the result is marked partial.
 import type { ProgressSink } from '../engine/context.js';
 import { abortReason } from '../engine/phase-waiter.js';
+import type { LiveCounters } from '../engine/live-counters.js';
 import { mergeTestResults } from '../merge/run.js';
 import { addScalingEfficiency } from '../merge/scaling.js';
 import { tiersOf, type BenchOptions } from '../options/bench-options.js';
@@ -31,6 +32,8 @@ export interface LaunchTarget {
   publisherAt?: { host: string; port: number } | undefined;
   serverWorkers: number;
   progress: ProgressSink;
+  /** The run's live counters: every worker's reports are added in. */
+  live: LiveCounters;
   /** Aborted on SIGINT or when the server dies: the workers are told to stop. */
   signal: AbortSignal;
   /** A worker's tier lost every connection: check the target (aborting `signal` when it is gone). */
@@ -84,7 +87,8 @@ export async function runTestsInWorkers(options: BenchOptions, target: LaunchTar
   const events: WorkerEvents = {
     arrive: (worker, seq, phase) => barrier.arrive(worker.index, seq, phase),
     other: (worker, message) => {
-      if (message.type === 'phase') target.progress.phase(message.test, `${message.text} (${roundSize} processes)`);
+      if (message.type === 'phase') target.progress.phase(message.test, `${message.text} (${roundSize} processes)`, message.tier);
+      else if (message.type === 'live') target.live.absorb(message.delta);
       else if (message.type === 'tick') target.progress.tick(message.done, message.total, message.unit);
       else if (message.type === 'warn') target.progress.warn(message.text);
       else if (message.type === 'connections-lost') {
@@ -145,6 +149,8 @@ export async function runTestsInWorkers(options: BenchOptions, target: LaunchTar
     // With a --procs list each test runs once per count, on the first `count` live workers.
     const series = options.procsSeries ?? [handles.length];
     for (const test of options.tests) {
+      if (target.signal.aborted) break;
+      target.progress.testStarted(test);
       const runs: TestResult[] = [];
       let whyNot = 'no client worker produced a result';
       for (const count of test === 'connection-limit' ? series.slice(0, 1) : series) {
@@ -171,6 +177,9 @@ export async function runTestsInWorkers(options: BenchOptions, target: LaunchTar
       const combined: TestResult = { ...runs[0]!, tiers: runs.flatMap((r) => r.tiers) };
       if (series.length > 1) addScalingEfficiency(combined);
       tests.push(combined);
+      // The merged tiers are what the reporters see (each worker measured only its share).
+      for (const tier of combined.tiers) target.progress.tierMeasured(tier);
+      target.progress.testFinished(combined);
     }
     return { tests, notRun, partial: deaths.length > 0 ? deaths.join('; ') : undefined };
   } finally {

@@ -5,6 +5,7 @@
 import { loadClientTransport } from '../../adapters/client/index.js';
 import type { ProgressSink } from '../engine/context.js';
 import { warmUpSize } from '../engine/warm-up.js';
+import { LiveCounters } from '../engine/live-counters.js';
 import { msgpackCodec } from '../msgpack-codec.js';
 import type { TestName } from '../options/choices.js';
 import { WORKER_COMMAND } from '../options/commands.js';
@@ -15,6 +16,8 @@ import { ScenarioSession } from '../scenarios/session.js';
 import { httpPublisherClient } from '../target/publisher-control.js';
 import { VERSION } from '../version.js';
 import { shareOf, type ParentToWorker, type WorkerToParent } from './ipc.js';
+
+const LIVE_REPORT_MS = 500;
 
 export function runWorkerCommand(argv: readonly string[]): Promise<number> {
   parseCommandLine(WORKER_COMMAND, argv);
@@ -30,6 +33,10 @@ export function runWorkerCommand(argv: readonly string[]): Promise<number> {
   process.on('disconnect', () => process.exit(EXIT_ORPHANED));
 
   const controller = new AbortController();
+  let live = new LiveCounters();
+  /** The live counts go to the launcher twice a second, and before each result so that they are complete. */
+  const reportLive = (): void => post({ type: 'live', delta: live.takeDelta() });
+  setInterval(reportLive, LIVE_REPORT_MS).unref();
   const releases = new Map<number, () => void>();
   let barrierSeq = 0;
   let queue = Promise.resolve();
@@ -58,7 +65,9 @@ export function runWorkerCommand(argv: readonly string[]): Promise<number> {
     if (session === undefined) return;
     barrierSeq = 0; // the launcher numbers each test's barriers from 1
     try {
-      post({ type: 'result', test, result: await session.run(test, tiers) });
+      const result = await session.run(test, tiers);
+      reportLive();
+      post({ type: 'result', test, result });
     } catch (error) {
       post({ type: 'failed', test, error: error instanceof Error ? error.message : String(error) });
     }
@@ -68,6 +77,7 @@ export function runWorkerCommand(argv: readonly string[]): Promise<number> {
     if (!isIpcMessage<ParentToWorker>(message)) return;
     switch (message.type) {
       case 'init':
+        live = new LiveCounters(message.options.liveFile !== undefined);
         session = new ScenarioSession({
           options: message.options,
           transport: loadClientTransport(message.options.transport),
@@ -78,6 +88,7 @@ export function runWorkerCommand(argv: readonly string[]): Promise<number> {
           // The launcher reads the server's counters itself at the barriers, for all workers at once.
           readServerStats: () => Promise.resolve(undefined),
           progress: forwardingProgress(message.index === 0, post),
+          live,
           signal: controller.signal,
           localAddresses: message.localAddresses,
           barrier,
@@ -116,15 +127,21 @@ export function runWorkerCommand(argv: readonly string[]): Promise<number> {
   return new Promise<number>(() => undefined);
 }
 
-/** Worker 0 reports progress for all (they move in step); every worker forwards its warnings. */
+/**
+ * Worker 0 reports progress for all (they move in step); every worker forwards its warnings. Tier
+ * and test results go to the launcher as results, merged there before reporters see them.
+ */
 function forwardingProgress(reportsProgress: boolean, post: (message: WorkerToParent) => void): ProgressSink {
   return {
-    phase: (test, text) => {
-      if (reportsProgress) post({ type: 'phase', test, text });
+    phase: (test, text, tier) => {
+      if (reportsProgress) post({ type: 'phase', test, text, tier });
     },
     tick: (done, total, unit) => {
       if (reportsProgress) post({ type: 'tick', done, total, unit });
     },
     warn: (text) => post({ type: 'warn', text }),
+    tierMeasured: () => undefined,
+    testStarted: () => undefined,
+    testFinished: () => undefined,
   };
 }

@@ -2,6 +2,7 @@
 // the scenarios and the launcher read, and what every RunResult records. Its field names are those
 // of schema-1 JSON results, kept so that older results still merge and render.
 import type { ClientTransportName } from '../../adapters/client/names.js';
+import type { MessageSettings } from '../messages/message-file.js';
 import type { AuthPlace, ClockMode, OutputFormat, ParseMode, PayloadFormat, RateLimit, ServerMode, ServerTransportChoice, TestName } from './choices.js';
 
 /** --rate / --total-rate / --ramp: open-loop load for throughput, size-matrix and ping-latency. */
@@ -26,8 +27,12 @@ export interface BenchOptions {
   issuer: string;
   audience: string;
   subject: string;
-  /** Send the JWT as the access_token cookie (default) or as Authorization: Bearer. */
+  /** Send the JWT as the access_token cookie (default), as Authorization: Bearer, or not at all. */
   authVia: AuthPlace;
+  /** --header: more request headers of every upgrade, by name (results record their names only). */
+  headers?: Record<string, string>;
+  /** --message: the user's messages instead of the trading message (plain data: workers get it over IPC). */
+  message?: MessageSettings;
   tests: TestName[];
   /** Connection counts, one tier each (what --tiers gave; else the profile's, see tiersByTest). */
   tiers: number[];
@@ -52,9 +57,19 @@ export interface BenchOptions {
   transport: ClientTransportName;
   output: OutputFormat;
   outFile: string | undefined;
+  /** --html FILE: the HTML report as well, whatever --output is. */
+  htmlFile?: string;
   /** --svg DIR: the report's charts as .svg files plus an index.md embedding them. */
   svgDir?: string;
   progress: boolean;
+  /** --quiet: no progress on stderr. */
+  quiet?: boolean;
+  /** --live FILE: one JSON line a second while running. */
+  liveFile?: string;
+  /** --threshold expressions as given (thresholds/expression.ts reads them). */
+  thresholds?: string[];
+  /** --fail-fast: stop once a threshold can no longer pass. */
+  failFast?: boolean;
   connectTimeoutMs: number;
   /** Payload sizes for size-matrix, bytes. */
   sizes: number[];

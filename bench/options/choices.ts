@@ -34,8 +34,8 @@ export type ServerMode = (typeof SERVER_MODES)[number];
 export const RATE_LIMITS = ['off', 'wse'] as const;
 export type RateLimit = (typeof RATE_LIMITS)[number];
 
-/** Where the client puts its JWT. */
-export const AUTH_PLACES = ['cookie', 'bearer'] as const satisfies readonly WseConnectOptions['authVia'][];
+/** Where the client puts its JWT (none: no token; --header can send the server's own credentials). */
+export const AUTH_PLACES = ['cookie', 'bearer', 'none'] as const satisfies readonly WseConnectOptions['authVia'][];
 export type AuthPlace = (typeof AUTH_PLACES)[number];
 
 /** format-comparison's formats: JSON text, `M:` msgpack, `C:` zlib. */
@@ -55,6 +55,10 @@ export const TEXT_OUTPUT_FORMATS = ['text', 'json', 'markdown'] as const;
 export const OUTPUT_FORMATS = [...TEXT_OUTPUT_FORMATS, 'html'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 export type TextOutputFormat = (typeof TEXT_OUTPUT_FORMATS)[number];
+
+/** How --message's JSON templates go on the wire (a msgpack template is always binary, `M:` + msgpack). */
+export const MESSAGE_FRAMES = ['text', 'binary'] as const;
+export type MessageFrame = (typeof MESSAGE_FRAMES)[number];
 
 /** Tier profiles: which tiers and durations a run uses when the flags do not say. */
 export const PROFILE_NAMES = ['default', 'quick', 'full'] as const;

@@ -1,10 +1,10 @@
 // Which options each command takes, its usage lines and what --help adds below the options. The
 // benchmark run, serve, compare, merge and the internal worker all parse with the same model;
 // compare takes the run's settings too and passes them on to every run it starts.
-import { EXIT_CODES_HELP } from '../process/exit-codes.js';
 import { PROFILE_NAMES } from './choices.js';
 import * as o from './declarations.js';
 import type { OptionList, OptionSpec } from './option.js';
+import { EXIT_CODE_LINES } from '../process/exit-codes.js';
 import { describeProfileTiers, PROFILES } from './profiles.js';
 
 export interface Command<L extends OptionList = OptionList> {
@@ -20,6 +20,8 @@ export interface Command<L extends OptionList = OptionList> {
   readonly footer: readonly string[];
   /** Non-option arguments the command takes ('<a.json> <b.json> …'); others are refused. */
   readonly positionals?: string;
+  /** The option one non-option argument sets (the run's target URL: `wse-bench ws://host:5006/wse`). */
+  readonly positionalOption?: OptionSpec;
   /** Flags refused with a message of their own (compare's --transport: it takes --transports). */
   readonly refusals?: Readonly<Record<string, string>>;
 }
@@ -30,12 +32,13 @@ function without<L extends OptionList, const X extends readonly OptionSpec[]>(li
 }
 
 export const RUN_OPTIONS = [
-  o.HOST, o.PORT, o.PATH, o.SECRET, o.ISSUER, o.AUDIENCE, o.SUBJECT, o.AUTH, o.TRANSPORT, o.TLS, o.CA, o.INSECURE, o.PROCS, o.CONNECT_TIMEOUT, o.METRICS_PORT,
+  o.TARGET_URL, o.HOST, o.PORT, o.PATH, o.SECRET, o.ISSUER, o.AUDIENCE, o.SUBJECT, o.AUTH, o.HEADER, o.TRANSPORT, o.TLS, o.CA, o.INSECURE, o.PROCS,
+  o.CONNECT_TIMEOUT, o.METRICS_PORT,
   o.TEST, o.TIERS, o.QUICK, o.FULL, o.DURATION, o.CELL_DURATION, o.BATCH_SIZE, o.WARMUP, o.PINGS, o.HOLD, o.HOLD_PING_INTERVAL, o.SIZES,
-  o.FORMATS, o.MAX_CONNECTIONS, o.LIMIT_START, o.START_AT, o.LIMIT_HOLD, o.RATE, o.TOTAL_RATE, o.RAMP, o.SLO_MS, o.PUBLISH_RATE, o.PARSE, o.CLOCK,
-  o.OUTPUT, o.OUT, o.SVG, o.PER_WORKER, o.PROGRESS,
+  o.FORMATS, o.MAX_CONNECTIONS, o.LIMIT_START, o.START_AT, o.LIMIT_HOLD, o.RATE, o.TOTAL_RATE, o.RAMP, o.SLO_MS, o.PUBLISH_RATE, o.PARSE, o.CLOCK, o.MESSAGE, o.FRAME,
+  o.OUTPUT, o.OUT, o.HTML, o.SVG, o.PER_WORKER, o.PROGRESS, o.QUIET, o.LIVE, o.THRESHOLD, o.FAIL_FAST,
   o.SERVER_MODE, o.SERVER_TRANSPORT, o.SERVER_WORKERS, o.CERT, o.KEY, o.RATE_LIMIT,
-  o.HELP, o.VERSION,
+  o.CONFIG, o.PRINT_CONFIG, o.PRINT_SCHEMA, o.PRINT_METRICS, o.HELP, o.VERSION,
 ] as const;
 
 /** The run's options that set up the embedded server: refused with --host, given to the server by compare. */
@@ -50,13 +53,17 @@ export const RUN_COMMAND: Command<typeof RUN_OPTIONS> = {
     '       wse-bench merge a.json b.json …  merge JSON results of separate runs (merge --help)',
   ],
   options: RUN_OPTIONS,
+  positionalOption: o.TARGET_URL,
   grouped: true,
   footer: [
     'Profiles (tiers per test when --tiers is not given):',
     ...PROFILE_NAMES.map((name) => `  ${name.padEnd(8)}${describeProfileTiers(PROFILES[name])}`),
     '  default: all eight tests in about 3 minutes on a 2-core machine.',
     '',
-    ...EXIT_CODES_HELP,
+    'Durations take a unit: 500ms, 30s, 2m, 1h; a bare number is the option\'s own unit (<s> seconds, <ms> milliseconds).',
+    'Settings, lowest first: defaults < --config file < environment (WSE_BENCH_<OPTION>) < command line (--print-config shows each).',
+    '',
+    ...EXIT_CODE_LINES,
   ],
 };
 
@@ -75,12 +82,20 @@ export const SERVE_COMMAND: Command<typeof SERVE_OPTIONS> = {
   footer: [],
 };
 
-/** What compare does not pass on: it runs every transport itself, and reads each run's JSON. */
-const OWN_TO_COMPARE = [o.TRANSPORT, o.OUTPUT, o.OUT, o.HELP, o.VERSION] as const;
+/**
+ * What compare does not take or pass on: it runs every transport itself, reads each run's JSON,
+ * and judges no thresholds (it compares combinations; a run's own verdict would be lost in its JSON).
+ */
+const OWN_TO_COMPARE = [
+  o.TRANSPORT, o.OUTPUT, o.OUT, o.HTML, o.HELP, o.VERSION, o.TARGET_URL, o.THRESHOLD, o.FAIL_FAST, o.LIVE, o.PRINT_CONFIG, o.PRINT_SCHEMA, o.PRINT_METRICS,
+] as const;
 export const COMPARE_OWN_OPTIONS = [o.TRANSPORTS, o.RUNTIMES, o.REPEAT, o.PIN, o.TEXT_OUTPUT, o.OUT, o.HELP] as const;
 export const COMPARE_OPTIONS = [...COMPARE_OWN_OPTIONS, ...without(RUN_OPTIONS, OWN_TO_COMPARE)] as const;
-/** What compare passes on to each run: the run's settings but the target (compare sets it) and the embedded server's. */
-export const COMPARE_CHILD_OPTIONS = without(RUN_OPTIONS, [...OWN_TO_COMPARE, o.HOST, o.PORT, o.METRICS_PORT, ...EMBEDDED_SERVER_OPTIONS]);
+/**
+ * What compare passes on to each run as flags: the run's settings but the target (compare sets
+ * it), the embedded server's, the config file (already read) and the secret (in the environment).
+ */
+export const COMPARE_CHILD_OPTIONS = without(RUN_OPTIONS, [...OWN_TO_COMPARE, o.HOST, o.PORT, o.METRICS_PORT, ...EMBEDDED_SERVER_OPTIONS, o.SECRET, o.CONFIG, o.QUIET]);
 
 export const COMPARE_COMMAND: Command<typeof COMPARE_OPTIONS> = {
   name: 'compare',
@@ -103,7 +118,11 @@ export const COMPARE_COMMAND: Command<typeof COMPARE_OPTIONS> = {
   listed: COMPARE_OWN_OPTIONS,
   grouped: false,
   footer: ['The benchmark options passed to each run: wse-bench --help.'],
-  refusals: { '--transport': 'compare takes --transports (a list), not --transport' },
+  refusals: {
+    '--transport': 'compare takes --transports (a list), not --transport',
+    '--threshold': 'compare judges no thresholds: run wse-bench with --threshold for each combination you gate on',
+    '--url': 'compare takes --host, --port and --path',
+  },
 };
 
 export const MERGE_OPTIONS = [o.TEXT_OUTPUT, o.OUT, o.HELP] as const;

@@ -2,9 +2,11 @@
 // (commands.ts); where two commands name the same setting differently (the run's --server-mode is
 // serve's --mode), the setting is declared once and bound to each name.
 import { CLIENT_TRANSPORT_NAMES } from '../../adapters/client/names.js';
+import { thresholdExpression } from '../thresholds/expression.js';
 import {
   AUTH_PLACES,
   CLOCK_MODES,
+  MESSAGE_FRAMES,
   OUTPUT_FORMATS,
   PARSE_MODES,
   PAYLOAD_FORMATS,
@@ -16,10 +18,15 @@ import {
 } from './choices.js';
 import { RUNTIME_NAMES } from '../compare/runtime-table.mjs';
 import { fromProfile, option } from './option.js';
-import { flag, integer, integerList, listOf, oneOf, positiveNumber, positiveNumberList, processCounts, seconds, text } from './value-kinds.js';
+import { httpHeader, wsUrl } from './target-kinds.js';
+import { duration, flag, integer, integerList, listOf, oneOf, positiveNumber, positiveNumberList, processCounts, repeatable, seconds, text } from './value-kinds.js';
 
 // --- the target and the client (the benchmark run) --------------------------------------------------
 
+export const TARGET_URL = option({
+  name: 'url', group: 'target', kind: wsUrl, defaultText: 'none',
+  help: 'the target as a URL, also accepted as the first argument (wse-bench ws://10.0.0.5:5006/wse): sets --host, --port, --tls (wss://) and --path (unless it is only /)',
+});
 export const HOST = option({ name: 'host', group: 'target', kind: text, arg: '<addr>', help: 'WSE server to benchmark', defaultText: 'none: start the embedded server' });
 export const PORT = option({ name: 'port', group: 'target', kind: integer(1, 65535), help: 'its port', default: 5006 });
 export const PATH = option({ name: 'path', group: 'target', kind: text, arg: '<path>', help: 'endpoint path and query', default: '/wse?compression=false&protocol_version=1' });
@@ -27,12 +34,19 @@ export const PATH = option({ name: 'path', group: 'target', kind: text, arg: '<p
 export const PUBLIC_SECRET = 'bench-secret-key-for-testing-only';
 export const SECRET = option({
   name: 'secret', group: 'target', kind: text, default: PUBLIC_SECRET,
-  help: 'HS256 secret the JWT is signed with; any other secret is shown as [redacted] in every report, progress line and error',
+  help: 'HS256 secret the JWT is signed with; give it as WSE_BENCH_SECRET instead: a command line is visible to every user in ps. A secret other than this public default is never written to any report or output',
 });
 export const ISSUER = option({ name: 'issuer', group: 'target', kind: text, help: 'JWT iss claim', default: 'wse-bench' });
 export const AUDIENCE = option({ name: 'audience', group: 'target', kind: text, help: 'JWT aud claim', default: 'wse-bench' });
 export const SUBJECT = option({ name: 'subject', group: 'target', kind: text, help: 'JWT sub claim (the user id)', default: 'bench-user' });
-export const AUTH = option({ name: 'auth', group: 'target', kind: oneOf(AUTH_PLACES), help: 'send the JWT as the access_token cookie or as Authorization: Bearer', default: 'cookie' });
+export const AUTH = option({
+  name: 'auth', group: 'target', kind: oneOf(AUTH_PLACES), default: 'cookie',
+  help: 'send the JWT as the access_token cookie, as Authorization: Bearer, or not at all (none: e.g. your own credentials with --header)',
+});
+export const HEADER = option({
+  name: 'header', group: 'target', kind: repeatable(httpHeader),
+  help: 'an extra request header of every upgrade, repeatable (--header \'X-Tenant: acme\'); a Cookie is sent after the token\'s; values never appear in reports',
+});
 export const TRANSPORT = option({
   name: 'transport', group: 'target', kind: oneOf(CLIENT_TRANSPORT_NAMES), default: 'core',
   help: 'client WebSocket: core (our framing over node:net), ws (npm ws, the reference\'s), web (the runtime\'s global WebSocket; not on Node 20)',
@@ -48,7 +62,7 @@ export const METRICS_PORT = option({
   name: 'metricsPort', group: 'target', kind: integer(0, 65535), defaultText: 'with --host: --port + 1000 (WSE\'s convention); the embedded server\'s own',
   help: 'the target\'s Prometheus GET /metrics, read around every tier (wse_messages_received_total, wse_slow_consumer_drops_total …) and checked against the client\'s counts; missing or malformed is one line in the report; 0 = do not read it',
 });
-export const CONNECT_TIMEOUT = option({ name: 'connectTimeout', group: 'target', kind: integer(1), arg: '<ms>', default: 10_000, help: 'per-connection handshake timeout (TCP + upgrade + server_ready)' });
+export const CONNECT_TIMEOUT = option({ name: 'connectTimeout', group: 'target', kind: duration('ms', 1, true), default: 10_000, help: 'per-connection handshake timeout (TCP + upgrade + server_ready)' });
 
 // --- tests and tiers ---------------------------------------------------------------------------------
 
@@ -99,7 +113,18 @@ export const CLOCK = option({
   name: 'clock', group: 'tests', kind: oneOf(CLOCK_MODES), default: 'shared',
   help: 'fanout delivery latency = arrival − the message\'s ts_us: shared = the server\'s clock is this machine\'s (true for the embedded server; with --host only on the same host or with synchronised clocks); ping = estimate the server clock\'s offset from WSE ping round trips before each tier (±0.5 ms and half a round trip: WSE stamps PONGs in ms); off = no latency',
 });
-export const SLO_MS = option({ name: 'sloMs', group: 'tests', kind: positiveNumber, arg: '<ms>', defaultText: 'none (required with --ramp)', help: 'latency objective: corrected p99 must stay under it (marks each open-loop step pass/fail)' });
+export const SLO_MS = option({
+  name: 'sloMs', group: 'tests', kind: duration('ms', 0.001), defaultText: 'none (required with --ramp)',
+  help: 'latency objective: corrected p99 must stay under it, each open-loop step marked pass/FAIL; without --ramp it is a threshold (a FAIL step exits 99), with --ramp it only says where the ramp stopped',
+});
+export const MESSAGE = option({
+  name: 'message', group: 'tests', kind: text, arg: '<file>', defaultText: 'the reference\'s trading message',
+  help: 'what throughput, size-matrix and format-comparison send: a JSON file (one message object, or an array sent in turn) or a msgpack file, with placeholders such as "{{seq}}", "{{ts}}", "{{int:1:100}}" (README: Your own messages)',
+});
+export const FRAME = option({
+  name: 'frame', group: 'tests', kind: oneOf(MESSAGE_FRAMES), defaultText: 'text (binary for a msgpack file)',
+  help: 'with --message: JSON in text frames, or the same bytes in binary frames (a msgpack file is always sent binary, as M: + msgpack)',
+});
 
 // --- output -------------------------------------------------------------------------------------------
 
@@ -107,9 +132,26 @@ export const OUTPUT = option({ name: 'output', group: 'output', kind: oneOf(OUTP
 /** compare and merge print tables of several runs: no html page. */
 export const TEXT_OUTPUT = option({ name: 'output', group: 'output', kind: oneOf(TEXT_OUTPUT_FORMATS), default: 'text', help: 'report format' });
 export const OUT = option({ name: 'out', group: 'output', kind: text, arg: '<file>', defaultText: 'none', help: 'write the report in the --output format to this file (text tables still go to stdout)' });
+export const HTML = option({
+  name: 'html', group: 'output', kind: text, arg: '<file>', defaultText: 'none',
+  help: 'also write the HTML report (charts and every table) to this file, whatever --output says (e.g. --output json --out run.json --html run.html)',
+});
 export const SVG = option({ name: 'svg', group: 'output', kind: text, arg: '<dir>', defaultText: 'none', help: 'also write the charts as .svg files and an index.md that embeds them into this directory' });
 export const PER_WORKER = option({ name: 'perWorker', group: 'output', kind: flag, default: false, help: 'with --procs: a load row per worker process' });
-export const PROGRESS = option({ name: 'progress', group: 'output', kind: flag, default: false, defaultText: 'on when stderr is a TTY', help: 'show progress on stderr even when it is not a TTY' });
+export const PROGRESS = option({
+  name: 'progress', group: 'output', kind: flag, default: false,
+  help: 'when stderr is not a TTY, also a line at each phase start (progress is always on: a live line on a TTY, a line every 5 s elsewhere)',
+});
+export const QUIET = option({ name: 'quiet', group: 'output', kind: flag, default: false, short: 'q', help: 'no progress on stderr (warnings, errors and the end summary still show)' });
+export const LIVE = option({
+  name: 'live', group: 'output', kind: text, arg: '<file>', defaultText: 'none',
+  help: 'write one JSON line a second while running: elapsed, test, tier, rates, errors, latency of the last second (for dashboards and scripts)',
+});
+export const THRESHOLD = option({
+  name: 'threshold', group: 'output', kind: repeatable(thresholdExpression),
+  help: 'pass/fail criterion, repeatable: \'throughput.delivered_per_sec>=1e6\', \'ping-latency[1000].p99<=20ms\', \'errors==0\'; any FAIL exits 99 (grammar: README, metric names: --print-metrics)',
+});
+export const FAIL_FAST = option({ name: 'failFast', group: 'output', kind: flag, default: false, help: 'stop as soon as a threshold can no longer pass (after the tier or test it judges), report what ran, exit 99' });
 
 // --- the embedded server: the run's --server-* flags and serve's own ------------------------------------
 
@@ -162,5 +204,12 @@ export const PIN = option({
 
 // --- every command ----------------------------------------------------------------------------------------
 
-export const HELP = option({ name: 'help', group: 'general', kind: flag, default: false, defaultText: '', help: 'print this help' });
-export const VERSION = option({ name: 'version', group: 'general', kind: flag, default: false, defaultText: '', help: 'print the version' });
+export const HELP = option({ name: 'help', group: 'general', kind: flag, default: false, defaultText: '', short: 'h', flagOnly: true, help: 'print this help' });
+export const VERSION = option({ name: 'version', group: 'general', kind: flag, default: false, defaultText: '', flagOnly: true, help: 'print the version' });
+export const CONFIG = option({
+  name: 'config', group: 'general', kind: text, arg: '<file>', defaultText: 'none',
+  help: 'read options from a JSON file whose keys are the long options ({"tiers": "100,1k", "duration": "30s", "threshold": ["errors==0"]}); the environment (WSE_BENCH_<OPTION>, e.g. WSE_BENCH_SECRET, WSE_BENCH_MAX_CONNECTIONS) overrides it, the command line overrides both',
+});
+export const PRINT_CONFIG = option({ name: 'printConfig', group: 'general', kind: flag, default: false, defaultText: '', flagOnly: true, help: 'print every setting and where it came from (default, profile, config file, environment, command line), then exit' });
+export const PRINT_SCHEMA = option({ name: 'printSchema', group: 'general', kind: flag, default: false, defaultText: '', flagOnly: true, help: 'print the JSON schema of --output json (schema/run-result.schema.json), then exit' });
+export const PRINT_METRICS = option({ name: 'printMetrics', group: 'general', kind: flag, default: false, defaultText: '', flagOnly: true, help: 'print the metric names --threshold takes, with their units, then exit' });

@@ -28,7 +28,8 @@ export function helpText<L extends OptionList>(command: Command<L>): string {
 
 export function label(spec: OptionSpec): string {
   const arg = spec.arg ?? spec.kind.placeholder;
-  return arg === undefined ? flagOf(spec) : `${flagOf(spec)} ${arg}`;
+  const flag = spec.short === undefined ? flagOf(spec) : `-${spec.short}, ${flagOf(spec)}`;
+  return arg === undefined ? flag : `${flag} ${arg}`;
 }
 
 /** The default as --help shows it: 'profile: 5 (quick 2, full 10)', 'off', '5006'; '' for none. */

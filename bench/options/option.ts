@@ -35,6 +35,10 @@ export interface OptionSpec<N extends string = string, T = unknown> {
   readonly defaultText?: string;
   /** Set by the tool itself when it starts a child (serve --ipc): not listed by --help. */
   readonly internal?: boolean;
+  /** A one-letter form ('h' for -h), for the switches people type without thinking. */
+  readonly short?: string;
+  /** Only on the command line, never from a config file or the environment (--help, --print-config). */
+  readonly flagOnly?: boolean;
 }
 
 export interface OptionWithDefault<N extends string, T> extends OptionSpec<N, T> {

@@ -3,6 +3,7 @@
 // config file).
 import type { JsonSchema } from '../json-schema.js';
 import { flagOf, type GivenValues, type OptionList } from './option.js';
+import { isRepeatable } from './value-kinds.js';
 
 /** The flags that parse back into `values`, in the command's option order; unset options are left out. */
 export function renderFlags<L extends OptionList>(options: L, values: GivenValues<L>): string[] {
@@ -11,8 +12,10 @@ export function renderFlags<L extends OptionList>(options: L, values: GivenValue
   for (const spec of options) {
     const value = byName[spec.name];
     if (value === undefined || value === false) continue;
-    if (spec.kind.placeholder === undefined) argv.push(flagOf(spec));
-    else argv.push(flagOf(spec), spec.kind.render(value));
+    const kind = spec.kind;
+    if (kind.placeholder === undefined) argv.push(flagOf(spec));
+    else if (isRepeatable(kind) && Array.isArray(value)) for (const item of kind.each(value)) argv.push(flagOf(spec), item);
+    else argv.push(flagOf(spec), kind.render(value));
   }
   return argv;
 }

@@ -1,15 +1,21 @@
-// The benchmark run's options → its settings (BenchOptions): the profile's defaults, the tiers per
-// test, and the checks across options. What depends on whether an option was given (an explicit
-// --max-connections trims the profile's tiers, a default one grows to fit --tiers) reads `given`;
-// everything else reads the values after defaults. Every mistake is a UsageError with one line.
+// The benchmark run's options → its settings (BenchOptions): the layers (config file, environment,
+// command line), the profile's defaults, the tiers per test, and the checks across options. What
+// depends on whether an option was given (an explicit --max-connections trims the profile's tiers,
+// a default one grows to fit --tiers) reads `given`; everything else reads the values after
+// defaults. Every mistake is a UsageError with one line, found before the run starts.
 import { hasGlobalWebSocket, runtimeLabel } from '../../adapters/runtime.js';
+import { loadMessageFile } from '../messages/message-file.js';
+import { checkThresholds } from '../thresholds/run-thresholds.js';
 import type { BenchOptions } from './bench-options.js';
 import type { ProfileName, TestName } from './choices.js';
 import { EMBEDDED_SERVER_OPTIONS, RUN_COMMAND, type RUN_OPTIONS } from './commands.js';
+import { CONFIG } from './declarations.js';
+import { parseLayered, processEnvironment, SECRET_ENV, type SettingSource, type SettingsEnvironment } from './layers.js';
 import { openLoopFromFlags } from './open-loop.js';
 import { flagOf, type GivenValues, type ValuesOf } from './option.js';
-import { parseCommandLine, withDefaults } from './parse.js';
+import { withDefaults } from './parse.js';
 import { PROFILES, type Profile } from './profiles.js';
+import { upgradeHeaders, withTargetUrl } from './resolve-target.js';
 import { UsageError } from './usage-error.js';
 
 export type RunGiven = GivenValues<typeof RUN_OPTIONS>;
@@ -18,7 +24,10 @@ export type RunValues = ValuesOf<typeof RUN_OPTIONS>;
 export type ParsedCommand =
   | { kind: 'help' }
   | { kind: 'version' }
-  | { kind: 'run'; options: BenchOptions; profile: ProfileName };
+  | { kind: 'print-schema' }
+  | { kind: 'print-metrics' }
+  | { kind: 'print-config'; values: RunValues; sources: Record<string, SettingSource>; profile: ProfileName }
+  | { kind: 'run'; options: BenchOptions; profile: ProfileName; notices: string[] };
 
 export interface RuntimeFacts {
   /** Whether the runtime has a global WebSocket (Node ≥ 22, Bun): --transport web needs it. */
@@ -30,18 +39,33 @@ export function currentRuntimeFacts(): RuntimeFacts {
   return { hasGlobalWebSocket: hasGlobalWebSocket(), runtimeLabel: runtimeLabel() };
 }
 
-export function parseRunArgs(argv: readonly string[], runtime: RuntimeFacts = currentRuntimeFacts()): ParsedCommand {
-  const { given } = parseCommandLine(RUN_COMMAND, argv);
+export function parseRunArgs(
+  argv: readonly string[],
+  runtime: RuntimeFacts = currentRuntimeFacts(),
+  environment: SettingsEnvironment = processEnvironment(),
+): ParsedCommand {
+  const { given, sources } = parseLayered(RUN_COMMAND, argv, environment, CONFIG);
   if (given.help === true) return { kind: 'help' };
   if (given.version === true) return { kind: 'version' };
-  return { kind: 'run', ...resolveRunOptions(given, runtime) };
+  if (given.printSchema === true) return { kind: 'print-schema' };
+  if (given.printMetrics === true) return { kind: 'print-metrics' };
+  // The settings are checked as a run would check them, then shown.
+  const resolved = resolveRunOptions(given, runtime);
+  if (given.printConfig === true) return { kind: 'print-config', values: resolved.values, sources, profile: resolved.profile };
+  const notices: string[] = [];
+  if (sources['secret']?.layer === 'flag') notices.push(`--secret on the command line is visible to every user of this machine (ps); set ${SECRET_ENV} instead`);
+  return { kind: 'run', options: resolved.options, profile: resolved.profile, notices };
 }
 
-export function resolveRunOptions(given: RunGiven, runtime: RuntimeFacts): { options: BenchOptions; profile: ProfileName } {
+function profileOf(given: RunGiven): ProfileName {
   if (given.quick === true && given.full === true) throw new UsageError('--quick and --full exclude each other');
-  const profileName: ProfileName = given.quick === true ? 'quick' : given.full === true ? 'full' : 'default';
+  return given.quick === true ? 'quick' : given.full === true ? 'full' : 'default';
+}
+
+export function resolveRunOptions(given: RunGiven, runtime: RuntimeFacts): { options: BenchOptions; profile: ProfileName; values: RunValues } {
+  const profileName = profileOf(given);
   const profile = PROFILES[profileName];
-  const values = withDefaults(RUN_COMMAND.options, given, profile);
+  const values = withTargetUrl(withDefaults(RUN_COMMAND.options, given, profile), given);
 
   if (values.host !== undefined) {
     const serverOption = EMBEDDED_SERVER_OPTIONS.find((spec) => given[spec.name] !== undefined);
@@ -59,6 +83,7 @@ export function resolveRunOptions(given: RunGiven, runtime: RuntimeFacts): { opt
   }
   // A page of inline SVG is no use on a terminal.
   if (values.output === 'html' && values.out === undefined) throw new UsageError('--output html writes a file: add --out <file>');
+  if (values.frame !== undefined && values.message === undefined) throw new UsageError('--frame says how --message\'s messages are sent: add --message <file>');
 
   const options: BenchOptions = {
     host: values.host,
@@ -69,6 +94,7 @@ export function resolveRunOptions(given: RunGiven, runtime: RuntimeFacts): { opt
     audience: values.audience,
     subject: values.subject,
     authVia: values.auth,
+    ...upgradeHeaders(values),
     tests,
     tiers: values.tiers ?? tiersByTest[tests[0]!]!,
     tiersByTest,
@@ -87,6 +113,8 @@ export function resolveRunOptions(given: RunGiven, runtime: RuntimeFacts): { opt
     outFile: values.out,
     svgDir: values.svg,
     progress: values.progress,
+    quiet: values.quiet,
+    failFast: values.failFast,
     connectTimeoutMs: values.connectTimeout,
     sizes: values.sizes,
     formats: values.formats,
@@ -112,7 +140,12 @@ export function resolveRunOptions(given: RunGiven, runtime: RuntimeFacts): { opt
   if (values.procs.length > 1) options.procsSeries = values.procs;
   if (values.perWorker && options.procs === 1) throw new UsageError('--per-worker needs --procs above 1');
   if (values.startAt !== undefined) options.startAtEpochMs = values.startAt;
-  return { options, profile: profileName };
+  if (values.message !== undefined) options.message = loadMessageFile(values.message, values.frame);
+  if (values.live !== undefined) options.liveFile = values.live;
+  if (values.html !== undefined) options.htmlFile = values.html;
+  if (values.threshold !== undefined) options.thresholds = values.threshold;
+  checkThresholds(options);
+  return { options, profile: profileName, values };
 }
 
 /**

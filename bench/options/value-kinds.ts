@@ -3,6 +3,7 @@
 // process), and its JSON schema (a config file's keys, later).
 import { availableParallelism } from 'node:os';
 import type { JsonSchema } from '../json-schema.js';
+import { didYouMean } from './suggest.js';
 import { UsageError } from './usage-error.js';
 
 export interface ValueKind<T> {
@@ -13,6 +14,29 @@ export interface ValueKind<T> {
   /** `value` as the text parse() reads back. */
   render(value: T): string;
   readonly schema: JsonSchema;
+}
+
+/** An option given several times whose values add up (--threshold a --threshold b), not replace each other. */
+export interface RepeatableKind<T> extends ValueKind<T[]> {
+  readonly repeatable: true;
+  /** One text per item: a parent hands a child one flag per item. */
+  each(values: T[]): string[];
+}
+
+export function isRepeatable(kind: ValueKind<unknown>): kind is RepeatableKind<unknown> {
+  return 'repeatable' in kind;
+}
+
+/** Each occurrence of the flag parsed by `item` and added to the list. */
+export function repeatable<T>(item: ValueKind<T>): RepeatableKind<T> {
+  return {
+    placeholder: item.placeholder,
+    repeatable: true,
+    parse: (raw, flag) => [item.parse(raw, flag)],
+    render: (values) => values.map(item.render).join(' '),
+    each: (values) => values.map(item.render),
+    schema: { type: 'array', items: item.schema },
+  };
 }
 
 export function integer(min: number, max = Number.MAX_SAFE_INTEGER): ValueKind<number> {
@@ -29,18 +53,34 @@ export function integer(min: number, max = Number.MAX_SAFE_INTEGER): ValueKind<n
   };
 }
 
-export function seconds(min: number): ValueKind<number> {
+/** Seconds per unit a duration may be given in. */
+const DURATION_UNITS: Readonly<Record<string, number>> = { us: 1e-6, 'µs': 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
+
+/**
+ * A duration in `base` units: '30s', '2m', '500ms', '1h', or a bare number meaning `base`
+ * (--duration 5 is 5 s, --connect-timeout 500 is 500 ms). `integer` rounds to whole base units.
+ */
+export function duration(base: 's' | 'ms', min: number, integer = false): ValueKind<number> {
+  const example = base === 's' ? 'e.g. 30s, 2m, 500ms or 5' : 'e.g. 500ms, 10s or 2000';
   return {
-    placeholder: '<s>',
+    placeholder: base === 's' ? '<s>' : '<ms>',
     parse(raw, flag) {
-      if (!/^\d+(\.\d+)?$/.test(raw)) throw new UsageError(`${flag} expects seconds (e.g. 5 or 0.5), got "${raw}"`);
-      const n = Number(raw);
-      if (n < min) throw new UsageError(`${flag} must be at least ${min} s, got ${raw}`);
+      const match = /^(\d+(?:\.\d+)?|\.\d+)\s*(us|µs|ms|s|m|h)?$/.exec(raw.trim());
+      if (match === null) throw new UsageError(`${flag} expects a duration (${example}), got "${raw}"`);
+      const seconds = Number(match[1]) * DURATION_UNITS[match[2] ?? base]!;
+      const value = base === 's' ? seconds : seconds * 1000;
+      const n = integer ? Math.round(value) : Number(value.toPrecision(12));
+      if (n < min) throw new UsageError(`${flag} must be at least ${min} ${base}, got ${raw}`);
       return n;
     },
     render: String,
-    schema: { type: 'number', minimum: min },
+    schema: integer ? { type: 'integer', minimum: min } : { type: 'number', minimum: min },
   };
+}
+
+/** Seconds: '5', '0.5', '30s', '2m', '500ms'. */
+export function seconds(min: number): ValueKind<number> {
+  return duration('s', min);
 }
 
 /** A rate or a bound: a positive decimal number. */
@@ -97,7 +137,7 @@ export function oneOf<V extends string>(values: readonly V[]): ValueKind<V> {
   return {
     placeholder: values.join('|'),
     parse(raw, flag) {
-      if (!isOneOf(values, raw)) throw new UsageError(`${flag} must be one of ${values.join(', ')}, got "${raw}"`);
+      if (!isOneOf(values, raw)) throw new UsageError(`${flag} must be one of ${values.join(', ')}, got "${raw}"${didYouMean(raw, values)}`);
       return raw;
     },
     render: String,
@@ -113,7 +153,10 @@ export function listOf<V extends string>(values: readonly V[], all: boolean): Va
       if (all && raw === 'all') return [...values];
       const items: V[] = [];
       for (const item of raw.split(',').map((s) => s.trim())) {
-        if (!isOneOf(values, item)) throw new UsageError(`${flag}: unknown "${item}" (known: ${values.join(', ')}${all ? ', all' : ''})`);
+        if (!isOneOf(values, item)) {
+          const hint = didYouMean(item, values);
+          throw new UsageError(`${flag}: unknown "${item}"${hint === '' ? ` (known: ${values.join(', ')}${all ? ', all' : ''})` : hint}`);
+        }
         if (!items.includes(item)) items.push(item);
       }
       return items;

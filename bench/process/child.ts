@@ -17,6 +17,8 @@ export interface SpawnOptions {
   cores?: string;
   /** stdin, stdout, stderr: 'ignore', 'inherit' or 'pipe' (stderr 'pipe' keeps its last lines for errors). */
   stdio: [IOType, IOType, IOType];
+  /** Its environment; default this process's. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** `In`: what the child sends; `Out`: what this process sends it. */
@@ -45,7 +47,7 @@ export class ChildHandle<In extends { type: string }, Out extends { type: string
 
   static spawn<In extends { type: string }, Out extends { type: string }>(args: readonly string[], what: string, options: SpawnOptions): ChildHandle<In, Out> {
     const [command, argv] = pinnedCommand(options.cores, options.binary ?? process.execPath, args);
-    const child = spawn(command, argv, { stdio: [...options.stdio, 'ipc'] });
+    const child = spawn(command, argv, { stdio: [...options.stdio, 'ipc'], ...(options.env !== undefined ? { env: options.env } : {}) });
     return new ChildHandle<In, Out>(child, what);
   }
 

@@ -53,6 +53,13 @@ export function formatBytes(n: number): string {
   return `${n} B`;
 }
 
+/** size-matrix's row labels, the reference's: '64 B', '1 KB', '64 KB'. */
+export function sizeLabel(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${Number((bytes / 1024).toFixed(1))} KB`;
+  return `${Number((bytes / (1024 * 1024)).toFixed(1))} MB`;
+}
+
 /** Ratio to a baseline as a signed percentage: '+1.0%', '-3.2%'. */
 export function formatRelative(value: number | null | undefined, baseline: number | null | undefined): string {
   if (!present(value) || !present(baseline) || !(baseline > 0)) return NO_VALUE;

@@ -4,7 +4,7 @@ import type { RunResult } from '../results.js';
 import { buildCharts, type ChartEntry } from './svg/charts.js';
 import { escapeXml as escapeHtml } from './svg/markup.js';
 import { runLabels } from './svg/series.js';
-import { runHeaderLines, tablesForTest, type Table } from './tables.js';
+import { runHeaderLines, runTables, type Table } from './tables.js';
 
 const STYLE = `
 body { font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 24px auto; max-width: 1640px; padding: 0 20px; color: #1b1b1b; background: #fafafa; }
@@ -84,9 +84,9 @@ function htmlTable(table: Table): string {
   return `<h3>${escapeHtml(table.title)}</h3><table><thead>${head}</thead><tbody>${body || `<tr><td colspan='${table.headers.length}'>(no results)</td></tr>`}</tbody></table>${lines ? `<ul class='lines'>${lines}</ul>` : ''}`;
 }
 
-function runTables(run: RunResult, label: string, open: boolean): string {
+function runSection(run: RunResult, label: string, open: boolean): string {
   const header = runHeaderLines(run).map((l) => `<div class='header-lines${/^(PARTIAL|NOT RUN|NOTHING)/.test(l) ? ' error' : ''}'>${escapeHtml(l)}</div>`).join('');
-  const tables = run.tests.flatMap((test) => tablesForTest(test)).map(htmlTable).join('\n');
+  const tables = runTables(run).map(htmlTable).join('\n');
   return `<details${open ? ' open' : ''}><summary><strong>${escapeHtml(label)}</strong></summary>${header}${tables}</details>`;
 }
 
@@ -108,7 +108,7 @@ export function renderHtmlReport(runs: readonly RunResult[], title = 'WSE benchm
     runsTable(runs, labels),
     ...(charts.length === 0 ? ["<p class='omitted'>No test of these runs has a chart (connection-limit has tables only).</p>"] : chartSections(charts)),
     `<h2>Tables</h2>`,
-    ...runs.map((run, i) => runTables(run, labels[i] ?? `run ${i + 1}`, runs.length === 1)),
+    ...runs.map((run, i) => runSection(run, labels[i] ?? `run ${i + 1}`, runs.length === 1)),
     '</body></html>',
   ];
   return `${parts.join('\n')}\n`;

@@ -205,6 +205,13 @@ export const RUN_RESULT_SCHEMA: JsonSchema = {
       partial: str,
       notRun: { type: 'array', items: object({ test: testName, reason: str }, ['test', 'reason']) },
       nothingMeasured: str,
+      thresholds: {
+        type: 'array',
+        items: object(
+          { threshold: str, metric: str, passed: { type: 'boolean' }, value: { type: ['number', 'null'] }, measured: str, where: str },
+          ['threshold', 'metric', 'passed', 'value', 'measured'],
+        ),
+      },
     },
     ['schemaVersion', 'tool', 'startedAt', 'finishedAt', 'environment', 'transport', 'procs', 'server', 'options', 'tests'],
   ),
@@ -213,4 +220,9 @@ export const RUN_RESULT_SCHEMA: JsonSchema = {
 /** Every way `value` is not a RunResult, as 'path: problem'; empty when it is one. */
 export function validateRunResult(value: unknown): string[] {
   return validateAgainstSchema(value, RUN_RESULT_SCHEMA);
+}
+
+/** The schema as published in schema/run-result.schema.json and printed by --print-schema. */
+export function renderJsonSchema(): string {
+  return `${JSON.stringify(RUN_RESULT_SCHEMA, null, 2)}\n`;
 }

@@ -205,6 +205,9 @@ function tierName(t: TierResult): string {
   return `${formatInteger(t.connections)}${t.label === undefined ? '' : ` ${t.label}`}`;
 }
 
+/** The saturation verdict's note ('saturation: …', 'saturation (busiest of 2 …): …') repeats the load table's ELU and CPU: tables leave it out (JSON keeps it). */
+const SATURATION_NOTE = 'saturation';
+
 /**
  * PARTIAL and ERROR lines, then each tier's notes (once) and counted notes. A PARTIAL line names the
  * tier's failed connects and unexpected closes: its causes are words, the counts come from the data.
@@ -217,6 +220,7 @@ function tierLines(tiers: TierResult[]): string[] {
     if (t.consistency && !t.consistency.ok) lines.push(`ERROR (${tierName(t)}): ${t.consistency.message}`);
     for (const note of t.notes) {
       if (t.consistency && note === `ERROR: ${t.consistency.message}`) continue;
+      if (note.startsWith(SATURATION_NOTE)) continue;
       lines.push(note.startsWith('ERROR') ? `ERROR (${tierName(t)}): ${note.replace(/^ERROR:\s*/, '')}` : `${tierName(t)}: ${note}`);
     }
     for (const note of t.countedNotes ?? []) lines.push(`${tierName(t)}: ${describeCountedNote(note)}`);
@@ -265,8 +269,11 @@ function loadTable(result: TestResult, perWorker: boolean): Table {
   };
 }
 
-/** The run's header lines: tool, runtime, machine, transport, server. */
-export function runHeaderLines(run: RunResult): string[] {
+/** What a run's header says, known before its first test: tool, runtime, machine, transport, server. */
+export type RunHead = Pick<RunResult, 'tool' | 'environment' | 'transport' | 'procs' | 'server' | 'startedAt'>;
+
+/** The header lines known before the first test (text output prints them as the run starts). */
+export function runHeadLines(run: RunHead): string[] {
   const env = run.environment;
   const server = run.server.embedded
     ? `embedded ${run.server.transport ?? '?'} server, mode ${run.server.mode ?? '?'}, rate limit ${run.server.rateLimit ?? 'off'}, ${run.server.workers ?? 1} worker(s), ${run.server.url}`
@@ -275,14 +282,39 @@ export function runHeaderLines(run: RunResult): string[] {
     `${run.tool.name} ${run.tool.version} · ${env.runtime} ${env.runtimeVersion} · transport ${run.transport} · ${run.procs} process(es)`,
     `${env.cpuModel}, ${env.cpus} cores, ${formatBytes(env.totalMemoryBytes)} RAM, ${env.platform}/${env.arch}${env.fdLimit === undefined ? '' : `, ulimit -n ${env.fdLimit}`}`,
     `Server: ${server}`,
-    `Started ${run.startedAt}, finished ${run.finishedAt}`,
   ];
   const metrics = run.server.metrics;
   if (metrics !== undefined) {
-    lines.splice(3, 0, metrics.problem === undefined ? `Server /metrics: ${metrics.url}, read around every tier` : `Server /metrics: not read (${metrics.url}: ${metrics.problem})`);
+    lines.push(metrics.problem === undefined ? `Server /metrics: ${metrics.url}, read around every tier` : `Server /metrics: not read (${metrics.url}: ${metrics.problem})`);
   }
+  return lines;
+}
+
+/** The run's header lines: tool, runtime, machine, transport, server, when, and whether it is partial. */
+export function runHeaderLines(run: RunResult): string[] {
+  const lines = [...runHeadLines(run), `Started ${run.startedAt}, finished ${run.finishedAt}`];
   if (run.partial) lines.push(`PARTIAL RUN: ${run.partial}`);
   for (const skipped of run.notRun ?? []) lines.push(`NOT RUN: ${skipped.test}: ${skipped.reason}`);
   if (run.nothingMeasured) lines.push(`NOTHING MEASURED: ${run.nothingMeasured}`);
   return lines;
+}
+
+/** Every --threshold with its verdict and the value it judged; undefined without thresholds. */
+export function thresholdTable(run: RunResult): Table | undefined {
+  const outcomes = run.thresholds;
+  if (outcomes === undefined || outcomes.length === 0) return undefined;
+  const failed = outcomes.filter((o) => !o.passed).length;
+  return {
+    title: 'Thresholds',
+    headers: ['Threshold', 'Result', 'Measured', 'Where'],
+    rows: outcomes.map((o) => [o.threshold, o.passed ? 'PASS' : 'FAIL', o.measured, o.where ?? '']),
+    lines: [failed === 0 ? `All ${outcomes.length} passed` : `${failed} of ${outcomes.length} FAILED`],
+  };
+}
+
+/** Every table of a run: each test's, then the thresholds'. */
+export function runTables(run: RunResult): Table[] {
+  const tables = run.tests.flatMap((test) => tablesForTest(test, { perWorker: run.options.perWorker === true }));
+  const thresholds = thresholdTable(run);
+  return thresholds === undefined ? tables : [...tables, thresholds];
 }

@@ -1,6 +1,6 @@
 // Plain-text report: aligned tables on stdout.
 import type { RunResult } from '../results.js';
-import { runHeaderLines, tablesForTest, type Table } from './tables.js';
+import { runHeaderLines, runTables, type Table } from './tables.js';
 
 export function renderTable(table: Table): string {
   const widths = table.headers.map((h, i) => Math.max(h.length, ...table.rows.map((r) => (r[i] ?? '').length)));
@@ -15,9 +15,6 @@ export function renderTable(table: Table): string {
 }
 
 export function renderText(run: RunResult): string {
-  const blocks = [runHeaderLines(run).join('\n')];
-  for (const test of run.tests) {
-    for (const table of tablesForTest(test, { perWorker: run.options.perWorker === true })) blocks.push(renderTable(table));
-  }
+  const blocks = [runHeaderLines(run).join('\n'), ...runTables(run).map(renderTable)];
   return `${blocks.join('\n\n')}\n`;
 }

@@ -1,33 +1,53 @@
-// Where a run's report goes: stdout in the --output format, or the file --out names (then the text
-// tables still go to stdout), plus the charts as .svg files with --svg. The destinations are checked
-// before a run starts, so a mistyped path costs a usage error, not a long run's results.
+// Where a run's report goes: stdout in the --output format, or the file --out names, plus the
+// charts as .svg files with --svg. When stdout carries text (--output text, or any --out), the
+// header and each test's tables were already printed as the run went (reporters/streamed-tables.ts):
+// only the run's end is left to print. The destinations are checked before a run starts, so a
+// mistyped path costs a usage error, not a long run's results.
 import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+
 import type { BenchOptions } from '../options/bench-options.js';
 import { UsageError } from '../options/usage-error.js';
 import type { RunResult } from '../results.js';
 import { renderReport } from './index.js';
 import { writeSvgDirectory } from './svg/directory.js';
-import { renderText } from './text.js';
 
-/** `withTables`: with --out, the text tables go to stdout too (not when there is nothing in them). */
-export function writeReports(run: RunResult, options: BenchOptions, withTables = true): void {
-  if (options.outFile !== undefined) {
-    if (withTables) process.stdout.write(renderText(run));
-    writeFileSync(options.outFile, renderReport(run, options.output));
-    process.stderr.write(`wrote ${options.output} report to ${options.outFile}\n`);
+/** Whether the text tables go to stdout as the run goes (else stdout gets the --output document at the end). */
+export function streamsText(options: BenchOptions): boolean {
+  return options.outFile !== undefined || options.output === 'text';
+}
+
+/** Writes the reports; returns what was written to files, as 'run.json (json)'. */
+export function writeReports(run: RunResult, options: BenchOptions): string[] {
+  const written: string[] = [];
+  if (streamsText(options)) {
+    const end = [`Finished ${run.finishedAt}`];
+    if (run.partial !== undefined) end.push(`PARTIAL RUN: ${run.partial}`);
+    for (const skipped of run.notRun ?? []) end.push(`NOT RUN: ${skipped.test}: ${skipped.reason}`);
+    if (run.nothingMeasured !== undefined) end.push(`NOTHING MEASURED: ${run.nothingMeasured}`);
+    process.stdout.write(`\n${end.join('\n')}\n\n`);
   } else {
     process.stdout.write(renderReport(run, options.output));
   }
-  if (options.svgDir !== undefined) {
-    const written = writeSvgDirectory(options.svgDir, [run]);
-    process.stderr.write(`wrote ${written.length - 1} chart(s) and index.md to ${options.svgDir}\n`);
+  if (options.outFile !== undefined) {
+    writeFileSync(options.outFile, renderReport(run, options.output));
+    written.push(`${options.outFile} (${options.output})`);
   }
+  if (options.htmlFile !== undefined) {
+    writeFileSync(options.htmlFile, renderReport(run, 'html'));
+    written.push(`${options.htmlFile} (html)`);
+  }
+  if (options.svgDir !== undefined) {
+    const files = writeSvgDirectory(options.svgDir, [run]);
+    written.push(`${options.svgDir}/ (${files.length - 1} chart(s) and index.md)`);
+  }
+  return written;
 }
 
-/** --out and --svg as a run will write them: a UsageError naming the flag when one cannot be written. */
-export function checkReportDestinations(options: Pick<BenchOptions, 'outFile' | 'svgDir'>): void {
+/** --out, --html and --svg as a run will write them: a UsageError naming the flag when one cannot be written. */
+export function checkReportDestinations(options: Pick<BenchOptions, 'outFile' | 'htmlFile' | 'svgDir'>): void {
   if (options.outFile !== undefined) checkWritableFile('--out', options.outFile);
+  if (options.htmlFile !== undefined) checkWritableFile('--html', options.htmlFile);
   if (options.svgDir !== undefined) checkWritableDirectory('--svg', options.svgDir);
 }
 

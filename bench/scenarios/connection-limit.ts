@@ -7,6 +7,7 @@ import type { TestContext } from '../engine/context.js';
 import { sleep } from '../engine/phase-waiter.js';
 import { closeConnections, connectRate, openConnections, openCount } from '../engine/pool.js';
 import { TierRecorder } from '../engine/tier-recorder.js';
+import { formatInteger } from '../report/format.js';
 import type { ConnectionLimitProbe, TestResult, TierResult } from '../results.js';
 import { summarizeHistogram } from '../stats/histogram.js';
 
@@ -57,7 +58,7 @@ interface ProbeOutcome {
 async function runProbe(ctx: TestContext, target: number, phase: 'probe' | 'bisect', holdSec: number): Promise<ProbeOutcome> {
   const recorder = new TierRecorder(ctx, 'connection-limit', target, { phase, holdSec }, phase);
   await ctx.barrier('start');
-  ctx.progress.phase('connection-limit', `${phase} ${target} conns`);
+  ctx.progress.phase('connection-limit', `${phase} ${formatInteger(target)} conns`, target);
   await recorder.beginMeasure();
   const pool = await openConnections(ctx, 'connection-limit', target, recorder.tally);
   recorder.watch(pool.loss);

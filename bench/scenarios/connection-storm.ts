@@ -3,6 +3,7 @@
 import type { TestContext } from '../engine/context.js';
 import { closeConnections, connectRate, openConnections } from '../engine/pool.js';
 import { TierRecorder } from '../engine/tier-recorder.js';
+import { formatInteger } from '../report/format.js';
 import type { TestResult, TierResult } from '../results.js';
 import { summarizeHistogram } from '../stats/histogram.js';
 
@@ -12,7 +13,7 @@ export async function runConnectionStorm(ctx: TestContext): Promise<TestResult> 
     if (ctx.signal.aborted) break;
     const recorder = new TierRecorder(ctx, 'connection-storm', target, { batchSize: ctx.options.batchSize });
     await ctx.barrier('start');
-    ctx.progress.phase('connection-storm', `${target} conns: connecting`);
+    ctx.progress.phase('connection-storm', `${formatInteger(target)} conns: connecting`, target);
     await recorder.beginMeasure();
     const pool = await openConnections(ctx, 'connection-storm', target, recorder.tally);
     recorder.watch(pool.loss);

@@ -19,7 +19,7 @@ import { oneLine } from '../one-line.js';
 import type { FanoutResult, TestResult, TierResult } from '../results.js';
 import type { PublishReport } from '../server/publisher.js';
 import { summarizeHistogram } from '../stats/histogram.js';
-import { sizeLabel } from './size-matrix.js';
+import { sizeLabel } from '../report/format.js';
 
 /** The publisher's smallest size: every message is then the bare tick, WSE's own shape. */
 const BARE_TICK = 1;

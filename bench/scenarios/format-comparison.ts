@@ -1,19 +1,17 @@
 // Test 5: the same object as JSON (text frame), `M:`+msgpack and `C:`+zlib (binary frames) ×
-// tiers; wire sizes in params, msg/s per format (the report computes the ratios to JSON).
-import { TRADING_MESSAGE, encodeFormat } from '../../core/wse/messages.js';
+// tiers; wire sizes in params, msg/s per format (the report computes the ratios to JSON). With
+// --message, the user's messages in each format (zlib then deflates each message as it is sent).
 import { measureSendCell } from '../engine/closed-loop-cell.js';
 import type { TestContext } from '../engine/context.js';
 import { closeConnections, openTier } from '../engine/pool.js';
+import { formatPayload, payloadBytesOf } from '../messages/payloads.js';
 import type { TestResult, TierResult } from '../results.js';
 
 export async function runFormatComparison(ctx: TestContext): Promise<TestResult> {
   const tiers: TierResult[] = [];
-  const message: unknown = JSON.parse(TRADING_MESSAGE);
-  const payloads = ctx.options.formats.map((format) => ({ format, payload: encodeFormat(message, format, ctx.msgpack) }));
+  const payloads = ctx.options.formats.map((format) => ({ format, payload: formatPayload(ctx.options.message, format, ctx.msgpack) }));
   const wireSizes: Record<string, number> = {};
-  for (const { format, payload } of payloads) {
-    wireSizes[`${format}Bytes`] = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
-  }
+  for (const { format, payload } of payloads) wireSizes[`${format}Bytes`] = payloadBytesOf(payload);
   for (const target of ctx.options.tiers) {
     if (ctx.signal.aborted) break;
     const { pool, openingTally } = await openTier(ctx, 'format-comparison', target);
@@ -29,7 +27,7 @@ export async function runFormatComparison(ctx: TestContext): Promise<TestResult>
         payload,
         durationMs: ctx.options.cellDurationSec * 1000,
         label: format,
-        params: { format, frame: typeof payload === 'string' ? 'text' : 'binary', ...wireSizes, cellDurationSec: ctx.options.cellDurationSec },
+        params: { format, frame: format === 'json' ? 'text' : 'binary', ...wireSizes, cellDurationSec: ctx.options.cellDurationSec },
       });
       first = false;
       tiers.push(cell);

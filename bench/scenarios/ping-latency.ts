@@ -9,6 +9,7 @@ import { measureOpenLoopPings, runOpenLoopSteps } from '../engine/open-loop-cell
 import { PhaseWaiter } from '../engine/phase-waiter.js';
 import { closeConnections, openTier } from '../engine/pool.js';
 import { TierRecorder, type TierFields } from '../engine/tier-recorder.js';
+import { formatInteger } from '../report/format.js';
 import type { RampVerdict, TestResult, TierResult } from '../results.js';
 import { createLatencyHistogram, recordMicros, summarizeHistogram } from '../stats/histogram.js';
 
@@ -80,7 +81,7 @@ export async function runPingLatency(ctx: TestContext): Promise<TestResult> {
     await ctx.barrier('connected');
     await ctx.barrier('start');
 
-    ctx.progress.phase('ping-latency', `${pool.counts.established} conns: ${pings} pings each`);
+    ctx.progress.phase('ping-latency', `${formatInteger(pool.counts.established)} conns: ${pings} pings each`, target);
     await recorder.beginMeasure();
     const expected = pool.connections.filter((c) => c.open).length * pings;
     const waiter = new PhaseWaiter(expected, pool.signal, PING_STALL_MS);

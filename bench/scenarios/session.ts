@@ -47,8 +47,11 @@ export async function runTestsInProcess(context: TestContext): Promise<TestsRun>
       run.notRun.push({ test, reason: abortReason(context.signal) });
       continue;
     }
+    context.progress.testStarted(test);
     try {
-      run.tests.push(await session.run(test, tiersOf(context.options, test)));
+      const result = await session.run(test, tiersOf(context.options, test));
+      run.tests.push(result);
+      context.progress.testFinished(result);
     } catch (error) {
       context.progress.warn(`${test} failed: ${oneLine(error)}`);
       run.notRun.push({ test, reason: `it failed: ${oneLine(error)}` });

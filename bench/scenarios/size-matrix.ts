@@ -1,24 +1,24 @@
 // Test 4: payload sizes × tiers, --cell-duration a cell; msg/s and bandwidth. The connections of a
-// tier are opened once and reused by every size cell.
-import { paddedTradingMessage } from '../../core/wse/messages.js';
+// tier are opened once and reused by every size cell. With --message, each message is padded to
+// each size; sizes below the messages' own are skipped (with a warning).
 import type { SendCell } from '../engine/cell.js';
 import { measureSendCell } from '../engine/closed-loop-cell.js';
 import type { TestContext } from '../engine/context.js';
 import { measureOpenLoopSendCell, runOpenLoopSteps } from '../engine/open-loop-cell.js';
 import { closeConnections, openTier } from '../engine/pool.js';
+import { sizedPayload, type SendPayload } from '../messages/payloads.js';
+import { sizeLabel } from '../report/format.js';
 import type { RampVerdict, TestResult, TierResult } from '../results.js';
-
-/** '64 B', '1 KB', '64 KB': the reference's row labels. */
-export function sizeLabel(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${Number((bytes / 1024).toFixed(1))} KB`;
-  return `${Number((bytes / (1024 * 1024)).toFixed(1))} MB`;
-}
 
 export async function runSizeMatrix(ctx: TestContext): Promise<TestResult> {
   const tiers: TierResult[] = [];
   const ramp: RampVerdict[] = [];
-  const payloads = ctx.options.sizes.map((size) => ({ size, payload: paddedTradingMessage(size) }));
+  const payloads: { size: number; payload: SendPayload }[] = [];
+  for (const size of ctx.options.sizes) {
+    const payload = sizedPayload(ctx.options.message, size);
+    if (payload !== undefined) payloads.push({ size, payload });
+    else ctx.progress.warn(`size-matrix: --message ${ctx.options.message?.file} holds messages larger than ${sizeLabel(size)}: that size is skipped`);
+  }
   for (const target of ctx.options.tiers) {
     if (ctx.signal.aborted) break;
     const { pool, openingTally } = await openTier(ctx, 'size-matrix', target);

@@ -9,6 +9,7 @@ import type { TestContext } from '../engine/context.js';
 import { PhaseWaiter, sleep } from '../engine/phase-waiter.js';
 import { closeConnections, openTier, openCount } from '../engine/pool.js';
 import { TierRecorder, type TierFields } from '../engine/tier-recorder.js';
+import { formatInteger } from '../report/format.js';
 import type { TestResult, TierResult } from '../results.js';
 import { createLatencyHistogram, recordMicros, summarizeHistogram } from '../stats/histogram.js';
 
@@ -78,7 +79,7 @@ export async function runSustainedHold(ctx: TestContext): Promise<TestResult> {
     await ctx.barrier('connected');
     await ctx.barrier('start');
 
-    ctx.progress.phase('sustained-hold', `${pool.counts.established} conns: holding ${ctx.options.holdSec} s`);
+    ctx.progress.phase('sustained-hold', `${formatInteger(pool.counts.established)} conns: holding ${ctx.options.holdSec} s`, target);
     await recorder.beginMeasure();
     const startedAt = performance.now();
     const phase = new HoldPings();

@@ -1,11 +1,11 @@
-// Test 3: every connection sends the ~175-byte trading message as fast as it can for --duration;
-// delivered msg/s and MB/s over first send → last barrier PONG.
-import { TRADING_MESSAGE } from '../../core/wse/messages.js';
+// Test 3: every connection sends the ~175-byte trading message (or --message) as fast as it can
+// for --duration; delivered msg/s and MB/s over first send → last barrier PONG.
 import type { SendCell } from '../engine/cell.js';
 import { measureSendCell } from '../engine/closed-loop-cell.js';
 import type { TestContext } from '../engine/context.js';
 import { measureOpenLoopSendCell, runOpenLoopSteps } from '../engine/open-loop-cell.js';
 import { closeConnections, openTier } from '../engine/pool.js';
+import { throughputPayload } from '../messages/payloads.js';
 import type { RampVerdict, TestResult, TierResult } from '../results.js';
 
 export async function runThroughput(ctx: TestContext): Promise<TestResult> {
@@ -20,7 +20,7 @@ export async function runThroughput(ctx: TestContext): Promise<TestResult> {
       pool,
       openingTally,
       withConnectLatency: true,
-      payload: TRADING_MESSAGE,
+      payload: throughputPayload(ctx.options.message),
       durationMs: ctx.options.durationSec * 1000,
       params: { durationSec: ctx.options.durationSec },
     };

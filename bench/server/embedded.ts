@@ -2,6 +2,7 @@
 // never in the client's event loop, and reads its counters over IPC.
 import type { ServerTlsFiles } from '../../adapters/server/transport.js';
 import type { ServedTransportName, ServerMode } from '../options/choices.js';
+import { environmentWithSecret } from '../options/layers.js';
 import { ChildHandle } from '../process/child.js';
 import type { ChildToParent, ParentToChild } from './ipc.js';
 import { serveArgv, type ServeOptions } from './serve-options.js';
@@ -62,7 +63,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
     ...(options.runtimeArgs ?? []),
     script, 'serve',
     ...serveArgv({
-      host: options.host, port: options.port, secret: options.secret, issuer: options.issuer, audience: options.audience,
+      host: options.host, port: options.port, issuer: options.issuer, audience: options.audience,
       mode: options.mode, transport: options.transport, workers: options.workers, maxConnections: options.maxConnections,
       rateLimit: options.rateLimit, cert: options.tls?.certFile, key: options.tls?.keyFile,
       outboundQueue: options.outboundQueue, metricsPort: options.metricsPort,
@@ -72,6 +73,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
   ];
   const child: ServerProcess = ChildHandle.spawn(args, 'the embedded server', {
     stdio: ['ignore', 'ignore', 'pipe'],
+    env: environmentWithSecret(options.secret),
     ...(options.cores !== undefined ? { cores: options.cores } : {}),
     ...(options.binary !== undefined ? { binary: options.binary } : {}),
   });

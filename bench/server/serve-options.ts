@@ -2,8 +2,10 @@
 // hand them to a child serve process (a worker of a multi-process server, or the embedded server).
 import type { ServedTransportName } from '../options/choices.js';
 import { SERVE_COMMAND, SERVE_OPTIONS } from '../options/commands.js';
+import { SECRET } from '../options/declarations.js';
+import { parseLayered, processEnvironment, type SettingsEnvironment } from '../options/layers.js';
 import type { GivenValues, ValuesOf } from '../options/option.js';
-import { parseCommandLine, withDefaults } from '../options/parse.js';
+import { withDefaults } from '../options/parse.js';
 import { renderFlags } from '../options/render.js';
 import { UsageError } from '../options/usage-error.js';
 
@@ -14,17 +16,18 @@ export type ServeOptions = ValuesOf<typeof SERVE_OPTIONS> & {
   certGenerated?: boolean;
 };
 
-export function parseServeArgs(argv: readonly string[]): ServeOptions {
-  const options: ServeOptions = withDefaults(SERVE_OPTIONS, parseCommandLine(SERVE_COMMAND, argv).given);
+/** The command line, and from the environment only the secret (WSE_BENCH_SECRET), which a parent passes that way. */
+export function parseServeArgs(argv: readonly string[], environment: SettingsEnvironment = processEnvironment()): ServeOptions {
+  const options: ServeOptions = withDefaults(SERVE_OPTIONS, parseLayered(SERVE_COMMAND, argv, environment, undefined, [SECRET]).given);
   if ((options.cert === undefined) !== (options.key === undefined)) throw new UsageError('--cert and --key go together');
   // --cert/--key imply --tls; --tls alone serves a generated self-signed pair
   if (options.cert !== undefined) options.tls = true;
   return options;
 }
 
-/** The flags of a serve child process with these settings. */
+/** The flags of a serve child process with these settings, but the secret: it goes in the environment (environmentWithSecret). */
 export function serveArgv(settings: ServeSettings): string[] {
-  return renderFlags(SERVE_OPTIONS, settings);
+  return renderFlags(SERVE_OPTIONS, { ...settings, secret: undefined });
 }
 
 /** One worker process of a multi-process server: the primary's settings on `port`, over IPC. */
@@ -32,7 +35,6 @@ export function workerServeArgv(options: ServeOptions, port: number, transport: 
   return serveArgv({
     host: options.host,
     port,
-    secret: options.secret,
     issuer: options.issuer,
     audience: options.audience,
     mode: options.mode,

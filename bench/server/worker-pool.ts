@@ -6,6 +6,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { isBun } from '../../adapters/runtime.js';
 import { selectServerTransport } from '../../adapters/server/index.js';
 import type { ServedTransportName } from '../options/choices.js';
+import { environmentWithSecret, SECRET_ENV } from '../options/layers.js';
 import { ChildHandle } from '../process/child.js';
 import { EXIT_FAILED, EXIT_OK } from '../process/exit-codes.js';
 import { isIpcMessage, sendToParent } from '../process/ipc.js';
@@ -38,9 +39,9 @@ export async function runServerPrimary(options: ServeOptions): Promise<number> {
     const what = `worker ${workers.length + 1}`;
     if (useCluster) {
       cluster.setupPrimary({ exec: script, args });
-      return new ChildHandle(cluster.fork().process, what);
+      return new ChildHandle(cluster.fork({ [SECRET_ENV]: options.secret }).process, what);
     }
-    return ChildHandle.spawn([script, ...args, '--reuse-port'], what, { stdio: ['ignore', 'inherit', 'inherit'] });
+    return ChildHandle.spawn([script, ...args, '--reuse-port'], what, { stdio: ['ignore', 'inherit', 'inherit'], env: environmentWithSecret(options.secret) });
   };
 
   const stopAll = (): void => {

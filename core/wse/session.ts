@@ -2,6 +2,7 @@
 // server_ready, says client_hello, then matches application-level PONGs to pings in FIFO order
 // (WSE answers a connection's messages in order) and answers the server's heartbeat.
 import { ConnectError } from '../errors.js';
+import type { PayloadBatch } from '../frame-encoder.js';
 import { CloseCode, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_OUTBOUND_BYTES } from '../constants.js';
 import { decodeWseMessage, type DecodeOptions, type MsgpackCodec, type PayloadKind, type WseMessage } from './decode.js';
 import { clientHello, heartbeatReply, pingMessage } from './messages.js';
@@ -12,8 +13,10 @@ export interface WseConnectOptions {
   transport: ClientTransport;
   url: string;
   token: string;
-  /** Where the JWT goes: `Cookie: access_token=…` (WSE's first choice) or `Authorization: Bearer …`. */
-  authVia: 'cookie' | 'bearer';
+  /** Where the JWT goes: `Cookie: access_token=…` (WSE's first choice), `Authorization: Bearer …`, or nowhere. */
+  authVia: 'cookie' | 'bearer' | 'none';
+  /** More request headers for the upgrade; a Cookie here is sent after the token's. */
+  headers?: Readonly<Record<string, string>>;
   /** Covers the dial and the wait for server_ready. */
   timeoutMs: number;
   localAddress?: string;
@@ -114,8 +117,7 @@ export class WseSession {
         session.fail(new ConnectError('timeout', `${options.url}: no server_ready within ${options.timeoutMs} ms`));
       }, options.timeoutMs);
       session.pending = { resolve, reject, timer, startedAt };
-      const headers: Record<string, string> =
-        options.authVia === 'cookie' ? { Cookie: `access_token=${options.token}` } : { Authorization: `Bearer ${options.token}` };
+      const headers = upgradeHeaders(options);
       options.transport
         .dial(
           options.url,
@@ -167,6 +169,10 @@ export class WseSession {
 
   sendRepeated(data: string | Buffer, count: number): void {
     this.requireSocket().sendRepeated(data, count);
+  }
+
+  sendBatch(batch: PayloadBatch, binary: boolean): void {
+    this.requireSocket().sendBatch(batch, binary);
   }
 
   onceDrained(callback: () => void): void {
@@ -373,6 +379,17 @@ class SessionEvents implements MessageSocketEvents {
   error(error: Error): void {
     this.session.handleError(error);
   }
+}
+
+/** The token where authVia puts it, and the caller's own headers (their cookies after the token's). */
+function upgradeHeaders(options: WseConnectOptions): Record<string, string> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.authVia === 'bearer') headers['Authorization'] = `Bearer ${options.token}`;
+  if (options.authVia === 'cookie') {
+    const own = headers['Cookie'];
+    headers['Cookie'] = own === undefined ? `access_token=${options.token}` : `access_token=${options.token}; ${own}`;
+  }
+  return headers;
 }
 
 function asConnectError(error: unknown, url: string): ConnectError {

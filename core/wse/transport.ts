@@ -1,6 +1,7 @@
 // The seam between the WSE session layer and a WebSocket implementation. The core's own
 // WebSocketConnection, npm ws and the runtime's global WebSocket each provide a ClientTransport
 // (see adapters/client/), so every benchmark test runs unchanged on every transport.
+import type { PayloadBatch } from '../frame-encoder.js';
 import type { ClientTlsOptions } from '../tls.js';
 
 export interface MessageSocketEvents {
@@ -20,6 +21,11 @@ export interface MessageSocket {
   send(data: string | Buffer): void;
   /** Sends `count` copies of the same message; transports that can, encode them into one write. */
   sendRepeated(data: string | Buffer, count: number): void;
+  /**
+   * Sends every message of `batch` (UTF-8 text frames, or binary frames), in order; transports
+   * that can, encode them into one write. The batch may be refilled once this returns.
+   */
+  sendBatch(batch: PayloadBatch, binary: boolean): void;
   /** Bytes accepted by send() but not yet handed to the kernel. */
   readonly bufferedAmount: number;
   /** Calls `callback` once, as soon as bufferedAmount has fallen to zero (at once if it is zero). */
