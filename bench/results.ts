@@ -172,6 +172,8 @@ export interface TierResult {
   consistency?: Consistency;
   /** Set when the tier ended early (server died, SIGINT…): why. Numbers cover what finished. */
   partial?: string;
+  /** With --start-at: how late (ms) the latest of this tier's phases began after its slot; absent when on time. */
+  lateMs?: number;
   notes: string[];
 }
 
@@ -215,6 +217,15 @@ export interface ServerDescription {
   workers?: number;
 }
 
+/** The target's clock minus this machine's (target/clock-offset.ts), from PONG server_timestamps. */
+export interface ClockOffset {
+  offsetMs: number;
+  /** The offset lies within ± this: half the best round trip and half the timestamp's 1 ms step. */
+  uncertaintyMs: number;
+  /** Pings it was measured from. */
+  samples: number;
+}
+
 export interface RunResult {
   schemaVersion: typeof RESULTS_SCHEMA_VERSION;
   tool: { name: string; version: string };
@@ -229,4 +240,6 @@ export interface RunResult {
   tests: TestResult[];
   /** Set when the run was interrupted (SIGINT) or a worker died. */
   partial?: string;
+  /** With --start-at: this machine's clock against the target's, measured before the timetable began. */
+  clockOffset?: ClockOffset;
 }

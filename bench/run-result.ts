@@ -4,6 +4,12 @@ import type { BenchOptions } from './options/bench-options.js';
 import { RESULTS_SCHEMA_VERSION, type RunResult, type ServerDescription, type TestResult } from './results.js';
 import { CLIENT_NAME, VERSION } from './version.js';
 
+/**
+ * What results record instead of the JWT secret: they are printed, logged (kubectl logs) and
+ * shared, and the secret signs tokens the server trusts.
+ */
+export const REDACTED_SECRET = '(redacted)';
+
 export interface RunRecord {
   options: BenchOptions;
   startedAt: string;
@@ -24,7 +30,7 @@ export function buildRunResult(record: RunRecord): RunResult {
     transport: options.transport,
     procs: options.procs,
     server: record.server,
-    options: { ...options },
+    options: { ...options, secret: REDACTED_SECRET },
     tests: record.tests,
   };
   if (record.partial !== undefined) run.partial = record.partial;

@@ -3,7 +3,7 @@
 // file that image holds (dist/bench.js alone) runs under Node 22 with nothing beside it. No
 // cluster and no Docker engine were reachable here: this is what can be checked without them.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse } from 'yaml';
 import { runtimeBinaryIn } from '../bench/compare/runtime-table.mjs';
+import { UsageError } from '../bench/options/usage-error.js';
+import { runOptions } from './fixtures/run-result.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const deploy = join(root, 'deploy/kubernetes');
@@ -97,6 +99,29 @@ describe('deploy/kubernetes/job.yaml: an Indexed Job of shards', () => {
     for (const name of referenced) assert.ok(defined.has(name), `$(${name}) is defined`);
     const startAt = env.find((e) => at(e, 'name') === 'START_AT_MS');
     assert.equal(at(startAt, 'value'), 'SET-AT-SUBMIT', 'the start time is a placeholder the README replaces');
+  });
+
+  test('the args are a valid run in every pod once Kubernetes has expanded them; the unset start time is refused in one line', () => {
+    const completions = Number(at(job, 'spec', 'completions'));
+    const values = new Map(env.map((e) => [String(at(e, 'name')), String(at(e, 'value'))]));
+    const dir = mkdtempSync(join(tmpdir(), 'wse-bench-job-'));
+    try {
+      const secretFile = join(dir, 'secret');
+      writeFileSync(secretFile, 'from-a-secret');
+      const expanded = (index: number, startAt: string): string[] => args
+        .map((a) => a.replace(/\$\(([A-Za-z_0-9]+)\)/g, (_, name: string) => (name === 'JOB_COMPLETION_INDEX' ? String(index) : name === 'START_AT_MS' ? startAt : values.get(name)!)))
+        .map((a, i, all) => (all[i - 1] === '--secret-file' ? secretFile : a));
+      for (let index = 0; index < completions; index++) {
+        const options = runOptions(expanded(index, '1900000000000'));
+        assert.deepEqual(options.shard, { index, count: completions });
+        assert.equal(options.secret, 'from-a-secret');
+        assert.equal(options.output, 'json');
+        assert.equal(options.startAtEpochMs, 1900000000000);
+      }
+      assert.throws(() => runOptions(expanded(0, 'SET-AT-SUBMIT')), (error: unknown) => error instanceof UsageError && /^--start-at expects a whole number/.test(error.message));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('the secret comes from a Kubernetes Secret mounted as a file, never from args or env', () => {

@@ -29,9 +29,9 @@ function without<L extends OptionList, const X extends readonly OptionSpec[]>(li
 }
 
 export const RUN_OPTIONS = [
-  o.HOST, o.PORT, o.PATH, o.SECRET, o.ISSUER, o.AUDIENCE, o.SUBJECT, o.AUTH, o.TRANSPORT, o.TLS, o.CA, o.INSECURE, o.PROCS, o.CONNECT_TIMEOUT,
+  o.HOST, o.PORT, o.PATH, o.SECRET, o.SECRET_FILE, o.ISSUER, o.AUDIENCE, o.SUBJECT, o.AUTH, o.TRANSPORT, o.TLS, o.CA, o.INSECURE, o.PROCS, o.CONNECT_TIMEOUT,
   o.TEST, o.TIERS, o.QUICK, o.FULL, o.DURATION, o.CELL_DURATION, o.BATCH_SIZE, o.WARMUP, o.PINGS, o.HOLD, o.HOLD_PING_INTERVAL, o.SIZES,
-  o.FORMATS, o.MAX_CONNECTIONS, o.LIMIT_START, o.START_AT, o.LIMIT_HOLD, o.RATE, o.TOTAL_RATE, o.RAMP, o.SLO_MS,
+  o.FORMATS, o.MAX_CONNECTIONS, o.LIMIT_START, o.START_AT, o.SHARD, o.LIMIT_HOLD, o.RATE, o.TOTAL_RATE, o.RAMP, o.SLO_MS,
   o.OUTPUT, o.OUT, o.SVG, o.PER_WORKER, o.PROGRESS,
   o.SERVER_MODE, o.SERVER_TRANSPORT, o.SERVER_WORKERS, o.CERT, o.KEY, o.RATE_LIMIT,
   o.HELP, o.VERSION,
@@ -73,8 +73,11 @@ export const SERVE_COMMAND: Command<typeof SERVE_OPTIONS> = {
   footer: [],
 };
 
-/** What compare does not pass on: it runs every transport itself, and reads each run's JSON. */
-const OWN_TO_COMPARE = [o.TRANSPORT, o.OUTPUT, o.OUT, o.HELP, o.VERSION] as const;
+/**
+ * What compare does not pass on: it runs every transport itself, and reads each run's JSON; its
+ * runs follow each other, so they cannot share one timetable (--start-at) or be shards.
+ */
+const OWN_TO_COMPARE = [o.TRANSPORT, o.OUTPUT, o.OUT, o.HELP, o.VERSION, o.START_AT, o.SHARD] as const;
 export const COMPARE_OWN_OPTIONS = [o.TRANSPORTS, o.RUNTIMES, o.REPEAT, o.PIN, o.TEXT_OUTPUT, o.OUT, o.HELP] as const;
 export const COMPARE_OPTIONS = [...COMPARE_OWN_OPTIONS, ...without(RUN_OPTIONS, OWN_TO_COMPARE)] as const;
 /** What compare passes on to each run: the run's settings but the target (compare sets it) and the embedded server's. */

@@ -14,14 +14,18 @@ import {
 } from './choices.js';
 import { RUNTIME_NAMES } from '../compare/runtime-table.mjs';
 import { fromProfile, option } from './option.js';
-import { flag, integer, integerList, listOf, oneOf, positiveNumber, positiveNumberList, processCounts, seconds, text } from './value-kinds.js';
+import { flag, integer, integerList, listOf, oneOf, positiveNumber, positiveNumberList, processCounts, seconds, shardOf, text } from './value-kinds.js';
 
 // --- the target and the client (the benchmark run) --------------------------------------------------
 
 export const HOST = option({ name: 'host', group: 'target', kind: text, arg: '<addr>', help: 'WSE server to benchmark', defaultText: 'none: start the embedded server' });
 export const PORT = option({ name: 'port', group: 'target', kind: integer(1, 65535), help: 'its port', default: 5006 });
 export const PATH = option({ name: 'path', group: 'target', kind: text, arg: '<path>', help: 'endpoint path and query', default: '/wse?compression=false&protocol_version=1' });
-export const SECRET = option({ name: 'secret', group: 'target', kind: text, help: 'HS256 secret the JWT is signed with', default: 'bench-secret-key-for-testing-only' });
+export const SECRET = option({ name: 'secret', group: 'target', kind: text, help: 'HS256 secret the JWT is signed with (results record it as redacted)', default: 'bench-secret-key-for-testing-only' });
+export const SECRET_FILE = option({
+  name: 'secretFile', group: 'target', kind: text, arg: '<file>', defaultText: 'none',
+  help: 'read the secret from this file (one trailing newline dropped), e.g. a Kubernetes Secret mounted as a volume: it then appears in no command line',
+});
 export const ISSUER = option({ name: 'issuer', group: 'target', kind: text, help: 'JWT iss claim', default: 'wse-bench' });
 export const AUDIENCE = option({ name: 'audience', group: 'target', kind: text, help: 'JWT aud claim', default: 'wse-bench' });
 export const SUBJECT = option({ name: 'subject', group: 'target', kind: text, help: 'JWT sub claim (the user id)', default: 'bench-user' });
@@ -64,7 +68,11 @@ export const MAX_CONNECTIONS = option({
 export const LIMIT_START = option({ name: 'limitStart', group: 'tests', kind: integer(1), default: fromProfile((p) => p.limitStartConnections), help: 'connection-limit first probe' });
 export const START_AT = option({
   name: 'startAt', group: 'tests', kind: integer(0), arg: '<unix ms>', defaultText: 'none',
-  help: 'wait until this wall-clock time (epoch ms) to start the first tier\'s measured phase, to align runs on several machines for merge',
+  help: 'run on a timetable from this wall-clock time (epoch ms): every tier\'s connect, measure and close phase starts at a time computed from the options (shown up front), the same on every machine, so runs there can be merged; a phase reached late still runs and its tier is marked partial with how late',
+});
+export const SHARD = option({
+  name: 'shard', group: 'tests', kind: shardOf, defaultText: 'none',
+  help: 'run share i of n (from 0: 0/4 … 3/4) of every tier\'s connections, split like --procs; needs --start-at (every shard runs the same timetable); `merge` joins the shards\' JSON',
 });
 export const LIMIT_HOLD = option({ name: 'limitHold', group: 'tests', kind: seconds(0.1), default: fromProfile((p) => p.limitHoldSec), help: 'connection-limit hold per probe' });
 export const RATE = option({

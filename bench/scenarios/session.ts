@@ -24,14 +24,23 @@ export class ScenarioSession {
   }
 }
 
+/** With --start-at: told when each test begins, and given each result to mark the rows that began late. */
+export interface TestSchedule {
+  beginTest(test: TestName): void;
+  markLate(result: TestResult): void;
+}
+
 /** Every selected test in this process, until the run is aborted; a test that throws is reported and skipped. */
-export async function runTestsInProcess(context: TestContext): Promise<TestResult[]> {
+export async function runTestsInProcess(context: TestContext, schedule?: TestSchedule): Promise<TestResult[]> {
   const session = new ScenarioSession(context);
   const results: TestResult[] = [];
   for (const test of context.options.tests) {
     if (context.signal.aborted) break;
     try {
-      results.push(await session.run(test, tiersOf(context.options, test)));
+      schedule?.beginTest(test);
+      const result = await session.run(test, tiersOf(context.options, test));
+      schedule?.markLate(result);
+      results.push(result);
     } catch (error) {
       context.progress.warn(`${test} failed: ${oneLine(error)}`);
     }
