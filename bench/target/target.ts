@@ -14,10 +14,8 @@ import { startEmbeddedServer, type EmbeddedServer } from '../server/embedded.js'
 import type { ServerStats } from '../server/stats.js';
 import { generateSelfSignedCertificate, writeCertificateFiles, type CertificateFiles } from '../server/tls-cert.js';
 import { checkClientTls, trustServerCertificate } from './client-tls.js';
+import { planSourceAddresses } from './source-addresses.js';
 import { externalStatsReader } from './stats-reader.js';
-
-/** Connections one source address can hold to one destination before its ephemeral ports run out. */
-const CONNECTIONS_PER_SOURCE_ADDRESS = 60_000;
 
 export interface Target {
   readonly description: ServerDescription;
@@ -43,7 +41,8 @@ export async function openTarget(options: BenchOptions, transport: ClientTranspo
     const serverTls: ServerTlsFiles | undefined = generated ?? (options.certFile !== undefined && options.keyFile !== undefined ? { certFile: options.certFile, keyFile: options.keyFile } : undefined);
     const trusted = trustServerCertificate(options, serverTls);
     const clientTls = checkClientTls(trusted, transport);
-    const target = { options: trusted, token, localAddresses: sourceAddresses(options.host ?? '127.0.0.1', options, transport) };
+    const peak = Math.max(options.maxConnections, largestTier(options));
+    const target = { options: trusted, token, localAddresses: planSourceAddresses(options.host ?? '127.0.0.1', peak, transport.supportsLocalAddress) };
     if (options.host === undefined) return await embeddedTarget(target, serverTls, generated, onDied);
     return await externalTarget(target, options.host, externalStatsReader(options.host, options.port, clientTls));
   } catch (error) {
@@ -129,12 +128,4 @@ export function probeTcp(host: string, port: number, timeoutMs: number): Promise
       finish(causes[error.code ?? ''] ?? error.message);
     });
   });
-}
-
-/** Past ~60K connections to one loopback address, bind 127.0.0.1, .2, … in turn. */
-function sourceAddresses(host: string, options: BenchOptions, transport: ClientTransport): string[] | undefined {
-  const peak = Math.max(options.maxConnections, largestTier(options));
-  if (!host.startsWith('127.') || peak <= CONNECTIONS_PER_SOURCE_ADDRESS || !transport.supportsLocalAddress) return undefined;
-  const count = Math.min(254, Math.ceil(peak / CONNECTIONS_PER_SOURCE_ADDRESS));
-  return Array.from({ length: count }, (_, i) => `127.0.0.${i + 1}`);
 }
