@@ -1,17 +1,47 @@
 // What `merge` reads and which shards it joins: JSON results found in text with other output
 // around them (kubectl logs), broken ones named by input and line; shards of one run only, each
 // once, a missing one noted, and the skew between their clocks from their offsets to the target.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { extractDocuments } from '../bench/merge/documents.js';
 import { checkShards, describeSkew, type MergeInput } from '../bench/merge/shards.js';
 import type { RunResult } from '../bench/results.js';
+import { createLatencyHistogram, encodeHistogram, recordMicros } from '../bench/stats/histogram.js';
 import { sampleRunResult } from './fixtures/run-result.js';
 
 const START = 1_900_000_000_000;
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/** `wse-bench merge …args` with `stdin`: exit code, stdout, stderr. */
+function merge(args: string[], stdin = ''): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [`${root}dist/bench.js`, 'merge', ...args], { cwd: root, input: stdin, encoding: 'utf8', timeout: 60_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** What kubectl logs prints for one shard: its stderr (timetable, warnings) around its JSON. */
+function podLog(run: RunResult): string {
+  return `timetable from ${new Date(START).toISOString()}, shard ${run.options.shard?.index}/3 (computed from the options alone)\nwarning: a warning\n${JSON.stringify(run, null, 2)}\nwrote nothing else\n`;
+}
+
+/** The sample's latency summaries carry a placeholder encoding; merging decodes them, so give each a real one. */
+function withRealHistograms(value: unknown): void {
+  if (typeof value !== 'object' || value === null) return;
+  if ('hdr' in value && 'p50' in value && typeof value.p50 === 'number') {
+    const histogram = createLatencyHistogram();
+    recordMicros(histogram, value.p50);
+    Object.assign(value, { hdr: encodeHistogram(histogram) });
+  }
+  for (const child of Object.values(value)) withRealHistograms(child);
+}
 
 function shard(index: number, count = 3, change: (run: RunResult) => void = () => undefined): RunResult {
   const run = sampleRunResult();
+  withRealHistograms(run);
   run.options = { ...run.options, shard: { index, count }, startAtEpochMs: START };
   run.clockOffset = { offsetMs: index * 1.5 - 1, uncertaintyMs: 0.5, samples: 8 };
   change(run);
@@ -112,5 +142,50 @@ describe('merge\'s shards: one run\'s, each once', () => {
       refusal(() => checkShards(inputs(shard(0, 3, (run) => Object.assign(run.options, { shard: { index: 3, count: 3 } }))))),
       /^s0\.json: options\.shard is not a shard/,
     );
+  });
+});
+
+describe('wse-bench merge - (standard input) and shards end to end', () => {
+  test('three pods\' logs on stdin: merged as one run, the clocks\' spread noted, the skipped lines counted', () => {
+    const r = merge(['-', '--output', 'json'], [0, 1, 2].map((i) => podLog(shard(i))).join(''));
+    assert.equal(r.status, 0, r.stderr);
+    const merged = JSON.parse(r.stdout) as RunResult;
+    assert.equal(merged.options.shard, undefined, 'the merge is the whole run');
+    assert.equal(merged.clockOffset, undefined);
+    assert.equal(merged.options.startAtEpochMs, START);
+    assert.deepEqual(merged.options.mergedFrom, ['stdin #1', 'stdin #2', 'stdin #3']);
+    const tier = merged.tests[0]!.tiers[0]!;
+    assert.equal(tier.connections, 3 * shard(0).tests[0]!.tiers[0]!.connections);
+    assert.ok(tier.notes.some((n) => n.startsWith('shard clocks (offsets to the target): spread 3.0 ms ±1.0')));
+    assert.match(r.stderr, /^merge: stdin: 9 lines of other output skipped$/m);
+    assert.match(r.stderr, /^merge: shard clocks \(offsets to the target\): spread 3\.0 ms/m);
+  });
+
+  test('files and stdin together; a missing shard makes every tier partial; refusals are one line, exit 2', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wse-bench-merge-'));
+    try {
+      writeFileSync(join(dir, 'a.json'), JSON.stringify(shard(0)));
+      const r = merge([join(dir, 'a.json'), '-', '--output', 'json'], podLog(shard(2)));
+      assert.equal(r.status, 0, r.stderr);
+      const merged = JSON.parse(r.stdout) as RunResult;
+      assert.match(merged.partial ?? '', /shard 1\/3 missing: the merge holds 2 of 3 shards' connections/);
+      assert.ok(merged.tests.every((t) => t.tiers.every((tier) => /shard 1\/3 missing/.test(tier.partial ?? ''))));
+
+      writeFileSync(join(dir, 'other.json'), JSON.stringify(shard(1, 3, (run) => (run.options.durationSec = 9))));
+      const refused = merge([join(dir, 'a.json'), join(dir, 'other.json')]);
+      assert.equal(refused.status, 2);
+      assert.match(refused.stderr, /^wse-bench: merge: a\.json \(shard 0\/3\) and other\.json \(shard 1\/3\) are shards of different runs: their options differ in durationSec \(5 and 9\)$/m);
+      const twice = merge(['-', '-']);
+      assert.equal(twice.status, 2);
+      assert.match(twice.stderr, /can be given once/);
+      const prefixed = merge(['-'], podLog(shard(0)).split('\n').map((l) => `[pod/wse-bench-0-abcde/wse-bench] ${l}`).join('\n'));
+      assert.equal(prefixed.status, 2);
+      assert.match(prefixed.stderr, /stdin holds no wse-bench JSON result \(kubectl logs --prefix puts text before every line: leave it out\)/);
+      const one = merge(['-'], podLog(shard(0)));
+      assert.equal(one.status, 2);
+      assert.match(one.stderr, /at least two JSON results; stdin is the only one/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -4,9 +4,6 @@
 // read, the latency histograms are the union of the shards', and the shard started late is
 // reported as such. Needs root and iproute2 (CI runs as root); elsewhere it says so in one line.
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -54,7 +51,6 @@ describe('shards on three hosts (network namespaces) against a server on a fourt
   test('merged delivered = server read; merged latency = union of the shards\'; the late shard is reported', { skip: unavailable ?? false, timeout: 180_000 }, async () => {
     removeLeftovers();
     const lab = new NetnsLab(['server', 's0', 's1', 's2']);
-    const dir = mkdtempSync(join(tmpdir(), 'wse-bench-netns-'));
     try {
       const serverHost = lab.address('server');
       const server = lab.spawn('server', [process.execPath, bundle, 'serve', '--host', serverHost, '--port', String(PORT)]);
@@ -90,17 +86,15 @@ describe('shards on three hosts (network namespaces) against a server on a fourt
       assert.match(lateTier.partial ?? '', /^shard 2\/3 began its connect [\d,]+ ms after its slot \(\+0\.0 s\)/);
       assert.ok((lateTier.lateMs ?? 0) >= LATE_BY_MS - 500, `late by ${lateTier.lateMs} ms`);
 
-      // Merged, as `merge` does it from the shards' JSON.
-      const files = runs.map((run, i) => {
-        const file = join(dir, `shard-${i}.json`);
-        writeFileSync(file, JSON.stringify(run));
-        return file;
-      });
-      const merged = JSON.parse(lab.run('s0', [process.execPath, bundle, 'merge', ...files, '--output', 'json'])) as RunResult;
+      // Merged as after `kubectl logs … | wse-bench merge -`: every shard's stderr and stdout, one after another.
+      const logs = outcomes.map((o) => `${o.stderr}${o.stdout}`).join('');
+      const merged = JSON.parse(lab.run('s0', [process.execPath, bundle, 'merge', '-', '--output', 'json'], logs)) as RunResult;
+      assert.equal(merged.options.shard, undefined, 'the merge is the whole run');
       const throughput = tierOf(merged, 'throughput');
       assert.equal(throughput.connections, 30);
       assert.equal(throughput.connectionCounts.established, 30);
       assert.match(throughput.partial ?? '', /shard 2\/3 began its connect/, 'the merged tier says which shard was late');
+      assert.ok(throughput.notes.some((n) => n.startsWith('shard clocks (offsets to the target): spread')), 'the clocks\' spread is noted');
 
       // What the server read over its whole life: every shard's delivered messages, plus one
       // client_hello a connection (pings, the clock-offset ones included, are not data).
@@ -121,7 +115,6 @@ describe('shards on three hosts (network namespaces) against a server on a fourt
       assert.deepEqual(rows(got), rows(expected), 'the merged histogram is the union of the shards\'');
     } finally {
       lab.destroy();
-      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -1,27 +1,37 @@
-// `wse-bench merge a.json b.json … [--output text|json|markdown] [--out FILE]`: merges JSON results
-// of separate runs (other machines, other times) into one report, by the rules of --procs.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { basename } from 'node:path';
+// `wse-bench merge a.json b.json … | merge - [--output text|json|markdown] [--out FILE]`: merges JSON
+// results of separate runs (other machines, other times) or the shards of one run into one report,
+// by the rules of --procs. `-` reads standard input: several results with other output around them
+// (inputs.ts, documents.ts), as `kubectl logs` prints shards.
+import { writeFileSync } from 'node:fs';
 import { MERGE_COMMAND } from '../options/commands.js';
 import { helpText } from '../options/help.js';
 import { parseCommandLine, withDefaults } from '../options/parse.js';
 import { UsageError } from '../options/usage-error.js';
 import { EXIT_OK } from '../process/exit-codes.js';
 import { renderReport } from '../report/index.js';
-import { validateRunResult } from '../report/schema.js';
-import type { RunResult } from '../results.js';
+import { readMergeInputs } from './inputs.js';
 import { mergeRunResults } from './run.js';
+import { checkShards, completeShardMerge, type ShardCheck } from './shards.js';
 
 export async function runMergeCommand(argv: string[]): Promise<number> {
-  const { given, positionals: files } = parseCommandLine(MERGE_COMMAND, argv);
+  const { given, positionals } = parseCommandLine(MERGE_COMMAND, argv);
   if (given.help === true) {
     process.stdout.write(`${helpText(MERGE_COMMAND)}\n`);
     return EXIT_OK;
   }
   const { output, out: outFile } = withDefaults(MERGE_COMMAND.options, given);
-  if (files.length < 2) throw new UsageError('merge needs at least two JSON result files');
-  const runs = files.map(readRunResult);
-  const merged = mergeRunResults(runs, files.map((f) => basename(f)));
+  if (positionals.length === 0) throw new UsageError('merge needs JSON results: two files or more, or - for standard input');
+  const { inputs, skipped } = await readMergeInputs(positionals);
+  if (inputs.length < 2) throw new UsageError(`merge needs at least two JSON results; ${inputs[0]!.source} is the only one`);
+  let shards: ShardCheck | undefined;
+  try {
+    shards = checkShards(inputs);
+  } catch (error) {
+    throw new UsageError(`merge: ${(error as Error).message}`);
+  }
+  const merged = mergeRunResults(inputs.map((i) => i.run), inputs.map((i) => i.source));
+  const notes = [...skipped, ...(shards === undefined ? [] : completeShardMerge(merged, shards))];
+  for (const note of notes) process.stderr.write(`merge: ${note}\n`);
   const report = renderReport(merged, output);
   if (outFile !== undefined) {
     writeFileSync(outFile, report);
@@ -30,16 +40,4 @@ export async function runMergeCommand(argv: string[]): Promise<number> {
     process.stdout.write(report);
   }
   return EXIT_OK;
-}
-
-function readRunResult(file: string): RunResult {
-  let value: unknown;
-  try {
-    value = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new UsageError(`merge: cannot read ${file}: ${(error as Error).message.split('\n')[0]}`);
-  }
-  const problems = validateRunResult(value);
-  if (problems.length > 0) throw new UsageError(`merge: ${file} is not a wse-bench JSON result (${problems[0]})`);
-  return value as RunResult;
 }

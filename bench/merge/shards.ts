@@ -114,3 +114,30 @@ function clockSkew(measured: readonly { label: string; offset: ClockOffset }[]):
 export function describeSkew(skew: ClockSkew): string {
   return `shard clocks (offsets to the target): spread ${skew.spreadMs.toFixed(1)} ms ±${skew.uncertaintyMs.toFixed(1)} (${skew.offsets.join(', ')})`;
 }
+
+/**
+ * Finishes a merge of shards: the merged result is the whole run (no shard index, no one shard's
+ * clock offset), partial where shards are missing, and every tier notes the clocks' spread.
+ * Returns the lines to show the user.
+ */
+export function completeShardMerge(merged: RunResult, check: ShardCheck): string[] {
+  const { shard: _shard, ...options } = merged.options;
+  merged.options = options;
+  delete merged.clockOffset;
+  const lines: string[] = [];
+  if (check.missing.length > 0) {
+    const missing = `shard${check.missing.length > 1 ? 's' : ''} ${check.missing.map((i) => `${i}/${check.count}`).join(', ')} missing: ` +
+      `the merge holds ${check.count - check.missing.length} of ${check.count} shards' connections`;
+    merged.partial = merged.partial === undefined ? missing : `${merged.partial}; ${missing}`;
+    for (const test of merged.tests) for (const tier of test.tiers) tier.partial = tier.partial === undefined ? missing : `${tier.partial}; ${missing}`;
+    lines.push(missing);
+  }
+  if (check.skew !== undefined) {
+    const skew = describeSkew(check.skew);
+    for (const test of merged.tests) for (const tier of test.tiers) tier.notes.push(skew);
+    lines.push(skew);
+  } else {
+    lines.push('shard clocks: fewer than two shards measured their offset to the target; only the measured phases\' start times show the skew');
+  }
+  return lines;
+}
