@@ -81,7 +81,10 @@ describe('shards on three hosts (network namespaces) against a server on a fourt
         assert.equal(tierOf(run, 'throughput').connections, 10);
         assert.ok(run.clockOffset !== undefined, `shard ${i} measured its clock offset`);
       });
-      for (const i of [0, 1]) assert.equal(tierOf(runs[i]!, 'throughput').partial, undefined, `shard ${i} was on time`);
+      // On time for their first slot (started 8 s ahead). Later phases are not asserted on time: on
+      // a loaded 2-core machine a measure phase can overrun its budget and make its close a little
+      // late (seen: 254 ms in a full `npm test`), which is that shard rightly reporting itself late.
+      for (const i of [0, 1]) assert.doesNotMatch(tierOf(runs[i]!, 'throughput').partial ?? '', /began its connect/, `shard ${i} was on time for its connect`);
       const lateTier = tierOf(runs[2]!, 'throughput');
       assert.match(lateTier.partial ?? '', /^shard 2\/3 began its connect [\d,]+ ms after its slot \(\+0\.0 s\)/);
       assert.ok((lateTier.lateMs ?? 0) >= LATE_BY_MS - 500, `late by ${lateTier.lateMs} ms`);
