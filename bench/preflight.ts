@@ -21,9 +21,14 @@ function readNumbers(path: string): number[] | undefined {
   }
 }
 
-export function readSystemLimits(): SystemLimits {
+/** net.ipv4.ip_local_port_range: the ephemeral ports a source address has; undefined off Linux. */
+export function readLocalPortRange(): [number, number] | undefined {
   const range = readNumbers('/proc/sys/net/ipv4/ip_local_port_range');
-  const portRange: [number, number] | undefined = range && range.length >= 2 ? [range[0]!, range[1]!] : undefined;
+  return range && range.length >= 2 ? [range[0]!, range[1]!] : undefined;
+}
+
+export function readSystemLimits(): SystemLimits {
+  const portRange = readLocalPortRange();
   return {
     openFiles: readOpenFilesLimit(),
     somaxconn: readNumbers('/proc/sys/net/core/somaxconn')?.[0],

@@ -242,6 +242,8 @@ export interface TierResult {
   consistency?: Consistency;
   /** Set when the tier ended early (server died, SIGINT…): why. Numbers cover what finished. */
   partial?: string;
+  /** With --start-at: how late (ms) the latest of this tier's phases began after its slot; absent when on time. */
+  lateMs?: number;
   /** Remarks in words; what has a count is in countedNotes instead. */
   notes: string[];
   /** Remarks whose numbers are data: merged by adding them, their sentence rendered from the sums. */
@@ -336,6 +338,15 @@ export interface ThresholdOutcome {
   where?: string;
 }
 
+/** The target's clock minus this machine's (target/clock-offset.ts), from PONG server_timestamps. */
+export interface ClockOffset {
+  offsetMs: number;
+  /** The offset lies within ± this: half the best round trip and half the timestamp's 1 ms step. */
+  uncertaintyMs: number;
+  /** Pings it was measured from. */
+  samples: number;
+}
+
 export interface RunResult {
   schemaVersion: typeof RESULTS_SCHEMA_VERSION;
   tool: { name: string; version: string };
@@ -356,4 +367,6 @@ export interface RunResult {
   nothingMeasured?: string;
   /** Every threshold's verdict, when the run had any. */
   thresholds?: ThresholdOutcome[];
+  /** With --start-at: this machine's clock against the target's, measured before the timetable began. */
+  clockOffset?: ClockOffset;
 }

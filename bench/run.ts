@@ -5,13 +5,15 @@
 // SIGINT, SIGTERM and a dying server end the current tier early (partial); whatever finished is
 // reported, the tests left are listed as not run, and the exit code says which of these happened.
 import { loadClientTransport } from '../adapters/client/index.js';
+import type { ClientTlsOptions } from '../core/tls.js';
 import type { ClientTransport } from '../core/wse/transport.js';
 import type { TestContext } from './engine/context.js';
 import { LiveCounters } from './engine/live-counters.js';
 import { describeEnvironment } from './environment.js';
 import { Interruption } from './interruption.js';
 import { runTestsInWorkers } from './launcher/launcher.js';
-import { singleProcessBarrier } from './launcher/start-at.js';
+import { shardShare } from './launcher/shard.js';
+import { startTimetable } from './launcher/timetable-clock.js';
 import { msgpackCodec } from './msgpack-codec.js';
 import { oneLine } from './one-line.js';
 import type { BenchOptions } from './options/bench-options.js';
@@ -27,8 +29,11 @@ import { RunPlan } from './reporters/run-plan.js';
 import { StderrProgress } from './reporters/stderr-progress.js';
 import { StreamedTables } from './reporters/streamed-tables.js';
 import { buildRunResult, nothingMeasured } from './run-result.js';
+import type { ClockOffset } from './results.js';
 import { judgeRun } from './run-verdict.js';
 import { runTestsInProcess, type TestsRun } from './scenarios/session.js';
+import { clientTlsOptions } from './target/client-tls.js';
+import { measureClockOffset } from './target/clock-offset.js';
 import { openTarget, type Target } from './target/target.js';
 import { thresholdOutcomes } from './thresholds/evaluate.js';
 import { runThresholds } from './thresholds/run-thresholds.js';
@@ -57,11 +62,27 @@ export async function runBenchmark(options: BenchOptions, notices: readonly stri
   if (options.failFast === true) events.subscribe(new FailFastWatcher(thresholds, (reason) => interruption.interrupt(reason)));
   try {
     for (const notice of notices) events.warn(notice);
-    for (const warning of preflightWarnings(readSystemLimits(), demandOf(options))) events.warn(warning);
+    // With --shard, this machine's share of every tier; the result records the options as given.
+    const local = shardShare(options);
+    // With --start-at, the timetable (the same in every shard: from the options as given), shown up front.
+    const clock = startTimetable(options, interruption.signal, (line) => {
+      events.endLine();
+      process.stderr.write(`${line}\n`);
+    });
+    for (const warning of preflightWarnings(readSystemLimits(), demandOf(local))) events.warn(warning);
     const transport = loadTransport(options);
     const startedAt = new Date().toISOString();
-    target = await openTarget(options, transport, (description) => interruption.targetLost(`embedded server died: ${description}`));
+    target = await openTarget(local, transport, (description) => interruption.targetLost(`embedded server died: ${description}`));
     if (target.note !== undefined) events.warn(target.note);
+    let clockOffset: ClockOffset | undefined;
+    if (clock !== undefined) {
+      const measured = await measureClockOffset({
+        transport, url: target.description.url, token: target.token, authVia: options.authVia, timeoutMs: options.connectTimeoutMs,
+        clientVersion: VERSION, msgpack: msgpackCodec, ...tlsOf(target),
+      });
+      if (typeof measured === 'string') events.warn(`clock offset to the target not measured: ${measured}`);
+      else clockOffset = measured;
+    }
     events.runStarted({
       tool: { name: CLIENT_NAME, version: VERSION }, environment: describeEnvironment(), transport: options.transport,
       procs: options.procs, server: target.description, startedAt,
@@ -79,23 +100,24 @@ export async function runBenchmark(options: BenchOptions, notices: readonly stri
       live,
       signal: interruption.signal,
       localAddresses: target.localAddresses,
-      barrier: singleProcessBarrier(options.startAtEpochMs, interruption.signal),
+      barrier: clock === undefined ? () => Promise.resolve() : (phase) => clock.reach(phase),
       connectionsLost: targetCheck(target, interruption),
     };
 
     let ran: TestsRun;
     if (options.procs > 1 || options.procsSeries !== undefined) {
       // --procs: worker processes run the tests; the launcher merges their results.
-      const launched = await runTestsInWorkers(target.options, { ...context, publisherAt: target.publisherAt, serverWorkers: target.description.workers ?? 1 });
+      const launched = await runTestsInWorkers(target.options, { ...context, publisherAt: target.publisherAt, serverWorkers: target.description.workers ?? 1, ...(clock !== undefined ? { clock } : {}) });
       ran = launched;
       if (launched.partial !== undefined) interruption.reason ??= launched.partial;
     } else {
-      ran = await runTestsInProcess({ ...context, options: target.options });
+      ran = await runTestsInProcess({ ...context, options: target.options }, clock);
     }
     events.endLine();
 
     const nothing = nothingMeasured(ran.tests);
     const run = buildRunResult({ options, startedAt, server: target.description, ...ran, partial: interruption.reason, nothingMeasured: nothing });
+    if (clockOffset !== undefined) run.clockOffset = clockOffset;
     if (thresholds.length > 0) run.thresholds = thresholdOutcomes(thresholds, run.tests);
     const verdict = judgeRun(run, interruption.exitCode);
     events.close();
@@ -128,6 +150,12 @@ function targetCheck(target: Target, interruption: Interruption): (cause: string
         if (gone !== undefined && !interruption.signal.aborted) interruption.targetLost(`the server is gone: ${gone}, after ${cause}`);
       })
       .finally(() => (checking = undefined)));
+}
+
+/** The client's TLS settings for a wss:// target. */
+function tlsOf(target: Target): { tls?: ClientTlsOptions } {
+  const tls = target.description.url.startsWith('wss:') ? clientTlsOptions(target.options) : undefined;
+  return tls === undefined ? {} : { tls };
 }
 
 function loadTransport(options: BenchOptions): ClientTransport {

@@ -10,9 +10,9 @@ import { describeDefault, helpText } from '../bench/options/help.js';
 import { flagOf } from '../bench/options/option.js';
 import { preflightWarnings } from '../bench/preflight.js';
 import { PROFILES } from '../bench/options/profiles.js';
-import { UsageError } from '../bench/options/usage-error.js';
 import { TEST_NAMES } from '../bench/options/choices.js';
 import type { BenchOptions } from '../bench/options/bench-options.js';
+import { usageRefusal } from './fixtures/run-result.js';
 
 const node20 = { hasGlobalWebSocket: false, runtimeLabel: 'Node 20.0.0' };
 const node22 = { hasGlobalWebSocket: true, runtimeLabel: 'Node 22.0.0' };
@@ -24,14 +24,7 @@ function run(argv: string[], runtime = node22): BenchOptions {
 }
 
 function refusal(argv: string[], runtime = node22): string {
-  try {
-    parseRunArgs(argv, runtime);
-  } catch (error) {
-    assert.ok(error instanceof UsageError, `expected UsageError, got ${String(error)}`);
-    assert.ok(!error.message.includes('\n'), 'one line');
-    return error.message;
-  }
-  assert.fail(`accepted: ${argv.join(' ')}`);
+  return usageRefusal(argv, runtime);
 }
 
 describe('parseArgs defaults', () => {

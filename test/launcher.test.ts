@@ -54,7 +54,7 @@ describe('--procs, --per-worker, --start-at on the command line', () => {
     assert.equal(series.procs, 2);
     assert.deepEqual(series.procsSeries, [1, 2]);
     assert.equal(options(['--procs', '2', '--per-worker']).perWorker, true);
-    assert.equal(options(['--start-at', '1795750000000']).startAtEpochMs, 1795750000000);
+    assert.equal(options(['--start-at', '1795750000000', '--test', 'throughput']).startAtEpochMs, 1795750000000);
   });
 
   test('refusals are one-line usage errors', () => {

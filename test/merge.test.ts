@@ -3,12 +3,12 @@
 import { after, before, describe, test } from 'node:test';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import assert from 'node:assert/strict';
 import { mergeTiers } from '../bench/merge/tier.js';
 import { checkDistinctRuns, checkWindowsOverlap } from '../bench/merge/compatibility.js';
-import { histogramProblem, readMergeInput } from '../bench/merge/input.js';
+import { checkedInput, histogramProblem, type MergeInput } from '../bench/merge/input.js';
 import { UsageError } from '../bench/options/usage-error.js';
 import { describeCountedNote } from '../bench/report/counted-notes.js';
 import { mergeRunResults, mergeTestResults, windowStartSkewMs } from '../bench/merge/run.js';
@@ -18,6 +18,12 @@ import type { LatencySummary, MessageCounts, ProcessUsage, RunResult, ServerSide
 import { createLatencyHistogram, recordMicros, summarizeHistogram } from '../bench/stats/histogram.js';
 import { emptyServerCounters } from '../bench/server/stats.js';
 import { runOptions } from './fixtures/run-result.js';
+
+/** A file holding one result, as merge takes it in (inputs.ts reads files and standard input the same way). */
+function readMergeInput(file: string): MergeInput {
+  const text = readFileSync(file, 'utf8');
+  return checkedInput(JSON.parse(text) as unknown, basename(file), text);
+}
 
 function usage(cpuMicros: number, elu: number, wallMicros = 2_000_000): ProcessUsage {
   return { eventLoopUtilization: elu, eventLoopMeasured: true, cpuUserMicros: cpuMicros, cpuSystemMicros: 0, cpuCores: cpuMicros / wallMicros, rssBytes: 50_000_000, wallMicros };

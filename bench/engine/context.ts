@@ -53,10 +53,12 @@ export interface TestContext {
    */
   localAddresses: string[] | undefined;
   /**
-   * Waits until every worker process has reached the same phase (--procs N); resolves at once in
-   * a single process. Tests call it at each phase boundary of a tier, with the same names in every
-   * worker: after connecting ('connected'), before measuring starts ('start'), after the send
-   * phase / before closing ('done'). Rates are then computed over a window common to all workers.
+   * Waits until every worker process has reached the same phase (--procs N), and with --start-at
+   * until the phase's slot in the timetable; resolves at once in a single process without one.
+   * Tests call it at each phase boundary of a tier, with the same names in every worker: before
+   * connecting ('connect', in openTier), after connecting ('connected'), before measuring starts
+   * ('start'; connection-storm measures its connecting), after the send phase / before closing
+   * ('done'). Rates are then computed over a window common to all workers.
    */
   barrier(phase: string): Promise<void>;
   /**

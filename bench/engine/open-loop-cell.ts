@@ -35,7 +35,8 @@ export async function runOpenLoopSteps(
 ): Promise<{ tiers: TierResult[]; verdict?: RampVerdict }> {
   const open = ctx.options.openLoop;
   if (open === undefined) throw new Error('runOpenLoopSteps: no open-loop options');
-  const rates = ratesPerConnection(open, pool.counts.established, ctx.options.procs);
+  // --total-rate is the whole tier's: every client process of every shard holds about this many connections.
+  const rates = ratesPerConnection(open, pool.counts.established, ctx.options.procs * (ctx.options.shard?.count ?? 1));
   const ramp = open.ramp !== undefined;
   const tiers: TierResult[] = [];
   const tried: number[] = [];
@@ -50,8 +51,9 @@ export async function runOpenLoopSteps(
     if (failedBecause !== undefined) continue;
     if (step.failedBecause !== undefined) {
       failedBecause = `${rateLabel(rate)}: ${step.failedBecause}`;
-      // Worker processes must pass the same phase barriers, so with --procs every step runs.
-      if (ctx.options.procs <= 1) break;
+      // Worker processes must pass the same phase barriers, so with --procs every step runs; with
+      // --start-at every step has its slot, and shards' results are merged row by row.
+      if (ctx.options.procs <= 1 && ctx.options.startAtEpochMs === undefined) break;
       continue;
     }
     highest = rate;

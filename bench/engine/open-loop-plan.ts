@@ -27,11 +27,12 @@ export const PING_PROBE_WINDOW = 4;
 export const SUSTAINED_SHARE = 0.95;
 
 /** Per-connection rates to run, in order: the ramp's steps, or the one --rate / --total-rate. */
-export function ratesPerConnection(open: OpenLoopOptions, connections: number, procs = 1): number[] {
+export function ratesPerConnection(open: OpenLoopOptions, connections: number, processes = 1): number[] {
   if (open.ramp !== undefined) return open.ramp;
   const rate = open.rate ?? 0;
-  // With --procs each worker holds about 1/procs of the tier's connections and this share of the rate.
-  return [open.per === 'total' ? rate / Math.max(1, connections * procs) : rate];
+  // Each of the tier's client processes (--procs, of every --shard) holds about 1/processes of its
+  // connections and this share of the rate.
+  return [open.per === 'total' ? rate / Math.max(1, connections * processes) : rate];
 }
 
 export function dataPlan(payload: SendPayload, payloadBytes: number, ratePerConnection: number, durationSec: number): OpenLoopPlan {

@@ -16,6 +16,10 @@ import { TierTally } from './tier-tally.js';
 
 /** How long closing waits for close handshakes before dropping the rest. */
 const CLOSE_TIMEOUT_MS = 5_000;
+/** After dropping them, how long the close events get to arrive. */
+const TERMINATE_GRACE_MS = 1_000;
+/** The longest closeConnections() takes (the timetable's close slot). */
+export const CLOSE_BOUND_MS = CLOSE_TIMEOUT_MS + TERMINATE_GRACE_MS;
 
 export interface OpenedPool {
   /** Connections asked for. */
@@ -132,8 +136,12 @@ export async function openConnections(
   };
 }
 
-/** A tier's connections, opened with a tally of their own: the tier's first cell reports it. */
+/**
+ * A tier's connections, opened with a tally of their own: the tier's first cell reports it. The
+ * 'connect' barrier first: with --procs every worker, with --start-at the timetable, starts it together.
+ */
 export async function openTier(ctx: TestContext, test: TestName, target: number): Promise<{ pool: OpenedPool; openingTally: TierTally }> {
+  await ctx.barrier('connect');
   ctx.progress.phase(test, `${formatInteger(target)} conns: connecting`, target);
   const openingTally = new TierTally();
   return { pool: await openConnections(ctx, test, target, openingTally), openingTally };
@@ -151,7 +159,7 @@ export async function closeConnections(connections: readonly BenchConnection[]):
   if (outcome === 'timeout') {
     for (const c of connections) c.terminate();
     // terminate() ends the socket at once; give the close events one more chance to arrive.
-    await Promise.race([Promise.all(closing), new Promise((resolve) => setTimeout(resolve, 1_000))]);
+    await Promise.race([Promise.all(closing), new Promise((resolve) => setTimeout(resolve, TERMINATE_GRACE_MS))]);
   }
 }
 

@@ -18,7 +18,7 @@ import { diffServerCounters } from '../server/stats.js';
 import { diffWseMetrics, type WseMetrics } from '../server/wse-metrics.js';
 import { PhaseBarrier } from './barrier.js';
 import { shareOf } from './ipc.js';
-import { sleepUntilEpoch } from './start-at.js';
+import type { TimetableClock } from './timetable-clock.js';
 import { WorkerHandle, type TestOutcome, type WorkerEvents } from './worker-handle.js';
 
 export interface LaunchTarget {
@@ -40,6 +40,8 @@ export interface LaunchTarget {
   connectionsLost(cause: string): Promise<void>;
   /** dist/bench.js, run as `<runtime> <script> worker`; default process.argv[1]. */
   script?: string;
+  /** With --start-at: each barrier is released at its phase's slot, not before. */
+  clock?: TimetableClock;
 }
 
 export interface LaunchOutcome extends TestsRun {
@@ -61,16 +63,13 @@ export async function runTestsInWorkers(options: BenchOptions, target: LaunchTar
   const deaths: string[] = [];
   let windows: ServerWindow[] = [];
   let open: ServerWindow | undefined;
-  let startAtPending = options.startAtEpochMs;
   /** Workers in the current round (a --procs list runs rounds of different sizes). */
   let roundSize = options.procs;
 
   const barrier = new PhaseBarrier(
     async (phase) => {
-      if (phase === 'start' && startAtPending !== undefined) {
-        await sleepUntilEpoch(startAtPending, target.signal);
-        startAtPending = undefined;
-      }
+      // Every worker has arrived; the phase begins at its slot, and the server is read right then.
+      await target.clock?.reach(phase);
       if (phase !== 'start' && open === undefined) return;
       const stats = await target.readServerStats().catch(() => undefined);
       const metrics = await target.readServerMetrics?.().catch(() => undefined);
@@ -129,6 +128,7 @@ export async function runTestsInWorkers(options: BenchOptions, target: LaunchTar
       const tiers = tiersOf(options, test);
       windows = [];
       open = undefined;
+      target.clock?.beginTest(test);
       barrier.startRound(participants.map((h) => h.index));
       roundSize = participants.length;
       const outcomes = await Promise.all(
@@ -141,7 +141,9 @@ export async function runTestsInWorkers(options: BenchOptions, target: LaunchTar
         }),
       );
       await barrier.settled();
-      return mergeOutcomes(test, participants, outcomes, windows, target, options);
+      const merged = mergeOutcomes(test, participants, outcomes, windows, target, options);
+      if (merged !== undefined) target.clock?.markLate(merged);
+      return merged;
     };
 
     const tests: TestResult[] = [];

@@ -1,5 +1,5 @@
-// --start-at <unix ms>: the first tier's measured phase starts at that wall-clock time, so runs on
-// several machines measure together (and `merge` can line them up; it reports the skew it saw).
+// --start-at <unix ms>: the wall-clock time a run's timetable starts from (timetable.ts), so runs
+// on several machines measure together (and `merge` can line them up; it reports the skew it saw).
 import { performance } from 'node:perf_hooks';
 
 /** Waits until the wall clock reaches `epochMs`, or the run is aborted. */
@@ -15,18 +15,4 @@ export function sleepUntilEpoch(epochMs: number, signal: AbortSignal): Promise<v
     }
     signal.addEventListener('abort', done, { once: true });
   });
-}
-
-/**
- * The barrier of a single-process run: resolves at once, except the first 'start', which waits
- * for --start-at when it is given.
- */
-export function singleProcessBarrier(startAtEpochMs: number | undefined, signal: AbortSignal): (phase: string) => Promise<void> {
-  let pending = startAtEpochMs;
-  return (phase) => {
-    if (phase !== 'start' || pending === undefined) return Promise.resolve();
-    const at = pending;
-    pending = undefined;
-    return sleepUntilEpoch(at, signal);
-  };
 }

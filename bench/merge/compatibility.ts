@@ -12,7 +12,7 @@ export function checkDistinctRuns(inputs: readonly MergeInput[]): void {
     const earlier = inputs.slice(0, i).find((other) => other.contentHash === input.contentHash || sameRun(other, input));
     if (earlier !== undefined) {
       const how = earlier.contentHash === input.contentHash ? 'the same file content' : `the same run (started ${input.run.startedAt} on ${input.run.environment.hostname}${input.run.environment.pid === undefined ? '' : `, pid ${input.run.environment.pid}`})`;
-      throw new UsageError(`merge: ${input.file} and ${earlier.file} are ${how}: merging would count it twice`);
+      throw new UsageError(`merge: ${input.source} and ${earlier.source} are ${how}: merging would count it twice`);
     }
   });
 }
@@ -46,14 +46,14 @@ export function checkWindowsOverlap(inputs: readonly MergeInput[]): void {
     if (holders.length < 2) continue;
     const tierCount = Math.min(...holders.map((h) => h.tiers.length));
     for (let i = 0; i < tierCount; i++) {
-      const windows = holders.map((h) => ({ file: h.input.file, tier: h.tiers[i]!, window: windowOf(h.tiers[i]!) }));
+      const windows = holders.map((h) => ({ source: h.input.source, tier: h.tiers[i]!, window: windowOf(h.tiers[i]!) }));
       const lastStart = windows.reduce((a, b) => (b.window[0] > a.window[0] ? b : a));
       const firstEnd = windows.reduce((a, b) => (b.window[1] < a.window[1] ? b : a));
       if (lastStart.window[0] < firstEnd.window[1]) continue;
       const tier = lastStart.tier;
       throw new UsageError(
         `merge: ${test} tier ${i + 1} (${tier.connections} connections${tier.label === undefined ? '' : `, ${tier.label}`}): ` +
-          `${lastStart.file} was measured from ${iso(lastStart.window[0])}, after ${firstEnd.file}'s ended at ${iso(firstEnd.window[1])}; ` +
+          `${lastStart.source} was measured from ${iso(lastStart.window[0])}, after ${firstEnd.source}'s ended at ${iso(firstEnd.window[1])}; ` +
           'windows that do not overlap have no common rate (start the runs together, e.g. with the same --start-at)',
       );
     }

@@ -1,19 +1,20 @@
-// One input of `merge`: a JSON file read, checked against the results' schema, every histogram in
-// it checked to decode (bounded: a histogram is attacker-sized data), and a schema-1 result brought
-// to schema 2 (its zeros for "nothing measured" become nulls). Every refusal names the file.
+// One result given to `merge` (inputs.ts finds them in files and standard input): checked against the
+// results' schema, every histogram in it checked to decode (bounded: a histogram is attacker-sized
+// data), and a schema-1 result brought to schema 2 (its zeros for "nothing measured" become nulls).
+// Every refusal names the input.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { inflateSync } from 'node:zlib';
 import { UsageError } from '../options/usage-error.js';
 import { validateRunResult } from '../report/schema.js';
 import { RESULTS_SCHEMA_VERSION, type LatencySummary, type RunResult, type TierResult } from '../results.js';
 import { decodeHistogram } from '../stats/histogram.js';
 
-/** A run read from a file, with what identifies it (the same run given twice is refused). */
+/** A run given to merge, with what identifies it (the same run given twice is refused). */
 export interface MergeInput {
-  file: string;
+  /** 'a.json', or 'stdin #2' where an input holds several results. */
+  source: string;
   run: RunResult;
-  /** sha256 of the file's bytes. */
+  /** sha256 of the result's text. */
   contentHash: string;
 }
 
@@ -25,23 +26,16 @@ const MAX_SIGNIFICANT_DIGITS = 3;
 /** Far above any histogram of ours (a few KB inflated), far below what a zlib bomb would claim. */
 const MAX_INFLATED_BYTES = 1024 * 1024;
 
-export function readMergeInput(file: string): MergeInput {
-  let bytes: Buffer;
-  let value: unknown;
-  try {
-    bytes = readFileSync(file);
-    value = JSON.parse(bytes.toString('utf8'));
-  } catch (error) {
-    throw new UsageError(`merge: cannot read ${file}: ${(error as Error).message.split('\n')[0]}`);
-  }
+/** `value`, found in `source` as `text`, as a result merge can trust. */
+export function checkedInput(value: unknown, source: string, text: string): MergeInput {
   const problems = validateRunResult(value);
-  if (problems.length > 0) throw new UsageError(`merge: ${file} is not a wse-bench JSON result (${problems[0]})`);
+  if (problems.length > 0) throw new UsageError(`merge: ${source} is not a wse-bench JSON result (${problems[0]})`);
   const run = value as RunResult;
   for (const [path, summary] of latencySummaries(run)) {
     const problem = histogramProblem(summary.hdr);
-    if (problem !== undefined) throw new UsageError(`merge: ${file}: ${path}.hdr is not a usable HDR histogram (${problem})`);
+    if (problem !== undefined) throw new UsageError(`merge: ${source}: ${path}.hdr is not a usable HDR histogram (${problem})`);
   }
-  return { file, run: upgradeToCurrentSchema(run), contentHash: createHash('sha256').update(bytes).digest('hex') };
+  return { source, run: upgradeToCurrentSchema(run), contentHash: createHash('sha256').update(text).digest('hex') };
 }
 
 /** Every latency summary of a run, with its JSON path. */

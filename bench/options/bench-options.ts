@@ -17,6 +17,12 @@ export interface OpenLoopOptions {
   sloMs?: number;
 }
 
+/** --shard I/N: this run is share `index` (from 0, like Kubernetes' JOB_COMPLETION_INDEX) of `count`. */
+export interface ShardSpec {
+  index: number;
+  count: number;
+}
+
 export interface BenchOptions {
   /** Target server; undefined = start the embedded server. */
   host: string | undefined;
@@ -83,8 +89,13 @@ export interface BenchOptions {
   /** --procs as a list (1,2): each test runs once per count, and tables show scaling efficiency. */
   procsSeries?: number[];
   perWorker: boolean;
-  /** --start-at: epoch ms at which the first tier's measured phase starts (aligns runs on several machines). */
+  /**
+   * --start-at: epoch ms at which the run's timetable starts (launcher/timetable.ts): every tier and
+   * phase then begins at a wall-clock time computed from the options, the same on every machine.
+   */
   startAtEpochMs?: number;
+  /** --shard I/N: this run opens share I of N of every tier's connections (the other shards run elsewhere). */
+  shard?: ShardSpec;
   /** --tls: connect with wss:// (the embedded server then serves TLS). */
   tls?: boolean;
   /** --ca: PEM file whose certificates are trusted instead of the system's CAs. */

@@ -32,10 +32,10 @@ function without<L extends OptionList, const X extends readonly OptionSpec[]>(li
 }
 
 export const RUN_OPTIONS = [
-  o.TARGET_URL, o.HOST, o.PORT, o.PATH, o.SECRET, o.ISSUER, o.AUDIENCE, o.SUBJECT, o.AUTH, o.HEADER, o.TRANSPORT, o.TLS, o.CA, o.INSECURE, o.PROCS,
+  o.TARGET_URL, o.HOST, o.PORT, o.PATH, o.SECRET, o.SECRET_FILE, o.ISSUER, o.AUDIENCE, o.SUBJECT, o.AUTH, o.HEADER, o.TRANSPORT, o.TLS, o.CA, o.INSECURE, o.PROCS,
   o.CONNECT_TIMEOUT, o.METRICS_PORT,
   o.TEST, o.TIERS, o.QUICK, o.FULL, o.DURATION, o.CELL_DURATION, o.BATCH_SIZE, o.WARMUP, o.PINGS, o.HOLD, o.HOLD_PING_INTERVAL, o.SIZES,
-  o.FORMATS, o.MAX_CONNECTIONS, o.LIMIT_START, o.START_AT, o.LIMIT_HOLD, o.RATE, o.TOTAL_RATE, o.RAMP, o.SLO_MS, o.PUBLISH_RATE, o.PARSE, o.CLOCK, o.MESSAGE, o.FRAME,
+  o.FORMATS, o.MAX_CONNECTIONS, o.LIMIT_START, o.START_AT, o.SHARD, o.LIMIT_HOLD, o.RATE, o.TOTAL_RATE, o.RAMP, o.SLO_MS, o.PUBLISH_RATE, o.PARSE, o.CLOCK, o.MESSAGE, o.FRAME,
   o.OUTPUT, o.OUT, o.HTML, o.SVG, o.PER_WORKER, o.PROGRESS, o.QUIET, o.LIVE, o.THRESHOLD, o.FAIL_FAST,
   o.SERVER_MODE, o.SERVER_TRANSPORT, o.SERVER_WORKERS, o.CERT, o.KEY, o.RATE_LIMIT,
   o.CONFIG, o.PRINT_CONFIG, o.PRINT_SCHEMA, o.PRINT_METRICS, o.HELP, o.VERSION,
@@ -84,10 +84,12 @@ export const SERVE_COMMAND: Command<typeof SERVE_OPTIONS> = {
 
 /**
  * What compare does not take or pass on: it runs every transport itself, reads each run's JSON,
- * and judges no thresholds (it compares combinations; a run's own verdict would be lost in its JSON).
+ * and judges no thresholds (it compares combinations; a run's own verdict would be lost in its
+ * JSON); its runs follow each other, so they cannot share one timetable (--start-at) or be shards.
  */
 const OWN_TO_COMPARE = [
   o.TRANSPORT, o.OUTPUT, o.OUT, o.HTML, o.HELP, o.VERSION, o.TARGET_URL, o.THRESHOLD, o.FAIL_FAST, o.LIVE, o.PRINT_CONFIG, o.PRINT_SCHEMA, o.PRINT_METRICS,
+  o.START_AT, o.SHARD,
 ] as const;
 export const COMPARE_OWN_OPTIONS = [o.TRANSPORTS, o.RUNTIMES, o.REPEAT, o.PIN, o.TEXT_OUTPUT, o.OUT, o.HELP] as const;
 export const COMPARE_OPTIONS = [...COMPARE_OWN_OPTIONS, ...without(RUN_OPTIONS, OWN_TO_COMPARE)] as const;
@@ -131,13 +133,18 @@ export const MERGE_COMMAND: Command<typeof MERGE_OPTIONS> = {
   name: 'merge',
   usage: [
     'Usage: wse-bench merge <a.json> <b.json> … [--output text|json|markdown] [--out <file>]',
+    '       kubectl logs -l job-name=wse-bench --tail=-1 | wse-bench merge -',
     '',
-    'Merges --output json results of separate runs into one report: counts summed, latency histograms',
-    'merged (never averaged percentiles), rates over the common window (earliest start → latest end).',
-    'Tiers are matched by position, so the runs should use the same --test and --tiers. Each tier notes',
-    'the clock skew it assumed (how far apart the runs\' measured phases began); start the runs with',
-    'the same --start-at <unix ms> to align them. Runs against the same server URL keep the server',
-    'reading that saw the most traffic; runs against different servers add their server counters.',
+    'Merges --output json results of separate runs, or the shards of one run (--shard), into one report:',
+    'counts summed, latency histograms merged (never averaged percentiles), rates over the common window',
+    '(earliest start → latest end). - reads standard input; any input may hold several results one after',
+    'another with other output around them (a result starts on a line beginning with {), as kubectl',
+    'logs prints them. Tiers are matched by position, so the runs should use the same --test and --tiers.',
+    'Shards must be of one run (the same options but --shard\'s index, the same --start-at), each once; a',
+    'missing shard makes the merge partial. Each tier notes the clock skew it assumed (how far apart the',
+    'runs\' measured phases began) and, for shards, the spread of their clocks\' offsets to the target.',
+    'Runs against the same server URL keep the server reading that saw the most traffic; runs against',
+    'different servers add their server counters.',
     'Counted notes (connections lost, pings unanswered…) are added up. Refused, naming the file: a file',
     'that is not a result or whose histogram does not decode, the same run given twice, and tiers whose',
     'measured windows do not overlap (they have no common rate). Results of schema 1 are read too.',
@@ -145,7 +152,7 @@ export const MERGE_COMMAND: Command<typeof MERGE_OPTIONS> = {
   options: MERGE_OPTIONS,
   grouped: false,
   footer: [],
-  positionals: '<a.json> <b.json> …',
+  positionals: '<a.json> <b.json> … | -',
 };
 
 /** `worker` is started by the launcher (--procs) and takes its settings over IPC. */

@@ -19,7 +19,7 @@ import {
 import { RUNTIME_NAMES } from '../compare/runtime-table.mjs';
 import { fromProfile, option } from './option.js';
 import { httpHeader, wsUrl } from './target-kinds.js';
-import { duration, flag, integer, integerList, listOf, oneOf, positiveNumber, positiveNumberList, processCounts, repeatable, seconds, text } from './value-kinds.js';
+import { duration, flag, integer, integerList, listOf, oneOf, positiveNumber, positiveNumberList, processCounts, repeatable, seconds, shardOf, text } from './value-kinds.js';
 
 // --- the target and the client (the benchmark run) --------------------------------------------------
 
@@ -35,6 +35,10 @@ export const PUBLIC_SECRET = 'bench-secret-key-for-testing-only';
 export const SECRET = option({
   name: 'secret', group: 'target', kind: text, default: PUBLIC_SECRET,
   help: 'HS256 secret the JWT is signed with; give it as WSE_BENCH_SECRET instead: a command line is visible to every user in ps. A secret other than this public default is never written to any report or output',
+});
+export const SECRET_FILE = option({
+  name: 'secretFile', group: 'target', kind: text, arg: '<file>', defaultText: 'none',
+  help: 'read the secret from this file (one trailing newline dropped), e.g. a Kubernetes Secret mounted as a volume: it then appears in no command line',
 });
 export const ISSUER = option({ name: 'issuer', group: 'target', kind: text, help: 'JWT iss claim', default: 'wse-bench' });
 export const AUDIENCE = option({ name: 'audience', group: 'target', kind: text, help: 'JWT aud claim', default: 'wse-bench' });
@@ -89,7 +93,11 @@ export const MAX_CONNECTIONS = option({
 export const LIMIT_START = option({ name: 'limitStart', group: 'tests', kind: integer(1), default: fromProfile((p) => p.limitStartConnections), help: 'connection-limit first probe' });
 export const START_AT = option({
   name: 'startAt', group: 'tests', kind: integer(0), arg: '<unix ms>', defaultText: 'none',
-  help: 'wait until this wall-clock time (epoch ms) to start the first tier\'s measured phase, to align runs on several machines for merge',
+  help: 'run on a timetable from this wall-clock time (epoch ms): every tier\'s connect, measure and close phase starts at a time computed from the options (shown up front), the same on every machine, so runs there can be merged; a phase reached late still runs and its tier is marked partial with how late',
+});
+export const SHARD = option({
+  name: 'shard', group: 'tests', kind: shardOf, defaultText: 'none',
+  help: 'run share i of n (from 0: 0/4 … 3/4) of every tier\'s connections, split like --procs; needs --start-at (every shard runs the same timetable); `merge` joins the shards\' JSON',
 });
 export const LIMIT_HOLD = option({ name: 'limitHold', group: 'tests', kind: seconds(0.1), default: fromProfile((p) => p.limitHoldSec), help: 'connection-limit hold per probe' });
 export const RATE = option({

@@ -3,6 +3,7 @@
 // depends on whether an option was given (an explicit --max-connections trims the profile's tiers,
 // a default one grows to fit --tiers) reads `given`; everything else reads the values after
 // defaults. Every mistake is a UsageError with one line, found before the run starts.
+import { readFileSync } from 'node:fs';
 import { hasGlobalWebSocket, runtimeLabel } from '../../adapters/runtime.js';
 import { loadMessageFile } from '../messages/message-file.js';
 import { checkThresholds } from '../thresholds/run-thresholds.js';
@@ -16,6 +17,7 @@ import { flagOf, type GivenValues, type ValuesOf } from './option.js';
 import { withDefaults } from './parse.js';
 import { PROFILES, type Profile } from './profiles.js';
 import { upgradeHeaders, withTargetUrl } from './resolve-target.js';
+import { scheduleFromFlags } from './schedule.js';
 import { UsageError } from './usage-error.js';
 
 export type RunGiven = GivenValues<typeof RUN_OPTIONS>;
@@ -89,7 +91,7 @@ export function resolveRunOptions(given: RunGiven, runtime: RuntimeFacts): { opt
     host: values.host,
     port: values.port,
     path: values.path,
-    secret: values.secret,
+    secret: secretOf(values, given),
     issuer: values.issuer,
     audience: values.audience,
     subject: values.subject,
@@ -139,7 +141,7 @@ export function resolveRunOptions(given: RunGiven, runtime: RuntimeFacts): { opt
   if (openLoop !== undefined) options.openLoop = openLoop;
   if (values.procs.length > 1) options.procsSeries = values.procs;
   if (values.perWorker && options.procs === 1) throw new UsageError('--per-worker needs --procs above 1');
-  if (values.startAt !== undefined) options.startAtEpochMs = values.startAt;
+  Object.assign(options, scheduleFromFlags(values, tests, tiersByTest));
   if (values.message !== undefined) options.message = loadMessageFile(values.message, values.frame);
   if (values.live !== undefined) options.liveFile = values.live;
   if (values.html !== undefined) options.htmlFile = values.html;
@@ -171,6 +173,22 @@ function tiersAndCap(values: RunValues, given: RunGiven, profile: Profile): { ti
     tiersByTest[test] = kept.length > 0 ? kept : [maxConnections];
   }
   return { tiersByTest, maxConnections };
+}
+
+/** --secret, or the contents of --secret-file (a Kubernetes Secret's file ends without a newline; an editor's with one). */
+function secretOf(values: RunValues, given: RunGiven): string {
+  const file = values.secretFile;
+  if (file === undefined) return values.secret;
+  if (given.secret !== undefined) throw new UsageError('--secret and --secret-file exclude each other');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--secret-file ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  const secret = text.replace(/\r?\n$/, '');
+  if (secret === '') throw new UsageError(`--secret-file ${file} is empty`);
+  return secret;
 }
 
 /** --tls, --ca, --insecure (client) and --cert/--key (embedded server, imply --tls). */

@@ -4,6 +4,7 @@
 import { availableParallelism } from 'node:os';
 import type { JsonSchema } from '../json-schema.js';
 import { didYouMean } from './suggest.js';
+import type { ShardSpec } from './bench-options.js';
 import { UsageError } from './usage-error.js';
 
 export interface ValueKind<T> {
@@ -194,4 +195,20 @@ export const processCounts: ValueKind<number[]> = {
   },
   render: (counts) => counts.join(','),
   schema: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 1024 } },
+};
+
+/** '2/4' → share 2 of 4, counted from 0 like Kubernetes' JOB_COMPLETION_INDEX (0/4 … 3/4). */
+export const shardOf: ValueKind<ShardSpec> = {
+  placeholder: '<i/n>',
+  parse(raw, flag) {
+    const match = /^(\d+)\/(\d+)$/.exec(raw);
+    if (match === null) throw new UsageError(`${flag} expects <index>/<count>, e.g. 0/4 for the first of four shards, got "${raw}"`);
+    const index = Number(match[1]);
+    const count = Number(match[2]);
+    if (count < 1 || count > 10_000) throw new UsageError(`${flag}: the shard count must be between 1 and 10000, got ${count}`);
+    if (index >= count) throw new UsageError(`${flag}: shards are counted from 0, so ${count} shards are 0/${count} … ${count - 1}/${count}; got ${raw}`);
+    return { index, count };
+  },
+  render: ({ index, count }) => `${index}/${count}`,
+  schema: { type: 'string' },
 };

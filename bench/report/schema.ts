@@ -136,6 +136,7 @@ export const RUN_RESULT_SCHEMA: JsonSchema = {
         saturated: { type: 'string', enum: ['client', 'server', 'neither', 'unknown'] },
         consistency: object({ ok: { type: 'boolean' }, clientDelivered: num, serverReceived: num, message: str }, ['ok', 'clientDelivered', 'serverReceived', 'message']),
         partial: str,
+        lateMs: nonNegative,
         notes: { type: 'array', items: str },
         countedNotes: {
           type: 'array',
@@ -212,6 +213,7 @@ export const RUN_RESULT_SCHEMA: JsonSchema = {
           ['threshold', 'metric', 'passed', 'value', 'measured'],
         ),
       },
+      clockOffset: object({ offsetMs: num, uncertaintyMs: nonNegative, samples: { type: 'integer', minimum: 1 } }, ['offsetMs', 'uncertaintyMs', 'samples']),
     },
     ['schemaVersion', 'tool', 'startedAt', 'finishedAt', 'environment', 'transport', 'procs', 'server', 'options', 'tests'],
   ),

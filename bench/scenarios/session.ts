@@ -35,11 +35,17 @@ export interface TestsRun {
   notRun: NotRunTest[];
 }
 
+/** With --start-at: told when each test begins, and given each result to mark the rows that began late. */
+export interface TestSchedule {
+  beginTest(test: TestName): void;
+  markLate(result: TestResult): void;
+}
+
 /**
  * Every selected test in this process, until the run is aborted (the tests left are not run, for
  * the abort's reason); a test that throws is reported, listed as not run, and the next one runs.
  */
-export async function runTestsInProcess(context: TestContext): Promise<TestsRun> {
+export async function runTestsInProcess(context: TestContext, schedule?: TestSchedule): Promise<TestsRun> {
   const session = new ScenarioSession(context);
   const run: TestsRun = { tests: [], notRun: [] };
   for (const test of context.options.tests) {
@@ -49,7 +55,9 @@ export async function runTestsInProcess(context: TestContext): Promise<TestsRun>
     }
     context.progress.testStarted(test);
     try {
+      schedule?.beginTest(test);
       const result = await session.run(test, tiersOf(context.options, test));
+      schedule?.markLate(result);
       run.tests.push(result);
       context.progress.testFinished(result);
     } catch (error) {

@@ -20,10 +20,8 @@ import { whyEmbeddedGone, whyExternalGone } from './liveness.js';
 import { probeTcp } from './probe.js';
 import { metricsReader } from './metrics-reader.js';
 import { answersPublisherControl, httpPublisherClient, type PublisherClient } from './publisher-control.js';
+import { planSourceAddresses } from './source-addresses.js';
 import { externalStatsReader } from './stats-reader.js';
-
-/** Connections one source address can hold to one destination before its ephemeral ports run out. */
-const CONNECTIONS_PER_SOURCE_ADDRESS = 60_000;
 
 export interface Target {
   readonly description: ServerDescription;
@@ -56,7 +54,8 @@ export async function openTarget(options: BenchOptions, transport: ClientTranspo
     const serverTls: ServerTlsFiles | undefined = generated ?? (options.certFile !== undefined && options.keyFile !== undefined ? { certFile: options.certFile, keyFile: options.keyFile } : undefined);
     const trusted = trustServerCertificate(options, serverTls);
     const clientTls = checkClientTls(trusted, transport);
-    const target = { options: trusted, token, localAddresses: sourceAddresses(options.host ?? '127.0.0.1', options, transport) };
+    const peak = Math.max(options.maxConnections, largestTier(options));
+    const target = { options: trusted, token, localAddresses: planSourceAddresses(options.host ?? '127.0.0.1', peak, transport.supportsLocalAddress) };
     if (options.host === undefined) return await embeddedTarget(target, serverTls, generated, onDied);
     return await externalTarget(target, options.host, externalStatsReader(options.host, options.port, clientTls));
   } catch (error) {
@@ -167,12 +166,4 @@ async function externalTarget(basics: TargetBasics, host: string, readServerStat
 function targetUrl(host: string, port: number, options: BenchOptions): string {
   const url = wseUrl(host, port, options.path);
   return options.tls === true ? `wss:${url.slice('ws:'.length)}` : url;
-}
-
-/** Past ~60K connections to one loopback address, bind 127.0.0.1, .2, … in turn. */
-function sourceAddresses(host: string, options: BenchOptions, transport: ClientTransport): string[] | undefined {
-  const peak = Math.max(options.maxConnections, largestTier(options));
-  if (!host.startsWith('127.') || peak <= CONNECTIONS_PER_SOURCE_ADDRESS || !transport.supportsLocalAddress) return undefined;
-  const count = Math.min(254, Math.ceil(peak / CONNECTIONS_PER_SOURCE_ADDRESS));
-  return Array.from({ length: count }, (_, i) => `127.0.0.${i + 1}`);
 }
