@@ -95,4 +95,20 @@ describe('dist/bench.js compare', () => {
     const order = [...r.stderr.matchAll(/round (\d)\/2: (\S+)/g)].map((m) => `${m[1]} ${m[2]}`);
     assert.deepEqual(order, ['1 core', '1 ws', '2 core', '2 ws']);
   });
+
+  test(`--test fanout: each run drives the embedded server's publisher through its metrics port and has deliveries/s`, () => {
+    const r = spawnSync(
+      process.execPath,
+      [bundle, 'compare', '--transports', 'core,ws', '--runtimes', currentRuntime, '--repeat', '1', '--test', 'fanout', '--tiers', '10', '--duration', '0.5', '--parse', 'none'],
+      { cwd: root, encoding: 'utf8', timeout: 120_000 },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /Fan-out \(server push, received by the client\) — 10 conns/);
+    for (const transport of ['core', 'ws']) {
+      const row = r.stdout.split('\n').find((l) => l.startsWith(`${transport} · ${currentRuntime}`));
+      // a run that could not start the publisher receives nothing: 0
+      assert.match(row ?? r.stdout, /^\S+ · \S+ +[1-9][\d.]*[KM]? /);
+    }
+    assert.doesNotMatch(r.stdout, /FAILED|ERROR/);
+  });
 });

@@ -10,6 +10,7 @@ import { TEST_RUNNERS } from '../bench/scenarios/index.js';
 import { startEmbeddedServer, type EmbeddedServer } from '../bench/server/embedded.js';
 import { wseMetricsOf } from '../bench/server/wse-metrics.js';
 import { metricsReader } from '../bench/target/metrics-reader.js';
+import { plainHttp } from '../bench/target/plain-http.js';
 import { wseUrl } from '../core/wse/messages.js';
 import { directRunOptions, testContext } from './fixtures/context.js';
 import { embeddedServerOptions } from './fixtures/serve-bundle.js';
@@ -127,5 +128,32 @@ describe('consistency from /metrics where the server has no /stats', () => {
     assert.equal(tier!.consistency?.ok, false);
     assert.match(tier!.consistency!.message, /fewer than the \d+ messages and \d+ barrier pings the client proved read/);
     assert.ok(tier!.notes.some((n) => n.startsWith('ERROR: ')));
+  });
+});
+
+describe('a plain-HTTP request to the metrics port', () => {
+  test("each has its own connection: a server closing an idle keep-alive one as the next request arrives does not fail it", async () => {
+    // Regression: under Node 20 the global agent kept the connection of the publisher's start for
+    // its stop, and the server closes an idle one after 5 s (keepAliveTimeout) — about one tier.
+    // When the stop went out as that close came, it failed with "socket hang up" and the tier's
+    // books lost the publisher's report. This server plays that close: a second request on a
+    // connection is dropped unanswered.
+    const served = new WeakSet<object>();
+    const server: Server = createServer((request, response) => {
+      if (served.has(request.socket)) {
+        request.socket.destroy();
+        return;
+      }
+      served.add(request.socket);
+      response.end('ok');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      for (let i = 0; i < 3; i++) assert.equal((await plainHttp('POST', '127.0.0.1', port, '/fanout/stop', {}, 10_000)).body, 'ok');
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
