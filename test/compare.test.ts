@@ -5,10 +5,11 @@ import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseCompareArgs } from '../bench/compare/command.js';
-import { compareTables, type CompareResult } from '../bench/compare/result.js';
+import { compareTables, HEADLINE_METRICS, type CompareResult } from '../bench/compare/result.js';
 import { median } from '../bench/stats/spread.js';
 import { resolveRuntime, transportGap } from '../bench/compare/runtimes.js';
 import type { RunResult, TierResult } from '../bench/results.js';
+import { sampleFanout, sampleTier } from './fixtures/run-result.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bundle = `${root}dist/bench.js`;
@@ -22,6 +23,12 @@ function runWithRate(deliveredPerSec: number): RunResult {
 }
 
 describe('compare tables', () => {
+  test('a fan-out run that received nothing has no deliveries/s (—), not 0', () => {
+    const [deliveries] = HEADLINE_METRICS.fanout;
+    assert.equal(deliveries!.read(sampleTier('fanout', 10, { fanout: sampleFanout({}) })), 5000);
+    assert.equal(deliveries!.read(sampleTier('fanout', 10, { fanout: sampleFanout({ received: 0, deliveriesPerSec: 0 }) })), undefined);
+  });
+
   test('median of odd and even counts', () => {
     assert.equal(median([3, 1, 2]), 2);
     assert.equal(median([4, 1, 3, 2]), 2.5);

@@ -57,7 +57,8 @@ const DELIVERED: Metric = { name: 'msg/s', lowerIsBetter: false, format: formatC
 const P50: Metric = { name: 'p50', lowerIsBetter: true, format: formatLatency, read: (t) => t.latency?.p50 };
 const P99: Metric = { name: 'p99', lowerIsBetter: true, format: formatLatency, read: (t) => t.latency?.p99 };
 const ACCEPT: Metric = { name: 'accept rate', lowerIsBetter: false, format: formatRate, read: (t) => t.connectRatePerSec ?? undefined };
-const DELIVERIES: Metric = { name: 'deliveries/s', lowerIsBetter: false, format: formatCompact, read: (t) => t.fanout?.deliveriesPerSec };
+// nothing received is no rate (—), not 0 deliveries/s
+const DELIVERIES: Metric = { name: 'deliveries/s', lowerIsBetter: false, format: formatCompact, read: (t) => (t.fanout !== undefined && t.fanout.received > 0 ? t.fanout.deliveriesPerSec : undefined) };
 
 /** The headline metric(s) of each test. connection-limit reads maxStableConnections instead. */
 export const HEADLINE_METRICS: Record<TestName, Metric[]> = {
