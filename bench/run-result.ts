@@ -5,12 +5,6 @@ import { REDACTED, redactSecret } from './options/secret.js';
 import { RESULTS_SCHEMA_VERSION, type NotRunTest, type RunResult, type ServerDescription, type TestResult, type TierResult } from './results.js';
 import { CLIENT_NAME, VERSION } from './version.js';
 
-/**
- * What results record instead of the JWT secret: they are printed, logged (kubectl logs) and
- * shared, and the secret signs tokens the server trusts.
- */
-export const REDACTED_SECRET = '(redacted)';
-
 export interface RunRecord {
   options: BenchOptions;
   startedAt: string;

@@ -122,8 +122,9 @@ export async function runBenchmark(options: BenchOptions, notices: readonly stri
     const verdict = judgeRun(run, interruption.exitCode);
     events.close();
     const files = writeReports(run, options);
-    if (nothing !== undefined) process.stderr.write(`wse-bench: nothing could be measured: ${redact(nothing)}\n`);
     (toStdout ? process.stdout : process.stderr).write(renderSummary(run, verdict, files));
+    // last on stderr, whatever stdout carries: the one line a script shows when the run failed
+    if (nothing !== undefined) process.stderr.write(`wse-bench: nothing could be measured: ${redact(nothing)}\n`);
     return verdict.exitCode;
   } catch (error) {
     events.endLine();

@@ -85,12 +85,12 @@ describe('layers: defaults < config file < environment < command line', () => {
     if (result.kind !== 'print-config') return;
     const text = renderSettings(RUN_COMMAND.options, result.values, result.sources, result.profile);
     const line = (flag: string) => text.split('\n').find((l) => l.startsWith(`${flag} `)) ?? '';
-    assert.match(line('--secret'), /\(redacted\)\s+environment WSE_BENCH_SECRET$/);
+    assert.match(line('--secret'), /\[redacted\]\s+environment WSE_BENCH_SECRET$/);
     assert.match(line('--tiers'), /100,1000\s+config run\.json$/);
     assert.match(line('--quick'), /true\s+command line$/);
     assert.match(line('--hold'), /4\s+profile quick$/);
     assert.match(line('--batch-size'), /500\s+default$/);
-    assert.match(line('--header'), /X-Api-Key: \(redacted\)/);
+    assert.match(line('--header'), /X-Api-Key: \[redacted\]/);
     assert.ok(!text.includes('hunter2'), 'the secret');
     assert.ok(!text.includes('k3y-v4lue'), 'a header value');
   });

@@ -1,6 +1,7 @@
 // One shard run end to end (dist/bench.js --shard 1/2 --start-at …): it opens its share of the
 // tier, records the options as given, its shard and its clock offset to the target, keeps the
 // secret out of its JSON, and and it carries its share of --total-rate (the whole tier's rate), not all of it.
+import { REDACTED } from '../bench/options/secret.js';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,7 +34,7 @@ describe('dist/bench.js --shard 1/2 against its embedded server', () => {
       assert.deepEqual(run.options.shard, { index: 1, count: 2 });
       assert.deepEqual(run.options.tiers, [21], 'the options as given');
       assert.equal(run.options.startAtEpochMs, startAt);
-      assert.equal(run.options.secret, '(redacted)');
+      assert.equal(run.options.secret, REDACTED);
       const tier = run.tests[0]!.tiers[0]!;
       assert.equal(tier.connections, 10, 'share 1 of 2 of 21 connections');
       assert.equal(tier.connectionCounts.established, 10);

@@ -54,7 +54,7 @@ export function deliveredFields(cell: SendCell, recorder: TierRecorder, send: Se
     messages: deliveredMessages(send, payloadBytesOf(cell.payload), pool.counts.established),
   };
   if (cell.withConnectLatency) fields.connectLatency = summarizeHistogram(pool.connectLatency);
-  const consistency = deliveryConsistency(recorder.serverCounters(), send, recorder.serverMetrics());
+  const consistency = deliveryConsistency(recorder.countsToCheck(), send);
   if (consistency !== undefined) fields.consistency = consistency;
   return fields;
 }

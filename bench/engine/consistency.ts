@@ -6,6 +6,12 @@ import type { ServerCounters } from '../server/stats.js';
 import type { WseMetrics } from '../server/wse-metrics.js';
 import type { SendPhaseResult } from './closed-loop-phase.js';
 
+/** What the server counted over a tier's measured window, as far as it was read. */
+export interface ServerCounts {
+  counters: ServerCounters | undefined;
+  metrics: WseMetrics | undefined;
+}
+
 /**
  * Data messages the server read in a measured send window: everything it received minus the
  * application pings it answered (the barrier pings) and the sessions' answers to its heartbeat.
@@ -20,11 +26,7 @@ export function serverDataMessages(counters: ServerCounters): number {
  * came back they must be equal; otherwise the server may also have read some of the undelivered
  * messages, so delivered ≤ server ≤ sent.
  */
-export function deliveryConsistency(
-  counters: ServerCounters | undefined,
-  send: SendPhaseResult,
-  metrics?: WseMetrics,
-): Consistency | undefined {
+export function deliveryConsistency({ counters, metrics }: ServerCounts, send: SendPhaseResult): Consistency | undefined {
   if (counters === undefined) return metricsLowerBound(metrics, send.delivered + send.barrierPongs, `${send.delivered} messages and ${send.barrierPongs} barrier pings`);
   const serverReceived = serverDataMessages(counters);
   const drops = counters.rateLimitedDrops > 0 ? ` (${counters.rateLimitedDrops} dropped by the server's rate limiter)` : '';
@@ -51,7 +53,7 @@ export function deliveryConsistency(
 }
 
 /** Ping-only phases: the server's answered pings must equal the PONGs the client received. */
-export function pingConsistency(counters: ServerCounters | undefined, pongsReceived: number, pingsSent: number, metrics?: WseMetrics): Consistency | undefined {
+export function pingConsistency({ counters, metrics }: ServerCounts, pongsReceived: number, pingsSent: number): Consistency | undefined {
   if (counters === undefined) return metricsLowerBound(metrics, pongsReceived, `${pongsReceived} pings (their PONGs came back)`);
   const serverReceived = counters.pings;
   const ok = serverReceived >= pongsReceived && serverReceived <= pingsSent;

@@ -107,7 +107,7 @@ export async function measureOpenLoopPings(
     latency: summarizeHistogram(run.corrected),
   };
   if (withConnectLatency) fields.connectLatency = summarizeHistogram(pool.connectLatency);
-  const consistency = pingConsistency(recorder.serverCounters(), run.delivered, run.sent, recorder.serverMetrics());
+  const consistency = pingConsistency(recorder.countsToCheck(), run.delivered, run.sent);
   if (consistency !== undefined) fields.consistency = consistency;
   return finishStep(ctx, recorder, fields, run, ratePerConnection, 1);
 }

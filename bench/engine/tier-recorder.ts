@@ -1,6 +1,7 @@
 // The frame of every tier: server counters and CPU read at the edges of the measured phase,
 // this process's usage over it and the saturation verdict. Tests fill in what they measured (and
 // whether client and server agree, consistency.ts); this file assembles the TierResult.
+import type { ServerCounts } from './consistency.js';
 import type { TestName } from '../options/choices.js';
 import type { CountedNote, ProcessUsage, ServerSide, TierResult } from '../results.js';
 import { diffServerCounters, type ServerCounters, type ServerStats } from '../server/stats.js';
@@ -84,6 +85,15 @@ export class TierRecorder {
   serverMetrics(): WseMetrics | undefined {
     if (this.metricsBefore === undefined || this.metricsAfter === undefined) return undefined;
     return diffWseMetrics(this.metricsBefore, this.metricsAfter);
+  }
+
+  /**
+   * The server's counters and /metrics to check this client's counts against: none in a --shard
+   * run, whose server also counts the other shards' traffic (merge checks their sum).
+   */
+  countsToCheck(): ServerCounts {
+    if (this.ctx.options.shard !== undefined) return { counters: undefined, metrics: undefined };
+    return { counters: this.serverCounters(), metrics: this.serverMetrics() };
   }
 
   /** Connections the server had open when measuring began, when it reports them. */

@@ -151,7 +151,10 @@ export async function runTestsInWorkers(options: BenchOptions, target: LaunchTar
     // With a --procs list each test runs once per count, on the first `count` live workers.
     const series = options.procsSeries ?? [handles.length];
     for (const test of options.tests) {
-      if (target.signal.aborted) break;
+      if (target.signal.aborted) {
+        notRun.push({ test, reason: abortReason(target.signal) });
+        continue;
+      }
       target.progress.testStarted(test);
       const runs: TestResult[] = [];
       let whyNot = 'no client worker produced a result';

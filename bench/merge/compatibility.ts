@@ -20,6 +20,8 @@ export function checkDistinctRuns(inputs: readonly MergeInput[]): void {
 function sameRun(a: MergeInput, b: MergeInput): boolean {
   const [x, y] = [a.run, b.run];
   if (x.startedAt !== y.startedAt || x.environment.hostname !== y.environment.hostname) return false;
+  // shards of one run start together, on hosts that may share a name (network namespaces): their index tells them apart
+  if (x.options.shard !== undefined && y.options.shard !== undefined && x.options.shard.index !== y.options.shard.index) return false;
   // schema-1 results have no pid: the same start to the millisecond on the same host is taken as one run
   return x.environment.pid === undefined || y.environment.pid === undefined || x.environment.pid === y.environment.pid;
 }

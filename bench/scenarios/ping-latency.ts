@@ -102,7 +102,7 @@ export async function runPingLatency(ctx: TestContext): Promise<TestResult> {
       connectLatency: summarizeHistogram(pool.connectLatency),
       latency: summarizeHistogram(phase.rtt),
     };
-    const consistency = pingConsistency(recorder.serverCounters(), phase.pongs, phase.pingsSent, recorder.serverMetrics());
+    const consistency = pingConsistency(recorder.countsToCheck(), phase.pongs, phase.pingsSent);
     if (consistency !== undefined) fields.consistency = consistency;
     tiers.push(recorder.build(fields));
   }

@@ -126,7 +126,7 @@ export async function runSustainedHold(ctx: TestContext): Promise<TestResult> {
         p50ByInterval: phase.intervalP50s(),
       },
     };
-    const consistency = pingConsistency(recorder.serverCounters(), phase.pongs, phase.pingsSent, recorder.serverMetrics());
+    const consistency = pingConsistency(recorder.countsToCheck(), phase.pongs, phase.pingsSent);
     if (consistency !== undefined) fields.consistency = consistency;
     tiers.push(recorder.build(fields));
   }

@@ -50,8 +50,8 @@ export const PRIMARY_GROUPS: Record<TestName, readonly string[]> = {
 };
 
 /** Fields that are not measurements: when things happened, and the tier's settings. */
-function isExcluded(field: string): boolean {
-  return field.includes('Epoch') || field === 'params' || field === 'connections' || field === 'test';
+function isExcluded(field: string, ofTier: boolean): boolean {
+  return field.includes('Epoch') || (ofTier && (field === 'params' || field === 'connections' || field === 'test'));
 }
 
 /** 'deliveredMBPerSec' → 'delivered_mb_per_sec'. */
@@ -94,7 +94,7 @@ function leaves(schema: JsonSchema, scope: MetricScope, path: string[], inLatenc
   }
   if (resolved.properties !== undefined) {
     for (const [field, child] of Object.entries(resolved.properties)) {
-      if (!isExcluded(field)) leaves(child, scope, [...path, field], latency, out);
+      if (!isExcluded(field, path.length === 0)) leaves(child, scope, [...path, field], latency, out);
     }
   } else if (typeof resolved.additionalProperties === 'object' && isNumeric(resolveRef(resolved.additionalProperties).schema)) {
     // A map of counts by key (server_errors.RATE_LIMITED): a key that is absent counted 0.

@@ -18,15 +18,24 @@ pub struct Counters {
     pub pings: u64,
     /// Clients' PONGs (answers to a server heartbeat; this sink sends none, but counts them as WSE does).
     pub heartbeat_replies: u64,
+    /// WSE messages the sink sent (server_ready, PONGs) and their payload bytes.
+    pub sent_messages: u64,
+    pub sent_bytes: u64,
 }
 
 impl Counters {
+    /// A WSE message of `bytes` payload bytes sent.
+    pub fn sent(&mut self, bytes: usize) {
+        self.sent_messages += 1;
+        self.sent_bytes += bytes as u64;
+    }
+
     pub fn closed(&mut self, code: u16) {
         *self.closed_by_code.entry(code).or_insert(0) += 1;
     }
 
     /// ServerStats as JSON: every field the embedded server reports; the ones a sink cannot
-    /// have (rejections, auth failures, rate-limit drops, payload kinds) are 0.
+    /// have (rejections, auth failures, rate-limit drops, payload kinds, fan-out) are 0.
     pub fn stats_json(&self, open_connections: usize) -> String {
         let cpu = CpuTime::now();
         let by_code = self.closed_by_code.iter().map(|(code, n)| format!("{}:{n}", quote(&code.to_string()))).collect::<Vec<_>>().join(",");
@@ -49,6 +58,9 @@ impl Counters {
             .int("pings", self.pings)
             .int("heartbeatReplies", self.heartbeat_replies)
             .int("rateLimitedDrops", 0)
+            .raw("sent", &JsonObject::new().int("messages", self.sent_messages).int("bytes", self.sent_bytes).finish())
+            .int("slowConsumerDrops", 0)
+            .int("published", 0)
             .finish();
         JsonObject::new()
             .str("transport", "native")
@@ -71,10 +83,12 @@ mod tests {
     #[test]
     fn stats_have_the_embedded_servers_fields() {
         let mut counters = Counters { text: 3, pings: 1, ..Counters::default() };
+        counters.sent(40);
+        counters.sent(2);
         counters.closed(1000);
         counters.closed(1000);
         let json = counters.stats_json(2);
-        for field in ["\"transport\":\"native\"", "\"mode\":\"sink\"", "\"openConnections\":2", "\"connectionsClosedByCode\":{\"1000\":2}", "\"messages\":{\"text\":3,", "\"pings\":1", "\"readAtMs\":"] {
+        for field in ["\"transport\":\"native\"", "\"mode\":\"sink\"", "\"openConnections\":2", "\"connectionsClosedByCode\":{\"1000\":2}", "\"messages\":{\"text\":3,", "\"pings\":1", "\"sent\":{\"messages\":2,\"bytes\":42}", "\"readAtMs\":"] {
             assert!(json.contains(field), "{field} in {json}");
         }
     }

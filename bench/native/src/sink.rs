@@ -86,7 +86,9 @@ impl FrameHandler for Responder<'_> {
         match classify(&head) {
             ClientMessage::Ping { timestamp } => {
                 self.counters.pings += 1;
-                push_server_frame(self.out, OPCODE_TEXT, pong_text(timestamp.as_deref(), epoch_millis()).as_bytes());
+                let pong = pong_text(timestamp.as_deref(), epoch_millis());
+                self.counters.sent(pong.len());
+                push_server_frame(self.out, OPCODE_TEXT, pong.as_bytes());
             }
             ClientMessage::Pong => self.counters.heartbeat_replies += 1,
             ClientMessage::Other => {}
@@ -207,7 +209,9 @@ impl Sink {
                 Request::Upgrade { accept, body_start } => {
                     let body = reader.body(body_start).to_vec();
                     connection.out.extend_from_slice(upgrade_response(&accept).as_bytes());
-                    push_server_frame(&mut connection.out, OPCODE_TEXT, server_ready_text(&mut self.random, epoch_millis()).as_bytes());
+                    let ready = server_ready_text(&mut self.random, epoch_millis());
+                    self.counters.sent(ready.len());
+                    push_server_frame(&mut connection.out, OPCODE_TEXT, ready.as_bytes());
                     connection.phase = Phase::WebSocket(FrameParser::new(self.max_message));
                     self.counters.connections_opened += 1;
                     self.open += 1;
