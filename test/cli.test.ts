@@ -232,6 +232,14 @@ describe('dist/bench.js', () => {
     const directory = cli(['--test', 'connection-storm', '--tiers', '1', '--out', root]);
     assert.equal(directory.status, 2, directory.stderr);
     assert.match(directory.stderr, /is a directory; give a file name/);
+    // access(2) tells root that /proc and /sys are writable; only a real write finds out they are not
+    const outInProc = cli(['--test', 'connection-storm', '--tiers', '1', '--out', '/proc/wse-bench-run.json']);
+    assert.equal(outInProc.status, 2, outInProc.stderr);
+    assert.equal(outInProc.stdout, '');
+    assert.match(outInProc.stderr, /^wse-bench: --out \/proc\/wse-bench-run\.json: no file can be created in \/proc \(E[A-Z]+\)\n/);
+    const svgInProc = cli(['--test', 'connection-storm', '--tiers', '1', '--svg', '/proc/wse-bench-charts']);
+    assert.equal(svgInProc.status, 2, svgInProc.stderr);
+    assert.match(svgInProc.stderr, /^wse-bench: --svg \/proc\/wse-bench-charts: nothing can be created in the directory \/proc /);
   });
 
   test('SIGINT mid-tier: the tier ends partial, what finished is printed, exit 130', async () => {
