@@ -173,6 +173,10 @@ describe('dist/bench.js', () => {
     const r = cli(['--help']);
     assert.equal(r.status, 0);
     for (const spec of RUN_COMMAND.options) assert.ok(r.stdout.includes(flagOf(spec)), flagOf(spec));
+    // issue 12: the codes of a lost server and of SIGTERM, and how a user-given secret is shown
+    assert.match(r.stdout, /\b4 the server died or stopped accepting connections mid-run\b/);
+    assert.match(r.stdout, /\b143 terminated \(SIGTERM\)/);
+    assert.match(r.stdout, /--secret[^\n]*shown as \[redacted\]/);
   });
 
   for (const args of [['--bogus'], ['--tiers', 'abc'], ['--quick', '--full'], ['--host', 'x', '--server-workers', '2']]) {
@@ -221,6 +225,14 @@ describe('dist/bench.js', () => {
     const directory = cli(['--test', 'connection-storm', '--tiers', '1', '--out', root]);
     assert.equal(directory.status, 2, directory.stderr);
     assert.match(directory.stderr, /is a directory; give a file name/);
+    // access(2) tells root that /proc and /sys are writable; only a real write finds out they are not
+    const outInProc = cli(['--test', 'connection-storm', '--tiers', '1', '--out', '/proc/wse-bench-run.json']);
+    assert.equal(outInProc.status, 2, outInProc.stderr);
+    assert.equal(outInProc.stdout, '');
+    assert.match(outInProc.stderr, /^wse-bench: --out \/proc\/wse-bench-run\.json: no file can be created in \/proc \(E[A-Z]+\)\n/);
+    const svgInProc = cli(['--test', 'connection-storm', '--tiers', '1', '--svg', '/proc/wse-bench-charts']);
+    assert.equal(svgInProc.status, 2, svgInProc.stderr);
+    assert.match(svgInProc.stderr, /^wse-bench: --svg \/proc\/wse-bench-charts: nothing can be created in the directory \/proc /);
   });
 
   test('SIGINT mid-tier: the tier ends partial, what finished is printed, exit 130', async () => {

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXIT_INCOMPLETE, EXIT_TARGET_LOST } from '../bench/process/exit-codes.js';
 import type { RunResult } from '../bench/results.js';
+import { NOT_EVERY_CONNECTION_OPENED } from '../bench/engine/tier-recorder.js';
 import { startHostileServer } from './hostile-harness.js';
 import type { HostileServer } from './hostile-harness.js';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -265,6 +266,8 @@ describe('a full fd table', () => {
       assert.ok((counts.failedByKind['fd-limit'] ?? 0) > 100, JSON.stringify(counts));
       assert.ok(counts.established > 50, JSON.stringify(counts));
       assert.equal(counts.established + counts.failed, 400);
+      // fewer connections than asked for: the tier says so (issue 12), the counts are its connectionCounts
+      assert.equal(tier.partial, NOT_EVERY_CONNECTION_OPENED);
     }
     assert.ok(storm.notes.some((n) => /ulimit -n/.test(n)), storm.notes.join('; '));
     assert.ok((throughput.messages?.delivered ?? 0) > 0, 'the run continues with the connections it has');

@@ -2,9 +2,11 @@
 // charts as .svg files with --svg. When stdout carries text (--output text, or any --out), the
 // header and each test's tables were already printed as the run went (reporters/streamed-tables.ts):
 // only the run's end is left to print. The destinations are checked before a run starts, so a
-// mistyped path costs a usage error, not a long run's results.
-import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+// mistyped path costs a usage error, not a long run's results. A file or directory still to be made
+// is created (and removed) for real: access(2) says "writable" to root everywhere, also in /proc and
+// /sys, where the write after the run then failed with a raw errno.
+import { accessSync, closeSync, constants, mkdtempSync, openSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 
 import type { BenchOptions } from '../options/bench-options.js';
 import { UsageError } from '../options/usage-error.js';
@@ -56,15 +58,21 @@ export function checkWritableFile(flag: string, file: string): void {
   const kind = kindOf(file);
   if (kind === 'directory') throw new UsageError(`${flag} ${file}: is a directory; give a file name`);
   if (kind !== undefined) {
-    // a file, or a device such as /dev/stdout
-    if (!writable(file)) throw new UsageError(`${flag} ${file}: the file is not writable`);
+    // a file, or a device such as /dev/stdout: asked, not written (that would change it before the run)
+    const failure = failureOf(() => accessSync(file, constants.W_OK));
+    if (failure !== undefined) throw new UsageError(`${flag} ${file}: the file is not writable (${failure})`);
     return;
   }
   const directory = dirname(resolve(file));
   const parent = kindOf(directory);
   if (parent === undefined) throw new UsageError(`${flag} ${file}: the directory ${directory} does not exist; create it first`);
   if (parent !== 'directory') throw new UsageError(`${flag} ${file}: ${directory} is not a directory`);
-  if (!writable(directory)) throw new UsageError(`${flag} ${file}: the directory ${directory} is not writable`);
+  // 'wx' creates the file only if it is still absent, so nothing of the user's is removed after
+  const failure = failureOf(() => {
+    closeSync(openSync(file, 'wx'));
+    unlinkSync(file);
+  });
+  if (failure !== undefined) throw new UsageError(`${flag} ${file}: no file can be created in ${directory} (${failure})`);
 }
 
 /** `dir` exists as a writable directory, or can be created: its nearest existing ancestor is one. */
@@ -76,7 +84,8 @@ export function checkWritableDirectory(flag: string, dir: string): void {
     kind = kindOf(path);
   }
   if (kind !== 'directory') throw new UsageError(`${flag} ${dir}: ${path} is not a directory`);
-  if (!writable(path)) throw new UsageError(`${flag} ${dir}: the directory ${path} is not writable`);
+  const failure = failureOf(() => rmdirSync(mkdtempSync(join(path, '.wse-bench-write-check-'))));
+  if (failure !== undefined) throw new UsageError(`${flag} ${dir}: nothing can be created in the directory ${path} (${failure})`);
 }
 
 function kindOf(path: string): 'file' | 'directory' | 'other' | undefined {
@@ -88,11 +97,12 @@ function kindOf(path: string): 'file' | 'directory' | 'other' | undefined {
   }
 }
 
-function writable(path: string): boolean {
+/** What the file system said when `attempt` failed ('EACCES', 'EROFS'…), or undefined when it worked. */
+function failureOf(attempt: () => void): string | undefined {
   try {
-    accessSync(path, constants.W_OK);
-    return true;
-  } catch {
-    return false;
+    attempt();
+    return undefined;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code ?? String(error);
   }
 }
