@@ -15,7 +15,8 @@ import { startEmbeddedServer, type EmbeddedServer } from '../bench/server/embedd
 import type { RunResult } from '../bench/results.js';
 import { MB, memoryOf, watchMemory } from './fixtures/memory-watch.js';
 import { FrameSplitter, upgradedRawClient } from './fixtures/raw-peers.js';
-import { AUTH, RecordingClient, availableTransports, mint, ping } from './server-harness.js';
+import { availableServerTransports } from './fixtures/transports.js';
+import { AUTH, RecordingClient, mint, ping } from './server-harness.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bundle = join(root, 'dist/bench.js');
@@ -102,7 +103,7 @@ async function pingFlood(port: number, token: string, maxPings: number, stallMs:
   return { outcome: open ? 'all sent' : 'closed', sent, socket };
 }
 
-for (const transport of availableTransports().map((t) => t.name)) {
+for (const transport of availableServerTransports().map((t) => t.name)) {
   describe(`the embedded server (${transport}) under memory attacks`, () => {
     let server: EmbeddedServer;
     let token: string;
