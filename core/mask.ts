@@ -1,6 +1,7 @@
 // Masking keys and the XOR mask of RFC 6455 §5.3. Keys come from a pooled random buffer so a
 // client sending many small frames does not pay one randomFillSync syscall per frame.
 import { randomFillSync } from 'node:crypto';
+import { isBun } from './runtime.js';
 
 const MASK_POOL_SIZE = 16 * 1024;
 
@@ -74,7 +75,7 @@ function xorWords(words: Int32Array<ArrayBufferLike>, first: number, count: numb
 // 64-bit words for long payloads where they are fast: V8 compiles BigUint64Array XOR without
 // allocating (measured 1.4–2.2× the Int32 loop on 64 KB under Node 20 and 22), while Bun
 // (JavaScriptCore) allocates a BigInt per element (measured 80× slower), so it keeps Int32 words.
-const BIG_WORDS_FAST = typeof (globalThis as { Bun?: unknown }).Bun === 'undefined' && typeof BigUint64Array === 'function';
+const BIG_WORDS_FAST = !isBun() && typeof BigUint64Array === 'function';
 /** From this many bytes the 64-bit loop is used where it is fast. */
 const BIG_WORD_LOOP_MIN = 1024;
 const rotatedKey64 = new Uint8Array(8);

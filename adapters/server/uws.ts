@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { DEFAULT_MAX_OUTBOUND_BYTES } from '../../core/constants.js';
+import { isBun } from '../runtime.js';
 import type { ListenOptions, ListeningServer, ServerApp, ServerSocket, ServerTransport } from './transport.js';
 
 // The few uWebSockets.js types used here (the package's own .d.ts is not imported: optional addon).
@@ -51,7 +52,7 @@ export function loadUwsModule(): UwsLoadResult {
 }
 
 function tryLoad(): UwsLoadResult {
-  if (typeof (globalThis as { Bun?: unknown }).Bun !== 'undefined') return { ok: false, reason: 'uWebSockets.js: not available under Bun' };
+  if (isBun()) return { ok: false, reason: 'uWebSockets.js: not available under Bun' };
   const require = createRequire(import.meta.url);
   const abi = process.versions.modules;
   const glibc = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header?.glibcVersionRuntime;
