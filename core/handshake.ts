@@ -1,7 +1,8 @@
 // The HTTP/1.1 upgrade of RFC 6455 §4, for both roles. Everything here works on bytes and
 // strings only (no sockets), so each rule can be tested by feeding it input split anywhere.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { WEBSOCKET_GUID } from './constants.js';
+import { sharedRandomPool } from './random-pool.js';
 
 /** Largest request or response head (status line + headers) accepted by default. */
 export const DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
@@ -26,21 +27,9 @@ const REASON_PHRASES: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
-const KEY_POOL_BYTES = 16 * 256;
-let keyPool = Buffer.alloc(0);
-let keyPoolOffset = KEY_POOL_BYTES;
-
 /** A fresh Sec-WebSocket-Key: 16 random bytes, base64 (RFC 6455 §4.1). */
 export function generateWebSocketKey(): string {
-  // Drawn from a pooled random buffer, each 16 bytes used once: a connection storm made one
-  // randomBytes call per connection otherwise.
-  if (keyPoolOffset === KEY_POOL_BYTES) {
-    keyPool = randomBytes(KEY_POOL_BYTES);
-    keyPoolOffset = 0;
-  }
-  const key = keyPool.toString('base64', keyPoolOffset, keyPoolOffset + 16);
-  keyPoolOffset += 16;
-  return key;
+  return sharedRandomPool.base64(16);
 }
 
 /** Sec-WebSocket-Accept for a key: base64(SHA-1(key + GUID)) (RFC 6455 §4.2.2). */
