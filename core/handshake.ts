@@ -53,7 +53,10 @@ export type HeadReadResult =
   | { readonly state: 'incomplete' }
   | { readonly state: 'too-large' }
   | { readonly state: 'malformed'; readonly reason: string }
-  /** `rest` holds the bytes after the blank line: they belong to whatever follows (frames). */
+  /**
+   * `rest` holds the bytes after the blank line: they belong to whatever follows (frames). It may
+   * be a view of the chunk pushed last: valid only as long as that chunk is.
+   */
   | { readonly state: 'complete'; readonly head: string; readonly rest: Buffer };
 
 const INCOMPLETE = { state: 'incomplete' } as const;
@@ -79,7 +82,12 @@ export class HttpHeadReader {
       if (problem !== undefined) return this.finish({ state: 'malformed', reason: problem });
     }
     const end = this.buffered.indexOf(HEAD_END, scanFrom);
-    if (end === -1) return this.buffered.length > this.maxBytes ? this.finish(TOO_LARGE) : INCOMPLETE;
+    if (end === -1) {
+      if (this.buffered.length > this.maxBytes) return this.finish(TOO_LARGE);
+      // Kept past this call: a copy, since the caller may reuse the chunk's memory (a read buffer).
+      if (this.buffered === chunk) this.buffered = Buffer.from(chunk);
+      return INCOMPLETE;
+    }
     const headLength = end + HEAD_END.length;
     if (headLength > this.maxBytes) return this.finish(TOO_LARGE);
     const head = this.buffered.toString('latin1', 0, end);
