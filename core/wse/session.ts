@@ -3,7 +3,7 @@
 // (WSE answers a connection's messages in order) and answers the server's heartbeat.
 import { ConnectError } from '../errors.js';
 import { CloseCode, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_OUTBOUND_BYTES } from '../constants.js';
-import { decodeWseMessage, type DecodeOptions, type MsgpackCodec, type PayloadKind, type WseMessage } from './decode.js';
+import { decodeWseMessage, isPongText, type DecodeOptions, type MsgpackCodec, type PayloadKind, type WseMessage } from './decode.js';
 import { clientHello, heartbeatReply, pingMessage } from './messages.js';
 import type { ClientTlsOptions } from '../tls.js';
 import type { ClientTransport, MessageSocket, MessageSocketEvents } from './transport.js';
@@ -221,6 +221,11 @@ export class WseSession {
   /** Transport event (through SessionEvents). */
   handleMessage(data: Buffer | string, isBinary: boolean): void {
     if (this.state === 'failed' || this.state === 'closed') return;
+    // The PONG to an outstanding ping, recognised without parsing it (the hot path of every ping).
+    if (this.state === 'open' && !isBinary && typeof data !== 'string' && this.pingHead < this.pingTimes.length && isPongText(data)) {
+      this.popPing();
+      return;
+    }
     const result = decodeWseMessage(data, isBinary, this.decodeOptions);
     if (this.state !== 'open') {
       this.handleMessageBeforeReady(result.ok ? result.message : undefined);
