@@ -7,8 +7,11 @@ import type { ClientTlsOptions } from './tls.js';
 export interface ByteStreamHandler {
   /** Connected (for TLS: the handshake and the certificate check passed). Dialled streams only. */
   onStreamOpen(): void;
-  /** Bytes read. `chunk` is valid only during the call: a stream may read into reused memory. */
-  onStreamData(chunk: Buffer): void;
+  /**
+   * `bytes[0, length)` were read. Valid only during the call: a stream may read into memory it
+   * reuses (and hands it whole, with the length, so that no view is made per read).
+   */
+  onStreamData(bytes: Buffer, length: number): void;
   /** Every byte queued in user space has been handed to the kernel. */
   onStreamDrain(): void;
   /** A socket error (refused, reset…); onStreamClose follows. */

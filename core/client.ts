@@ -174,10 +174,10 @@ class ClientHandshake implements ByteStreamHandler {
     this.stream?.write(this.request);
   }
 
-  onStreamData(chunk: Buffer): void {
+  onStreamData(bytes: Buffer, length: number): void {
     const stream = this.stream;
     if (this.settled || stream === undefined) return;
-    const result = this.reader.push(chunk);
+    const result = this.reader.push(length === bytes.length ? bytes : bytes.subarray(0, length));
     if (result.state === 'incomplete') return;
     if (result.state === 'rejected') {
       this.fail('handshake', `${this.url}: ${result.message}`);
@@ -196,7 +196,7 @@ class ClientHandshake implements ByteStreamHandler {
       ...(options.sink !== undefined ? { sink: options.sink } : {}),
     });
     // The first frames (server_ready, often) came with the head: a view of this read, fed now.
-    if (result.rest.length > 0) connection.onStreamData(result.rest);
+    if (result.rest.length > 0) connection.onStreamData(result.rest, result.rest.length);
     this.resolve(connection);
   }
 

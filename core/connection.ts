@@ -286,12 +286,12 @@ export class WebSocketConnection implements FrameHandler, ByteStreamHandler {
     // the stream was open before the connection took it over
   }
 
-  onStreamData(chunk: Buffer): void {
+  onStreamData(bytes: Buffer, length: number): void {
     if (this.pendingChunks !== null) {
-      // kept past this call: the stream may reuse the chunk's memory
-      if (chunk.length > 0) this.pendingChunks.push(Buffer.from(chunk));
+      // kept past this call: a copy, since the stream may reuse the memory
+      if (length > 0) this.pendingChunks.push(Buffer.from(bytes.subarray(0, length)));
     } else if (!this.ignoreIncoming) {
-      this.decoder.push(chunk);
+      this.decoder.push(bytes, length);
       this.applyReadBackpressure();
     }
   }

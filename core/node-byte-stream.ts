@@ -127,8 +127,8 @@ export class NodeByteStream implements ByteStream {
     this.handler.onStreamOpen();
   }
 
-  data(chunk: Buffer): void {
-    this.handler.onStreamData(chunk);
+  data(bytes: Buffer, length: number): void {
+    this.handler.onStreamData(bytes, length);
   }
 
   drained(): void {
@@ -149,11 +149,11 @@ function onSocketOpen(this: OwnedSocket): void {
 }
 
 function onSocketData(this: OwnedSocket, chunk: Buffer): void {
-  this[kStream].data(chunk);
+  this[kStream].data(chunk, chunk.length);
 }
 
 function onSocketRead(this: OwnedSocket, length: number, buffer: Buffer): boolean {
-  this[kStream].data(buffer.subarray(0, length));
+  this[kStream].data(buffer, length);
   return true; // false would pause the socket; pause() does that when asked
 }
 

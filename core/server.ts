@@ -95,7 +95,7 @@ export function acceptWebSocket(socket: Socket, options: WebSocketServerOptions,
     });
     onConnection(connection, requestHead(request));
     // Frames that came with the request wait for the next turn, when the sink is surely set.
-    if (rest.length > 0) connection.onStreamData(rest);
+    if (rest.length > 0) connection.onStreamData(rest, rest.length);
   }
 
   function respondAndClose(result: Exclude<UpgradeRequestResult, { state: 'incomplete' } | { state: 'upgrade' }>): void {
