@@ -14,7 +14,6 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { CompareResult } from '../bench/compare/result.js';
 import { RUNTIME_NAMES } from '../bench/compare/runtime-table.mjs';
 import { mintToken } from '../bench/jwt.js';
@@ -25,22 +24,20 @@ import { floorRunsOf, groupsOf, metricsOf, nativeSinkKey, NATIVE_FLOOR_KEY, proc
 import { abSection, type Session } from './ab/report.js';
 import type { LoadReading } from './ab/targets.js';
 import { Samples } from './ab/samples.js';
-import { positiveNumber, runtimeList } from './lib/arguments.js';
+import { positiveNumber, runtimeList, scriptOptions } from './lib/arguments.js';
 import { replaceSection } from './lib/benchmarks-md.js';
 import { BUNDLE, measureCeiling, measureFloor, root, runtime, stopAllChildren } from './lib/ceiling.js';
 import { summarizeProfile, type ProfileSummary } from './lib/cpu-profile.js';
 import { buildNative, measureNativeFloor, measureNativeFlood, startNativeSink, type NativeSink } from './lib/native.js';
 
-const { values } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    runtimes: { type: 'string', default: RUNTIME_NAMES.join(',') },
-    repeat: { type: 'string' },
-    'no-profile': { type: 'boolean', default: false },
-    'no-write': { type: 'boolean', default: false },
-    json: { type: 'string' },
-    'hold-rounds': { type: 'string' },
-  },
+const values = scriptOptions('npm run bench:ab -- [--quick] [--runtimes node,node22,bun] [--repeat K] [--hold-rounds K] [--no-profile] [--no-write] [--json FILE]', {
+  quick: { type: 'boolean', default: false },
+  runtimes: { type: 'string', default: RUNTIME_NAMES.join(',') },
+  repeat: { type: 'string' },
+  'no-profile': { type: 'boolean', default: false },
+  'no-write': { type: 'boolean', default: false },
+  json: { type: 'string' },
+  'hold-rounds': { type: 'string' },
 });
 const quick = values.quick;
 const repeat = positiveNumber('repeat', values.repeat ?? (quick ? '1' : '3'), { integer: true });

@@ -6,25 +6,22 @@
 //                            [--warmup 1] [--repeat 3] [--sink-runtime same|node|node22|bun]
 //                            [--json] [--no-markdown]
 import { cpus, platform, release } from 'node:os';
-import { parseArgs } from 'node:util';
 import { RUNTIME_NAMES } from '../bench/compare/runtime-table.mjs';
 import type { RuntimeName } from '../bench/options/choices.js';
 import { spread, type Spread } from '../bench/stats/spread.js';
-import { runtimeList, positiveNumber } from './lib/arguments.js';
+import { positiveNumber, runtimeList, scriptOptions } from './lib/arguments.js';
 import { replaceSection } from './lib/benchmarks-md.js';
 import { measureCeiling, runtime, stopAllChildren, type Ceiling } from './lib/ceiling.js';
 
-const { values } = parseArgs({
-  options: {
-    runtimes: { type: 'string', default: RUNTIME_NAMES.join(',') },
-    connections: { type: 'string', default: '100' },
-    duration: { type: 'string', default: '5' },
-    warmup: { type: 'string', default: '1' },
-    repeat: { type: 'string', default: '3' },
-    'sink-runtime': { type: 'string', default: 'same' },
-    json: { type: 'boolean', default: false },
-    'no-markdown': { type: 'boolean', default: false },
-  },
+const values = scriptOptions('npm run bench:ceiling -- [--runtimes node,node22,bun] [--connections 100] [--duration 5] [--warmup 1] [--repeat 3] [--sink-runtime same|node|node22|bun] [--json] [--no-markdown]', {
+  runtimes: { type: 'string', default: RUNTIME_NAMES.join(',') },
+  connections: { type: 'string', default: '100' },
+  duration: { type: 'string', default: '5' },
+  warmup: { type: 'string', default: '1' },
+  repeat: { type: 'string', default: '3' },
+  'sink-runtime': { type: 'string', default: 'same' },
+  json: { type: 'boolean', default: false },
+  'no-markdown': { type: 'boolean', default: false },
 });
 
 const runtimes = runtimeList(values.runtimes);
