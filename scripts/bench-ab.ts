@@ -12,7 +12,7 @@
 //                       [--no-profile] [--no-write] [--json FILE]
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CompareResult } from '../bench/compare/result.js';
 import { RUNTIME_NAMES } from '../bench/compare/runtime-table.mjs';
@@ -22,10 +22,10 @@ import { corePinning, pinnedCommand } from '../bench/process/pinning.js';
 import { startEmbeddedServer, type EmbeddedServer } from '../bench/server/embedded.js';
 import { floorRunsOf, groupsOf, metricsOf, nativeSinkKey, NATIVE_FLOOR_KEY, procsSample, scaleOf, type Group, type MetricName } from './ab/metrics.js';
 import { abSection, type Session } from './ab/report.js';
-import type { LoadReading } from './ab/targets.js';
 import { Samples } from './ab/samples.js';
 import { positiveNumber, runtimeList, scriptOptions } from './lib/arguments.js';
 import { replaceSection } from './lib/benchmarks-md.js';
+import { readLoad } from './lib/machine-load.js';
 import { BUNDLE, measureCeiling, measureFloor, root, runtime, stopAllChildren } from './lib/ceiling.js';
 import { summarizeProfile, type ProfileSummary } from './lib/cpu-profile.js';
 import { buildNative, measureNativeFloor, measureNativeFlood, startNativeSink, type NativeSink } from './lib/native.js';
@@ -54,12 +54,6 @@ const log = (line: string): void => void process.stderr.write(`${line}\n`);
 const labels = new Map(runtimes.map((r) => [r, runtime(r).label]));
 const started = Date.now();
 
-/** `uptime`'s line and the 1-minute load average: a busy machine's figures come with a warning. */
-function readLoad(): LoadReading {
-  const uptime = spawnSync('uptime', { encoding: 'utf8' });
-  const oneMinute = loadavg()[0] ?? 0;
-  return { uptime: uptime.status === 0 ? uptime.stdout.trim() : `load average ${loadavg().map((x) => x.toFixed(2)).join(', ')}`, oneMinute };
-}
 const loadBefore = readLoad();
 log(`bench:ab: load before: ${loadBefore.uptime}`);
 

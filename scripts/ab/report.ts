@@ -8,13 +8,11 @@ import { CLIENT_TRANSPORT_NAMES } from '../../adapters/client/names.js';
 import type { RuntimeName } from '../../bench/options/choices.js';
 import { spread, type Spread } from '../../bench/stats/spread.js';
 import { section } from '../lib/benchmarks-md.js';
+import { loadLines } from '../lib/machine-load.js';
 import { nativeSinkKey, NATIVE_FLOOR_KEY, type Group, type MetricName, type Unit } from './metrics.js';
 import { issue14Verdicts, issue6Verdicts, RUST_CLIENT, type CostVerdict, type NativeVerdict, type Session, type Verdict } from './targets.js';
 
 export type { Session } from './targets.js';
-
-/** Above this 1-minute load average the figures come with a warning. */
-const QUIET_LOAD = 0.5;
 
 function formatNumber(x: number, unit: Unit): string {
   if (unit === 'msg/s' || unit === 'conn/s' || unit === 'frames/s') return x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : x >= 1e4 ? `${(x / 1e3).toFixed(0)}K` : x.toFixed(0);
@@ -57,14 +55,10 @@ function header(session: Session, lines: string[]): void {
   const date = new Date().toISOString().slice(0, 16).replace('T', ' ');
   const cmd = `npm run bench:ab --${session.quick ? ' --quick' : ''} --runtimes ${session.runtimes.join(',')} --repeat ${session.repeat}${session.holdRounds !== session.repeat ? ` --hold-rounds ${session.holdRounds}` : ''}`;
   const pinned = session.pinning ? `, pinned to core ${session.pinning.server} with \`taskset\`; clients pinned to core ${session.pinning.clients}` : '';
-  const { before, after } = session.load;
-  const busy = Math.max(before.oneMinute, after?.oneMinute ?? 0) > QUIET_LOAD;
-  lines.push('## Core against ws, the runtime\'s WebSocket and the native yardstick (issues 6 and 14)', '');
-  if (busy) {
-    lines.push(`> **Warning: the machine was busy (1-minute load average above ${QUIET_LOAD}).** Absolute figures below are not this machine's; ratios of runs interleaved in the same rounds hold better, and the full run for publication belongs on a quiet machine.`, '');
-  }
+  const load = loadLines(session.load.before, session.load.after);
+  lines.push('## Core against ws, the runtime\'s WebSocket and the native yardstick (issues 6 and 14)', '', ...load.warning);
   lines.push(`- Machine: ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${cpus().length} cores, ${platform()} ${release()}`);
-  lines.push(`- Load (\`uptime\`): before \`${before.uptime}\`; after \`${after?.uptime ?? 'not read'}\``);
+  lines.push(load.reading);
   lines.push(`- Runtimes: ${session.runtimes.map(label).join(', ')}`);
   lines.push(`- Server: \`${session.banner}\` (embedded, run under ${session.serverRuntime}${pinned})`);
   lines.push(

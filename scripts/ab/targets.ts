@@ -7,15 +7,9 @@ import type { RuntimeName } from '../../bench/options/choices.js';
 import type { CorePinning } from '../../bench/process/pinning.js';
 import { spread, type Spread } from '../../bench/stats/spread.js';
 import type { ProfileSummary } from '../lib/cpu-profile.js';
+import type { LoadReading } from '../lib/machine-load.js';
 import { nativeSinkKey, NATIVE_FLOOR_KEY, type Group, type Metric, type MetricName, type Scale } from './metrics.js';
 import type { Samples } from './samples.js';
-
-/** Machine load (`uptime`) at the start and the end of a session. */
-export interface LoadReading {
-  uptime: string;
-  /** The 1-minute load average. */
-  oneMinute: number;
-}
 
 export interface Session {
   quick: boolean;
