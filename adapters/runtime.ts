@@ -1,14 +1,8 @@
-// Which runtime this is, asked in one place: Bun sets process.versions.bun; Node 22+ and Bun have
-// a global WebSocket, Node 20 does not. (core/ cannot import this file and asks for itself.)
+// Which runtime this is, for adapters/ and bench/: the Bun test itself is core/runtime.ts's (one for
+// the project); Node 22+ and Bun have a global WebSocket, Node 20 does not.
+import { bunVersion } from '../core/runtime.js';
 
-/** Bun's version, or undefined under Node. */
-export function bunVersion(): string | undefined {
-  return (process.versions as Record<string, string | undefined>)['bun'];
-}
-
-export function isBun(): boolean {
-  return bunVersion() !== undefined;
-}
+export { bunVersion, isBun } from '../core/runtime.js';
 
 /** 'Bun 1.4.5', 'Node 20.20.2'. */
 export function runtimeLabel(): string {

@@ -1,13 +1,16 @@
-// The client role: TCP connect (plus TLS for wss://), HTTP upgrade, then a WebSocketConnection.
-// Every failure becomes a ConnectError whose kind the benchmark counts; the socket never outlives it.
+// The client role: TCP connect (plus TLS for wss://) through a ByteStreamDialer (node:net unless
+// told otherwise), HTTP upgrade, then a WebSocketConnection over the same stream. Every failure
+// becomes a ConnectError whose kind the benchmark counts; the stream never outlives it.
 import { closeSync, openSync } from 'node:fs';
-import { isIP, connect as netConnect, type Socket } from 'node:net';
+import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_MAX_MESSAGE_SIZE } from './constants.js';
 import { ConnectError, connectFailureKindOf, type ConnectFailureKind } from './errors.js';
 import { DEFAULT_MAX_HEADER_BYTES, UpgradeResponseReader, buildUpgradeRequest, generateWebSocketKey } from './handshake.js';
-import { WebSocketConnection } from './connection.js';
-import { dialTls, isTlsErrorCode, type ClientTlsOptions } from './tls.js';
+import type { ByteStream, ByteStreamDialer, ByteStreamHandler } from './byte-stream.js';
+import { WebSocketConnection, type WebSocketEventSink } from './connection.js';
+import { nodeDialer } from './node-byte-stream.js';
+import { isTlsErrorCode, type ClientTlsOptions } from './tls.js';
 
 export interface ClientConnectOptions {
   /** Extra request headers, e.g. Cookie or Authorization. */
@@ -30,6 +33,13 @@ export interface ClientConnectOptions {
   tls?: ClientTlsOptions;
   /** wss:// only: called once the TLS handshake is done, with µs since the TCP connect started. */
   onTlsHandshake?(micros: number): void;
+  /** Opens the stream; default node:net (node:tls for wss://, and for any dialer without TLS of its own). */
+  dialer?: ByteStreamDialer;
+  /**
+   * Where the connection's events go from its first frame on, which may come with the upgrade's
+   * answer, before the promise resolves. Without one, set the sink right after it resolves.
+   */
+  sink?: WebSocketEventSink;
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -78,7 +88,7 @@ function targetOf(url: string): Target | ConnectError {
 /**
  * Opens a WebSocket to a ws:// or wss:// URL. Resolves once the 101 response has been checked;
  * rejects with a ConnectError (refused, timeout, fd-limit, address-unavailable, reset, tls,
- * handshake, dns, closed, other) after destroying the socket.
+ * handshake, dns, closed, other) after destroying the stream.
  */
 export function connect(url: string, options: ClientConnectOptions = {}): Promise<WebSocketConnection> {
   return new Promise<WebSocketConnection>((resolve, reject) => {
@@ -87,104 +97,136 @@ export function connect(url: string, options: ClientConnectOptions = {}): Promis
       reject(target);
       return;
     }
-    let request: string;
     const key = generateWebSocketKey();
+    let request: Buffer;
     try {
-      request = buildUpgradeRequest({ host: target.hostHeader, path: target.path, key, headers: options.headers ?? {} });
+      request = Buffer.from(buildUpgradeRequest({ host: target.hostHeader, path: target.path, key, headers: options.headers ?? {} }));
     } catch (error) {
       reject(new ConnectError('other', (error as Error).message));
       return;
     }
+    new ClientHandshake(url, target, key, request, options, resolve, reject).dial();
+  });
+}
+
+/** Where the stream's events go once the handshake has failed: nowhere (a late error is not unhandled). */
+const IGNORED: ByteStreamHandler = {
+  onStreamOpen() {},
+  onStreamData() {},
+  onStreamDrain() {},
+  onStreamError() {},
+  onStreamClose() {},
+};
+
+/** The client's side of one upgrade (RFC 6455 §4.1): dial, send the request, check the answer. */
+class ClientHandshake implements ByteStreamHandler {
+  private stream: ByteStream | undefined;
+  private readonly reader: UpgradeResponseReader;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private settled = false;
+  /** TLS: a failure before the handshake completed is a TLS failure unless the OS named it. */
+  private secured = false;
+  private startedAt = 0;
+
+  constructor(
+    private readonly url: string,
+    private readonly target: Target,
+    key: string,
+    private readonly request: Buffer,
+    private readonly options: ClientConnectOptions,
+    private readonly resolve: (connection: WebSocketConnection) => void,
+    private readonly reject: (error: ConnectError) => void,
+  ) {
+    this.reader = new UpgradeResponseReader(key, options.maxResponseHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES);
+  }
+
+  dial(): void {
+    const { target, options } = this;
     const timeoutMs = options.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-    const reader = new UpgradeResponseReader(key, options.maxResponseHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES);
-    let settled = false;
-    let socket: Socket;
-    // TLS: the request waits for 'secureConnect'; a failure before it is a TLS failure unless the OS named it
-    const connectEvent = target.secure ? 'secureConnect' : 'connect';
-    let secured = false;
-    let startedAt = 0;
-
-    const fail = (kind: ConnectFailureKind, message: string, errno?: string): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      socket.removeListener(connectEvent, onConnect);
-      socket.removeListener('data', onData);
-      socket.removeListener('close', onClose);
-      // onError stays attached: a late error from the destroyed socket must not go unhandled.
-      socket.destroy();
-      reject(new ConnectError(kind, message, errno));
-    };
-    const onConnect = (): void => {
-      if (target.secure) {
-        secured = true;
-        options.onTlsHandshake?.((performance.now() - startedAt) * 1000);
-      }
-      socket.write(request);
-    };
-    const onData = (chunk: Buffer): void => {
-      const result = reader.push(chunk);
-      if (result.state === 'incomplete') return;
-      if (result.state === 'rejected') {
-        fail('handshake', `${url}: ${result.message}`);
-        return;
-      }
-      settled = true;
-      clearTimeout(timer);
-      socket.removeListener(connectEvent, onConnect);
-      socket.removeListener('data', onData);
-      socket.removeListener('error', onError);
-      socket.removeListener('close', onClose);
-      const connection = new WebSocketConnection(socket, 'client', {
-        maxMessageSize: options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
-        head: result.rest,
-        // an IP literal we dialled is the peer's address; a host name is left to getpeername
-        ...(isIP(target.host) !== 0 ? { remoteAddress: target.host } : {}),
-        ...(options.maxFragments !== undefined ? { maxFragments: options.maxFragments } : {}),
-        ...(options.maxOutboundBytes !== undefined ? { maxOutboundBytes: options.maxOutboundBytes } : {}),
-        ...(options.closeTimeoutMs !== undefined ? { closeTimeoutMs: options.closeTimeoutMs } : {}),
-      });
-      resolve(connection);
-    };
-    const onError = (error: NodeJS.ErrnoException): void => {
-      let kind = connectFailureKindOf(error.code);
-      if (target.secure && kind === 'other' && (!secured || isTlsErrorCode(error.code))) kind = 'tls';
-      if (kind === 'refused' && fileDescriptorsExhausted()) {
-        // Bun reports a socket it could not create for want of a descriptor as ECONNREFUSED.
-        fail('fd-limit', `${url}: EMFILE no free file descriptor (the runtime reported ${error.code})`, 'EMFILE');
-        return;
-      }
-      fail(kind, `${url}: ${error.code ?? 'error'} ${error.message}`, error.code);
-    };
-    const onClose = (): void => {
-      fail('closed', `${url}: the server closed the connection before the ${target.secure && !secured ? 'TLS handshake' : 'upgrade'} completed`);
-    };
-    const timer = setTimeout(() => {
-      fail('timeout', `${url}: no upgrade within ${timeoutMs} ms`);
-    }, timeoutMs);
-
+    this.timer = setTimeout(() => this.fail('timeout', `${this.url}: no upgrade within ${timeoutMs} ms`), timeoutMs);
+    const chosen = options.dialer ?? nodeDialer;
+    // A dialer without TLS of its own leaves wss:// to node:tls.
+    const dialer = target.secure && !chosen.supportsTls ? nodeDialer : chosen;
     try {
-      const endpoint = {
-        host: target.host,
-        port: target.port,
-        ...(options.localAddress !== undefined ? { localAddress: options.localAddress } : {}),
-      };
-      startedAt = performance.now();
-      socket = target.secure ? dialTls(endpoint, options.tls) : netConnect(endpoint);
+      this.startedAt = performance.now();
+      this.stream = dialer.dial(
+        {
+          host: target.host,
+          port: target.port,
+          ...(options.localAddress !== undefined ? { localAddress: options.localAddress } : {}),
+          ...(target.secure ? { tls: options.tls ?? {} } : {}),
+        },
+        this,
+      );
     } catch (error) {
       // Bad arguments (an invalid localAddress, an unreadable CA PEM) throw synchronously on some runtimes.
-      clearTimeout(timer);
       const errno = (error as NodeJS.ErrnoException).code;
       const kind = target.secure && isTlsErrorCode(errno) ? 'tls' : connectFailureKindOf(errno);
-      reject(new ConnectError(kind, `${url}: ${(error as Error).message}`, errno));
+      this.fail(kind, `${this.url}: ${(error as Error).message}`, errno);
+    }
+  }
+
+  onStreamOpen(): void {
+    if (this.target.secure) {
+      this.secured = true;
+      this.options.onTlsHandshake?.((performance.now() - this.startedAt) * 1000);
+    }
+    this.stream?.write(this.request);
+  }
+
+  onStreamData(bytes: Buffer, length: number): void {
+    const stream = this.stream;
+    if (this.settled || stream === undefined) return;
+    const result = this.reader.push(length === bytes.length ? bytes : bytes.subarray(0, length));
+    if (result.state === 'incomplete') return;
+    if (result.state === 'rejected') {
+      this.fail('handshake', `${this.url}: ${result.message}`);
       return;
     }
-    socket.setNoDelay(true);
-    socket.on(connectEvent, onConnect);
-    socket.on('data', onData);
-    socket.on('error', onError);
-    socket.on('close', onClose);
-  });
+    this.settled = true;
+    clearTimeout(this.timer);
+    const { options, target } = this;
+    const connection = new WebSocketConnection(stream, 'client', {
+      maxMessageSize: options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
+      // an IP literal we dialled is the peer's address; a host name is left to the stream
+      ...(isIP(target.host) !== 0 ? { remoteAddress: target.host } : {}),
+      ...(options.maxFragments !== undefined ? { maxFragments: options.maxFragments } : {}),
+      ...(options.maxOutboundBytes !== undefined ? { maxOutboundBytes: options.maxOutboundBytes } : {}),
+      ...(options.closeTimeoutMs !== undefined ? { closeTimeoutMs: options.closeTimeoutMs } : {}),
+      ...(options.sink !== undefined ? { sink: options.sink } : {}),
+    });
+    // The first frames (server_ready, often) came with the head: a view of this read, fed now.
+    if (result.rest.length > 0) connection.onStreamData(result.rest, result.rest.length);
+    this.resolve(connection);
+  }
+
+  onStreamDrain(): void {}
+
+  onStreamError(error: NodeJS.ErrnoException): void {
+    let kind = connectFailureKindOf(error.code);
+    if (this.target.secure && kind === 'other' && (!this.secured || isTlsErrorCode(error.code))) kind = 'tls';
+    if (kind === 'refused' && fileDescriptorsExhausted()) {
+      // Bun reports a socket it could not create for want of a descriptor as ECONNREFUSED.
+      this.fail('fd-limit', `${this.url}: EMFILE no free file descriptor (the runtime reported ${error.code})`, 'EMFILE');
+      return;
+    }
+    this.fail(kind, `${this.url}: ${error.code ?? 'error'} ${error.message}`, error.code);
+  }
+
+  onStreamClose(): void {
+    this.fail('closed', `${this.url}: the server closed the connection before the ${this.target.secure && !this.secured ? 'TLS handshake' : 'upgrade'} completed`);
+  }
+
+  private fail(kind: ConnectFailureKind, message: string, errno?: string): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    if (this.stream !== undefined) {
+      this.stream.setHandler(IGNORED);
+      this.stream.destroy();
+    }
+    this.reject(new ConnectError(kind, message, errno));
+  }
 }
 
 /** Whether this process is out of file descriptors: opening /dev/null then fails with EMFILE/ENFILE. */

@@ -1,8 +1,8 @@
-// One WebSocket over a net.Socket, after the HTTP upgrade, for either role: feeds socket bytes
-// to the FrameDecoder, answers pings, runs the close handshake (RFC 6455 §5.5.1, §7), exposes
-// backpressure and bounds what a peer that does not read can make it queue. Used by
-// core/client.ts and core/server.ts; its events go to one WebSocketEventSink.
-import type { Socket } from 'node:net';
+// One WebSocket over a ByteStream (core/byte-stream.ts), after the HTTP upgrade, for either role:
+// feeds the stream's bytes to the FrameDecoder, answers pings, runs the close handshake (RFC 6455
+// §5.5.1, §7), exposes backpressure and bounds what a peer that does not read can make it queue.
+// Used by core/client.ts and core/server.ts; its events go to one WebSocketEventSink.
+import type { ByteStream, ByteStreamHandler } from './byte-stream.js';
 import { CloseCode, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_OUTBOUND_BYTES, MAX_CONTROL_PAYLOAD, Opcode, type Role } from './constants.js';
 import { sharedBurstPool } from './burst-pool.js';
 import type { WebSocketProtocolError } from './errors.js';
@@ -25,8 +25,12 @@ export interface WebSocketConnectionOptions {
    * deadlock.
    */
   maxOutboundBytes?: number;
-  /** Bytes that arrived right after the HTTP head: the first frames. */
-  head?: Buffer;
+  /**
+   * Where events go from the start: frames are then processed as they arrive (feed the bytes that
+   * came after the HTTP head with onStreamData). Without one, they wait for the next event-loop
+   * turn so that setSink can be called first.
+   */
+  sink?: WebSocketEventSink;
   /** How long a started close handshake waits for the peer before the socket is destroyed. */
   closeTimeoutMs?: number;
   /** The peer's address when the caller knows it already (spares a getpeername call per connection). */
@@ -62,29 +66,22 @@ const NO_SINK: WebSocketEventSink = {
 
 export const DEFAULT_CLOSE_TIMEOUT_MS = 2000;
 
-// The socket's listeners are shared module-level functions that find their connection through
-// this symbol, so an idle connection costs no closures.
-const kConnection = Symbol('WebSocketConnection');
-interface OwnedSocket extends Socket {
-  [kConnection]: WebSocketConnection;
-}
-
 const EMPTY = Buffer.alloc(0);
 // The encoder keeps no per-connection state, so each role shares one.
 const ENCODERS: Record<Role, FrameEncoder> = { client: new FrameEncoder('client'), server: new FrameEncoder('server') };
 
-export class WebSocketConnection implements FrameHandler {
+export class WebSocketConnection implements FrameHandler, ByteStreamHandler {
   readonly role: Role;
-  /** The peer's address, kept after the socket is gone. */
+  /** The peer's address, kept after the stream is gone. */
   readonly remoteAddress: string;
-  private readonly socket: OwnedSocket;
+  private readonly stream: ByteStream;
   private readonly decoder: FrameDecoder;
   private readonly encoder: FrameEncoder;
   private readonly closeTimeoutMs: number;
   private readonly maxOutboundBytes: number;
   private state: ReadyState = 'open';
-  /** Chunks that arrived before the sink could be set; null once started. */
-  private pendingChunks: Buffer[] | null;
+  /** Chunks (copies) that arrived before the sink could be set; null once started. */
+  private pendingChunks: Buffer[] | null = null;
   private pendingError: Error | undefined;
   private socketClosed = false;
   /** Set once a close frame was received, the connection failed, or terminate() was called. */
@@ -104,15 +101,15 @@ export class WebSocketConnection implements FrameHandler {
   private onBurstWritten: ((error?: Error | null) => void) | undefined;
 
   /**
-   * Takes over a socket whose upgrade has completed; the caller must have removed its own
-   * 'data' listeners. Frames in `head` and later chunks are processed from the next turn of
-   * the event loop: set the sink before (right after construction or after `await connect()`).
+   * Takes over a stream whose upgrade has completed: its events come here from now on. Feed the
+   * bytes that came after the HTTP head (the first frames) with onStreamData. With options.sink
+   * they are processed at once; without, from the next turn of the event loop: set the sink
+   * before (right after construction or after `await connect()`).
    */
-  constructor(socket: Socket, role: Role, options: WebSocketConnectionOptions = {}) {
+  constructor(stream: ByteStream, role: Role, options: WebSocketConnectionOptions = {}) {
     this.role = role;
-    this.socket = socket as OwnedSocket;
-    this.socket[kConnection] = this;
-    this.remoteAddress = options.remoteAddress ?? socket.remoteAddress ?? '';
+    this.stream = stream;
+    this.remoteAddress = options.remoteAddress ?? stream.remoteAddress ?? '';
     this.closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
     this.maxOutboundBytes = options.maxOutboundBytes ?? DEFAULT_MAX_OUTBOUND_BYTES;
     this.encoder = ENCODERS[role];
@@ -122,15 +119,13 @@ export class WebSocketConnection implements FrameHandler {
       maxMessageSize: options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
       ...(options.maxFragments !== undefined ? { maxFragments: options.maxFragments } : {}),
     });
-    this.pendingChunks = options.head !== undefined && options.head.length > 0 ? [options.head] : [];
-    socket.setNoDelay(true);
-    socket.on('data', WebSocketConnection.onSocketData);
-    // Without allowHalfOpen, net ends our side by itself; a listener would cost an array per socket.
-    if (socket.allowHalfOpen) socket.on('end', WebSocketConnection.onSocketEnd);
-    socket.on('error', WebSocketConnection.onSocketError);
-    socket.on('close', WebSocketConnection.onSocketClose);
-    socket.on('drain', WebSocketConnection.onSocketDrain);
-    setImmediate(WebSocketConnection.start, this);
+    stream.setHandler(this);
+    if (options.sink !== undefined) {
+      this.sink = options.sink;
+    } else {
+      this.pendingChunks = [];
+      setImmediate(WebSocketConnection.start, this);
+    }
   }
 
   /** Where every event goes from now on, by direct calls. Set it before the next event-loop turn. */
@@ -144,7 +139,7 @@ export class WebSocketConnection implements FrameHandler {
 
   /** Bytes written but not yet handed to the kernel. */
   get bufferedAmount(): number {
-    return this.socket.writableLength;
+    return this.stream.bufferedAmount;
   }
 
   /** Server role: whether reading is paused until the peer reads what it was sent. */
@@ -154,12 +149,12 @@ export class WebSocketConnection implements FrameHandler {
 
   /**
    * Sends one message: a string as text, a Buffer as binary unless `isBinary` says otherwise.
-   * Returns socket.write's answer (false: wait for 'drain'); false and nothing sent once the
+   * Returns the stream's write answer (false: wait for 'drain'); false and nothing sent once the
    * connection is no longer open.
    */
   send(data: string | Buffer, isBinary: boolean = typeof data !== 'string'): boolean {
     if (this.state !== 'open') return false;
-    return this.socket.write(this.encoder.encode(isBinary ? Opcode.Binary : Opcode.Text, data, true));
+    return this.stream.write(this.encoder.encode(isBinary ? Opcode.Binary : Opcode.Text, data, true));
   }
 
   /**
@@ -169,31 +164,31 @@ export class WebSocketConnection implements FrameHandler {
    */
   sendFrames(frames: Buffer): boolean {
     if (this.state !== 'open') return false;
-    return this.socket.write(frames);
+    return this.stream.write(frames);
   }
 
   /** Sends `count` copies of one message as a single socket write. */
   sendRepeated(data: string | Buffer, count: number, isBinary: boolean = typeof data !== 'string'): boolean {
     if (this.state !== 'open') return false;
-    if (count <= 0) return !this.socket.writableNeedDrain;
+    if (count <= 0) return !this.stream.needsDrain;
     return this.writeBurst(this.encoder.encodeRepeated(isBinary ? Opcode.Binary : Opcode.Text, data, count));
   }
 
   /** Writes a burst; a pooled one goes back to the pool once the kernel has its bytes. */
   private writeBurst(burst: Buffer): boolean {
-    if (!sharedBurstPool.isPooled(burst)) return this.socket.write(burst);
+    if (!sharedBurstPool.isPooled(burst)) return this.stream.write(burst);
     (this.burstsInFlight ??= []).push(burst);
-    return this.socket.write(burst, (this.onBurstWritten ??= (error) => this.releaseBurst(error)));
+    return this.stream.write(burst, (this.onBurstWritten ??= (error) => this.releaseBurst(error)));
   }
 
   /** Sends every message of `batch` (one frame each) as a single socket write. */
   sendBatch(batch: PayloadBatch, isBinary: boolean): boolean {
     if (this.state !== 'open') return false;
-    if (batch.count <= 0) return !this.socket.writableNeedDrain;
+    if (batch.count <= 0) return !this.stream.needsDrain;
     return this.writeBurst(this.encoder.encodeBatch(isBinary ? Opcode.Binary : Opcode.Text, batch));
   }
 
-  /** Write callbacks come in write order, so the oldest burst in flight is the one written. */
+  /** Writes complete in write order, so the oldest burst in flight is the one written. */
   private releaseBurst(error?: Error | null): void {
     const burst = this.burstsInFlight?.shift();
     // A failed write may leave the buffer anywhere: let the collector have it.
@@ -204,7 +199,7 @@ export class WebSocketConnection implements FrameHandler {
   ping(payload: Buffer | string = EMPTY): boolean {
     if (Buffer.byteLength(payload) > MAX_CONTROL_PAYLOAD) throw new RangeError('ping payload over 125 bytes');
     if (this.state !== 'open') return false;
-    return this.socket.write(this.encoder.encode(Opcode.Ping, payload, true));
+    return this.stream.write(this.encoder.encode(Opcode.Ping, payload, true));
   }
 
   /**
@@ -217,7 +212,7 @@ export class WebSocketConnection implements FrameHandler {
     if (this.state !== 'open') return;
     this.state = 'closing';
     this.closeFrameSent = true;
-    this.socket.write(this.encoder.encodeClose(code, reason));
+    this.stream.write(this.encoder.encodeClose(code, reason));
     this.armCloseTimer();
   }
 
@@ -225,7 +220,7 @@ export class WebSocketConnection implements FrameHandler {
   terminate(): void {
     this.ignoreIncoming = true;
     if (this.state === 'open') this.state = 'closing';
-    this.socket.destroy();
+    this.stream.destroy();
   }
 
   // --- FrameHandler: called by the decoder --------------------------------------------------
@@ -245,7 +240,7 @@ export class WebSocketConnection implements FrameHandler {
     } else if (this.outboundFull()) {
       this.deferredPong = Buffer.from(payload);
     } else {
-      this.socket.write(this.encoder.encode(Opcode.Pong, payload, true));
+      this.stream.write(this.encoder.encode(Opcode.Pong, payload, true));
     }
     this.sink.onPing?.(payload);
   }
@@ -263,11 +258,11 @@ export class WebSocketConnection implements FrameHandler {
     if (!this.closeFrameSent) {
       // Echo the peer's close (§5.5.1); with no status code, answer with an empty close frame.
       this.closeFrameSent = true;
-      this.socket.write(code === CloseCode.NoStatus ? this.encoder.encodeClose() : this.encoder.encodeClose(code, reason));
+      this.stream.write(code === CloseCode.NoStatus ? this.encoder.encodeClose() : this.encoder.encodeClose(code, reason));
     }
     this.state = 'closing';
     // §7.1.1: the server closes TCP first; the client waits for it (bounded by the timer).
-    if (this.role === 'server') this.socket.end();
+    if (this.role === 'server') this.stream.end();
     this.armCloseTimer();
   }
 
@@ -275,11 +270,11 @@ export class WebSocketConnection implements FrameHandler {
     if (this.ignoreIncoming) return;
     // _Fail the WebSocket Connection_ (§7.1.7): send the close code, drop the connection.
     this.ignoreIncoming = true;
-    if (!this.closeFrameSent && !this.socket.destroyed) {
+    if (!this.closeFrameSent && !this.stream.destroyed) {
       this.closeFrameSent = true;
-      this.socket.write(this.encoder.encodeClose(error.closeCode, ''));
+      this.stream.write(this.encoder.encodeClose(error.closeCode, ''));
     }
-    this.socket.end();
+    this.stream.end();
     this.armCloseTimer();
     this.closeCode = error.closeCode;
     this.closeReason = '';
@@ -294,67 +289,61 @@ export class WebSocketConnection implements FrameHandler {
    * drain, so that 'drain' is sure to follow (the limit is above the socket's high-water mark).
    */
   private outboundFull(): boolean {
-    const socket = this.socket;
-    return socket.writableNeedDrain && socket.writableLength > this.maxOutboundBytes;
+    const stream = this.stream;
+    return stream.needsDrain && stream.bufferedAmount > this.maxOutboundBytes;
   }
 
   /** After each chunk read (server role): stop reading while the peer does not read our answers. */
   private applyReadBackpressure(): void {
     if (this.role === 'server' && !this.readingPaused && !this.ignoreIncoming && this.outboundFull()) {
       this.readingPaused = true;
-      this.socket.pause();
+      this.stream.pause();
     }
   }
 
-  /** The socket wrote out its queue: the deferred pong goes, reading resumes. */
-  private drained(): void {
+  // --- ByteStreamHandler: called by the stream -------------------------------------------------
+
+  onStreamOpen(): void {
+    // the stream was open before the connection took it over
+  }
+
+  onStreamData(bytes: Buffer, length: number): void {
+    if (this.pendingChunks !== null) {
+      // kept past this call: a copy, since the stream may reuse the memory
+      if (length > 0) this.pendingChunks.push(Buffer.from(bytes.subarray(0, length)));
+    } else if (!this.ignoreIncoming) {
+      this.decoder.push(bytes, length);
+      this.applyReadBackpressure();
+    }
+  }
+
+  /** The stream wrote out its queue: the deferred pong goes, reading resumes. */
+  onStreamDrain(): void {
     const pong = this.deferredPong;
     if (pong !== undefined) {
       this.deferredPong = undefined;
-      if (!this.closeFrameSent && !this.socket.destroyed) this.socket.write(this.encoder.encode(Opcode.Pong, pong, true));
+      if (!this.closeFrameSent && !this.stream.destroyed) this.stream.write(this.encoder.encode(Opcode.Pong, pong, true));
     }
     if (this.readingPaused) {
       this.readingPaused = false;
-      this.socket.resume();
+      this.stream.resume();
     }
     this.sink.onDrain();
   }
 
-  // --- socket events: static so that every connection shares one listener per event ---------
-
-  private static onSocketData(this: OwnedSocket, chunk: Buffer): void {
-    const connection = this[kConnection];
-    if (connection.pendingChunks !== null) connection.pendingChunks.push(chunk);
-    else if (!connection.ignoreIncoming) {
-      connection.decoder.push(chunk);
-      connection.applyReadBackpressure();
-    }
+  onStreamError(error: Error): void {
+    if (this.closeEmitted) return;
+    if (this.pendingChunks !== null) this.pendingError ??= error;
+    else this.emitError(error);
   }
 
-  private static onSocketEnd(this: OwnedSocket): void {
-    // The peer finished sending; finish ours too (only registered for allowHalfOpen sockets).
-    this.end();
-  }
-
-  private static onSocketError(this: OwnedSocket, error: Error): void {
-    const connection = this[kConnection];
-    if (connection.closeEmitted) return;
-    if (connection.pendingChunks !== null) connection.pendingError ??= error;
-    else connection.emitError(error);
-  }
-
-  private static onSocketClose(this: OwnedSocket): void {
-    const connection = this[kConnection];
-    connection.socketClosed = true;
-    connection.ignoreIncoming = true;
-    connection.deferredPong = undefined;
-    if (connection.closeTimer !== undefined) clearTimeout(connection.closeTimer);
-    connection.closeTimer = undefined;
-    if (connection.pendingChunks === null) connection.emitClose();
-  }
-
-  private static onSocketDrain(this: OwnedSocket): void {
-    this[kConnection].drained();
+  onStreamClose(): void {
+    this.socketClosed = true;
+    this.ignoreIncoming = true;
+    this.deferredPong = undefined;
+    if (this.closeTimer !== undefined) clearTimeout(this.closeTimer);
+    this.closeTimer = undefined;
+    if (this.pendingChunks === null) this.emitClose();
   }
 
   /** Delivers what arrived before the sink was set, then runs normally. */
@@ -365,13 +354,13 @@ export class WebSocketConnection implements FrameHandler {
       for (const chunk of pending) if (!connection.ignoreIncoming) connection.decoder.push(chunk);
       connection.applyReadBackpressure();
     }
-    if (connection.pendingError !== undefined) connection.emitError(connection.pendingError);
+    if (connection.pendingError !== undefined && !connection.closeEmitted) connection.emitError(connection.pendingError);
     if (connection.socketClosed) connection.emitClose();
   }
 
   private armCloseTimer(): void {
     if (this.closeTimer !== undefined || this.socketClosed) return;
-    this.closeTimer = setTimeout(destroySocket, this.closeTimeoutMs, this.socket);
+    this.closeTimer = setTimeout(destroyStream, this.closeTimeoutMs, this.stream);
     this.closeTimer.unref();
   }
 
@@ -387,6 +376,6 @@ export class WebSocketConnection implements FrameHandler {
   }
 }
 
-function destroySocket(socket: Socket): void {
-  socket.destroy();
+function destroyStream(stream: ByteStream): void {
+  stream.destroy();
 }

@@ -105,11 +105,10 @@ export class FrameDecoder {
   }
 
   /**
-   * Feeds bytes in any split; complete frames are reported before this returns, and nothing of
-   * `chunk` is kept (a masked frame is unmasked in place in it).
+   * Feeds `chunk[0, end)` in any split; complete frames are reported before this returns, and
+   * nothing of `chunk` is kept (a masked frame is unmasked in place in it).
    */
-  push(chunk: Buffer): void {
-    const end = chunk.length;
+  push(chunk: Buffer, end: number = chunk.length): void {
     let at = 0;
     while (at < end) {
       switch (this.state) {

@@ -3,7 +3,8 @@
 import type { Role } from './constants.js';
 import { MAX_CONTROL_PAYLOAD, Opcode } from './constants.js';
 import { sharedBurstPool } from './burst-pool.js';
-import { applyMask, copyMasked, sharedMaskPool } from './mask.js';
+import { applyMask, copyMasked } from './mask.js';
+import { sharedRandomPool } from './random-pool.js';
 
 const SLAB_SIZE = 64 * 1024;
 /** A single repeated frame from this payload size on is copied and masked in one pass. */
@@ -115,7 +116,7 @@ export class FrameEncoder {
     const out = sharedSlab.alloc(headerSize + length);
     const at = writeFrameHeader(out, 0, opcode, fin, length, this.masked);
     if (this.masked) {
-      sharedMaskPool.writeKey(out, at);
+      sharedRandomPool.writeKey(out, at);
       writePayload(out, at + 4, payload, length);
       applyMask(out, out, at, at + 4, length);
     } else {
@@ -142,7 +143,7 @@ export class FrameEncoder {
     const payloadAt = writeFrameHeader(out, 0, opcode, true, length, this.masked) + (this.masked ? 4 : 0);
     if (this.masked && count === 1 && length >= COPY_MASKED_MIN) {
       // One long frame: copy and mask in one pass, from bytes placed at the same alignment.
-      sharedMaskPool.writeKey(out, keyAt);
+      sharedRandomPool.writeKey(out, keyAt);
       const text = this.repeatedText;
       const source = text !== undefined && payload === this.repeatedBytes ? this.alignedRepeated(text, (out.byteOffset + payloadAt) & 7) : payload;
       copyMasked(source, 0, out, payloadAt, length, out, keyAt);
@@ -155,7 +156,7 @@ export class FrameEncoder {
     }
     if (this.masked) {
       for (let frame = 0; frame < total; frame += frameSize) {
-        sharedMaskPool.writeKey(out, frame + keyAt);
+        sharedRandomPool.writeKey(out, frame + keyAt);
         applyMask(out, out, frame + keyAt, frame + keyAt + 4, length);
       }
     }
@@ -179,7 +180,7 @@ export class FrameEncoder {
       const length = ends[i]! - start;
       at = writeFrameHeader(out, at, opcode, true, length, this.masked);
       if (this.masked) {
-        sharedMaskPool.writeKey(out, at);
+        sharedRandomPool.writeKey(out, at);
         if (length >= COPY_MASKED_MIN) {
           copyMasked(bytes, start, out, at + 4, length, out, at);
         } else {

@@ -1,7 +1,8 @@
 // The HTTP/1.1 upgrade of RFC 6455 §4, for both roles. Everything here works on bytes and
 // strings only (no sockets), so each rule can be tested by feeding it input split anywhere.
-import { createHash, randomBytes } from 'node:crypto';
+import * as nodeCrypto from 'node:crypto';
 import { WEBSOCKET_GUID } from './constants.js';
+import { sharedRandomPool } from './random-pool.js';
 
 /** Largest request or response head (status line + headers) accepted by default. */
 export const DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
@@ -26,26 +27,19 @@ const REASON_PHRASES: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
-const KEY_POOL_BYTES = 16 * 256;
-let keyPool = Buffer.alloc(0);
-let keyPoolOffset = KEY_POOL_BYTES;
-
 /** A fresh Sec-WebSocket-Key: 16 random bytes, base64 (RFC 6455 §4.1). */
 export function generateWebSocketKey(): string {
-  // Drawn from a pooled random buffer, each 16 bytes used once: a connection storm made one
-  // randomBytes call per connection otherwise.
-  if (keyPoolOffset === KEY_POOL_BYTES) {
-    keyPool = randomBytes(KEY_POOL_BYTES);
-    keyPoolOffset = 0;
-  }
-  const key = keyPool.toString('base64', keyPoolOffset, keyPoolOffset + 16);
-  keyPoolOffset += 16;
-  return key;
+  return sharedRandomPool.base64(16);
 }
 
-/** Sec-WebSocket-Accept for a key: base64(SHA-1(key + GUID)) (RFC 6455 §4.2.2). */
+// The one-shot hash where the runtime has it (Node ≥ 20.12, Bun): measured 1.3 → 0.35 µs a key
+// under Node 20 against createHash().update().digest(), and a connection storm checks one a connection.
+const oneShotHash = typeof nodeCrypto.hash === 'function' ? nodeCrypto.hash : undefined;
+
+/** Sec-WebSocket-Accept for a key: base64(SHA-1(key + GUID)) (RFC 6455 §4.2.2). Keys are base64: ASCII. */
 export function computeAcceptKey(key: string): string {
-  return createHash('sha1').update(key + WEBSOCKET_GUID, 'latin1').digest('base64');
+  const input = key + WEBSOCKET_GUID;
+  return oneShotHash !== undefined ? oneShotHash('sha1', input, 'base64') : nodeCrypto.createHash('sha1').update(input, 'latin1').digest('base64');
 }
 
 /** Whether a comma-separated header value contains `token` (case-insensitive). */
@@ -64,7 +58,10 @@ export type HeadReadResult =
   | { readonly state: 'incomplete' }
   | { readonly state: 'too-large' }
   | { readonly state: 'malformed'; readonly reason: string }
-  /** `rest` holds the bytes after the blank line: they belong to whatever follows (frames). */
+  /**
+   * `rest` holds the bytes after the blank line: they belong to whatever follows (frames). It may
+   * be a view of the chunk pushed last: valid only as long as that chunk is.
+   */
   | { readonly state: 'complete'; readonly head: string; readonly rest: Buffer };
 
 const INCOMPLETE = { state: 'incomplete' } as const;
@@ -90,7 +87,12 @@ export class HttpHeadReader {
       if (problem !== undefined) return this.finish({ state: 'malformed', reason: problem });
     }
     const end = this.buffered.indexOf(HEAD_END, scanFrom);
-    if (end === -1) return this.buffered.length > this.maxBytes ? this.finish(TOO_LARGE) : INCOMPLETE;
+    if (end === -1) {
+      if (this.buffered.length > this.maxBytes) return this.finish(TOO_LARGE);
+      // Kept past this call: a copy, since the caller may reuse the chunk's memory (a read buffer).
+      if (this.buffered === chunk) this.buffered = Buffer.from(chunk);
+      return INCOMPLETE;
+    }
     const headLength = end + HEAD_END.length;
     if (headLength > this.maxBytes) return this.finish(TOO_LARGE);
     const head = this.buffered.toString('latin1', 0, end);

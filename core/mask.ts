@@ -1,32 +1,6 @@
-// Masking keys and the XOR mask of RFC 6455 §5.3. Keys come from a pooled random buffer so a
-// client sending many small frames does not pay one randomFillSync syscall per frame.
-import { randomFillSync } from 'node:crypto';
-
-const MASK_POOL_SIZE = 16 * 1024;
-
-/** Hands out fresh 4-byte masking keys from a 16 KiB pool refilled once it is used up. */
-export class MaskPool {
-  private readonly pool = Buffer.allocUnsafe(MASK_POOL_SIZE);
-  private offset = MASK_POOL_SIZE;
-
-  /** Writes the next 4 random key bytes into `target` at `at` (a frame header, usually). */
-  writeKey(target: Buffer, at: number): void {
-    if (this.offset + 4 > MASK_POOL_SIZE) {
-      randomFillSync(this.pool);
-      this.offset = 0;
-    }
-    const pool = this.pool;
-    const o = this.offset;
-    target[at] = pool[o]!;
-    target[at + 1] = pool[o + 1]!;
-    target[at + 2] = pool[o + 2]!;
-    target[at + 3] = pool[o + 3]!;
-    this.offset = o + 4;
-  }
-}
-
-/** One pool for the process: keys are only required to be unpredictable, not per-connection. */
-export const sharedMaskPool = new MaskPool();
+// The XOR mask of RFC 6455 §5.3, word-wise where the runtime makes that fast. The masking keys
+// themselves come from core/random-pool.ts.
+import { isBun } from './runtime.js';
 
 // The key rotated to the current phase, read as one native-endian word: data words are read
 // with the same byte order, so the XOR is right on any platform. Int32, not Uint32: XOR yields an
@@ -74,7 +48,7 @@ function xorWords(words: Int32Array<ArrayBufferLike>, first: number, count: numb
 // 64-bit words for long payloads where they are fast: V8 compiles BigUint64Array XOR without
 // allocating (measured 1.4–2.2× the Int32 loop on 64 KB under Node 20 and 22), while Bun
 // (JavaScriptCore) allocates a BigInt per element (measured 80× slower), so it keeps Int32 words.
-const BIG_WORDS_FAST = typeof (globalThis as { Bun?: unknown }).Bun === 'undefined' && typeof BigUint64Array === 'function';
+const BIG_WORDS_FAST = !isBun() && typeof BigUint64Array === 'function';
 /** From this many bytes the 64-bit loop is used where it is fast. */
 const BIG_WORD_LOOP_MIN = 1024;
 const rotatedKey64 = new Uint8Array(8);

@@ -5,6 +5,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { DEFAULT_MAX_MESSAGE_SIZE } from './constants.js';
 import { WebSocketConnection } from './connection.js';
+import { NodeByteStream } from './node-byte-stream.js';
 import {
   DEFAULT_MAX_HEADER_BYTES,
   UpgradeRequestReader,
@@ -85,15 +86,16 @@ export function acceptWebSocket(socket: Socket, options: WebSocketServerOptions,
     socket.removeListener('error', onError);
     socket.removeListener('close', onClose);
     socket.write(buildUpgradeResponse(key), 'latin1');
-    const connection = new WebSocketConnection(socket, 'server', {
+    const connection = new WebSocketConnection(NodeByteStream.adopt(socket), 'server', {
       maxMessageSize: options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
-      head: rest,
       remoteAddress,
       ...(options.maxFragments !== undefined ? { maxFragments: options.maxFragments } : {}),
       ...(options.maxOutboundBytes !== undefined ? { maxOutboundBytes: options.maxOutboundBytes } : {}),
       ...(options.closeTimeoutMs !== undefined ? { closeTimeoutMs: options.closeTimeoutMs } : {}),
     });
     onConnection(connection, requestHead(request));
+    // Frames that came with the request wait for the next turn, when the sink is surely set.
+    if (rest.length > 0) connection.onStreamData(rest, rest.length);
   }
 
   function respondAndClose(result: Exclude<UpgradeRequestResult, { state: 'incomplete' } | { state: 'upgrade' }>): void {

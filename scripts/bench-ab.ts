@@ -1,41 +1,43 @@
-// `npm run bench:ab`: issue 6's side-by-side measurement of the core transport against ws (and the
-// runtime's own WebSocket where it exists) under Node 20, Node 22 and Bun. One embedded sink server
-// for the whole session (the core transport under Bun, the fastest server measured here, on the
-// last core when taskset exists); each round runs every group of client runs through
+// `npm run bench:ab`: issues 6 and 14's side-by-side measurement of the core transport against ws
+// (and the runtime's own WebSocket where it exists) and against the native yardstick (bench/native)
+// under Node 20, Node 22 and Bun. One embedded sink server for the whole session (the core
+// transport under Bun, the fastest JS server measured here, on the last core when taskset exists)
+// and, where a Rust compiler exists, the native sink beside it for the throughput runs where the
+// client must be the limit; each round runs every group of client runs through
 // `dist/bench.js compare --pin --output json` (every runtime × transport, interleaved), then the
-// --procs runs, the raw-client floor and the raw TCP ceiling. Prints the target table and rewrites
-// the A/B section of BENCHMARKS.md (the ceiling section is left alone).
+// --procs runs, the JS and native raw-client floors, the raw TCP ceiling and the native flood
+// writer. Records the machine's load before and after, prints the target tables and rewrites the
+// A/B section of BENCHMARKS.md (the ceiling section is left alone).
 //   npm run bench:ab -- [--quick] [--runtimes node,node22,bun] [--repeat K] [--hold-rounds K]
 //                       [--no-profile] [--no-write] [--json FILE]
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { CompareResult } from '../bench/compare/result.js';
 import { RUNTIME_NAMES } from '../bench/compare/runtime-table.mjs';
 import { mintToken } from '../bench/jwt.js';
 import type { RuntimeName } from '../bench/options/choices.js';
 import { corePinning, pinnedCommand } from '../bench/process/pinning.js';
 import { startEmbeddedServer, type EmbeddedServer } from '../bench/server/embedded.js';
-import { floorRunsOf, groupsOf, metricsOf, procsSample, scaleOf, type Group, type MetricName } from './ab/metrics.js';
+import { floorRunsOf, groupsOf, metricsOf, nativeSinkKey, NATIVE_FLOOR_KEY, procsSample, scaleOf, type Group, type MetricName } from './ab/metrics.js';
 import { abSection, type Session } from './ab/report.js';
 import { Samples } from './ab/samples.js';
-import { positiveNumber, runtimeList } from './lib/arguments.js';
+import { positiveNumber, runtimeList, scriptOptions } from './lib/arguments.js';
 import { replaceSection } from './lib/benchmarks-md.js';
+import { readLoad } from './lib/machine-load.js';
 import { BUNDLE, measureCeiling, measureFloor, root, runtime, stopAllChildren } from './lib/ceiling.js';
 import { summarizeProfile, type ProfileSummary } from './lib/cpu-profile.js';
+import { buildNative, measureNativeFloor, measureNativeFlood, startNativeSink, type NativeSink } from './lib/native.js';
 
-const { values } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    runtimes: { type: 'string', default: RUNTIME_NAMES.join(',') },
-    repeat: { type: 'string' },
-    'no-profile': { type: 'boolean', default: false },
-    'no-write': { type: 'boolean', default: false },
-    json: { type: 'string' },
-    'hold-rounds': { type: 'string' },
-  },
+const values = scriptOptions('npm run bench:ab -- [--quick] [--runtimes node,node22,bun] [--repeat K] [--hold-rounds K] [--no-profile] [--no-write] [--json FILE]', {
+  quick: { type: 'boolean', default: false },
+  runtimes: { type: 'string', default: RUNTIME_NAMES.join(',') },
+  repeat: { type: 'string' },
+  'no-profile': { type: 'boolean', default: false },
+  'no-write': { type: 'boolean', default: false },
+  json: { type: 'string' },
+  'hold-rounds': { type: 'string' },
 });
 const quick = values.quick;
 const repeat = positiveNumber('repeat', values.repeat ?? (quick ? '1' : '3'), { integer: true });
@@ -43,7 +45,6 @@ const runtimes = runtimeList(values.runtimes);
 // RSS per connection is a target too, so it gets a median of every round unless told otherwise.
 const holdRounds = Math.min(repeat, positiveNumber('hold-rounds', values['hold-rounds'] ?? String(repeat), { integer: true }));
 const scale = scaleOf(quick);
-const groups = groupsOf(scale, holdRounds);
 const metrics = metricsOf(scale);
 const pinning = corePinning();
 const MEMORY_CONNECTIONS = quick ? 2000 : 5000;
@@ -52,6 +53,15 @@ const DEFAULT_AUTH = { secret: 'bench-secret-key-for-testing-only', issuer: 'wse
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 const labels = new Map(runtimes.map((r) => [r, runtime(r).label]));
 const started = Date.now();
+
+const loadBefore = readLoad();
+log(`bench:ab: load before: ${loadBefore.uptime}`);
+
+// The native yardstick, where a Rust compiler exists; without one its column is left out.
+const nativeBuild = await buildNative().catch((error: Error) => ({ unavailable: `the native build failed: ${error.message.split('\n')[0]}`, binary: undefined }));
+if (nativeBuild.unavailable !== undefined) log(`bench:ab: native column left out: ${nativeBuild.unavailable}`);
+const groups = groupsOf(scale, holdRounds).filter((g) => !g.nativeSink || nativeBuild.unavailable === undefined);
+const floorSinkRuntime: RuntimeName = runtimes.includes('bun') ? 'bun' : runtimes[0] ?? 'node';
 
 /** The embedded server alone, for the whole session: a sink on the core transport, on its own core. */
 function startServer(profileDir?: string): Promise<EmbeddedServer> {
@@ -101,7 +111,12 @@ const ceilings = new Map<RuntimeName, number[]>();
 const procs: Record<'1' | '2', number[]> & Record<'cpu1' | 'cpu2', number[]> = { 1: [], 2: [], cpu1: [], cpu2: [] };
 const memory = new Map<string, Record<'rssKB' | 'heapUsedKB' | 'heapTotalKB' | 'externalKB', number[]>>();
 
-/** Every run of one compare round into the samples of its runtime/transport. */
+const writers = new Map<RuntimeName | 'native', number[]>();
+const addWriter = (who: RuntimeName | 'native', cpuShare: number, framesPerSec: number): void => {
+  writers.set(who, [...(writers.get(who) ?? []), (cpuShare / framesPerSec) * 1e9]);
+};
+
+/** Every run of one compare round into the samples of its runtime/transport (its own key against the native sink). */
 function collect(group: Group, round: number, result: CompareResult | string): void {
   if (typeof result === 'string') {
     errors.push(`${group.name} round ${round}: ${result}`);
@@ -109,13 +124,14 @@ function collect(group: Group, round: number, result: CompareResult | string): v
   }
   for (const run of result.runs) {
     const combination = result.combinations.find((c) => c.name === run.combination)!;
-    const key = `${combination.runtime}/${combination.transport}`;
+    const plain = `${combination.runtime}/${combination.transport}`;
+    const key = group.nativeSink ? nativeSinkKey(plain) : plain;
     if (run.result === undefined) {
       errors.push(`${key} ${group.name} round ${round}: ${run.error ?? 'no result'}`);
       continue;
     }
     for (const [name, metric] of Object.entries(metrics) as [MetricName, (typeof metrics)[MetricName]][]) {
-      if (metric.group === group.name) samples.add(key, name, metric.read(run.result));
+      if (metric.groups.includes(group.name)) samples.add(key, name, metric.read(run.result));
     }
   }
 }
@@ -126,6 +142,14 @@ process.on('SIGINT', () => {
 });
 
 const server = await startServer();
+let nativeSink: NativeSink | undefined;
+if (nativeBuild.unavailable === undefined) {
+  try {
+    nativeSink = await startNativeSink(pinning !== undefined ? { cores: pinning.server } : {});
+  } catch (error) {
+    errors.push(`native sink: ${(error as Error).message}`);
+  }
+}
 const token = await mintToken({ ...DEFAULT_AUTH, subject: 'bench-user' });
 const banner = `ws://${server.host}:${server.port}/wse transport=${server.transport} mode=${server.mode} workers=${server.workers} rate-limit=off`;
 const serverRuntime = tryRuntime('bun') !== undefined ? runtime('bun').label : runtime('node').label;
@@ -136,7 +160,9 @@ try {
       if (group.rounds !== undefined && round > group.rounds) continue;
       log(`bench:ab: round ${round}/${repeat} ${group.name}`);
       const transports = group.transports === undefined ? [] : ['--transports', group.transports.join(',')];
-      collect(group, round, await compareRound(server.port, ['--runtimes', runtimes.join(','), ...transports, '--pin', ...group.args]));
+      const port = group.nativeSink ? nativeSink?.port : server.port;
+      if (port === undefined) continue;
+      collect(group, round, await compareRound(port, ['--runtimes', runtimes.join(','), ...transports, '--pin', ...group.args]));
     }
     if (runtimes.includes('node')) {
       for (const count of ['1', '2'] as const) {
@@ -163,13 +189,35 @@ try {
         }
       }
     }
+    if (nativeBuild.unavailable === undefined) {
+      for (const run of floorRunsOf(scale)) {
+        log(`bench:ab: round ${round}/${repeat} native floor ${run.connections} conns`);
+        try {
+          const floor = await measureNativeFloor({ port: server.port, token, connections: run.connections, pings: run.pings, ...(pinning ? { cores: pinning.clients } : {}) });
+          for (const [metric, read] of Object.entries(run.metrics) as [MetricName, (f: typeof floor) => number][]) samples.add(NATIVE_FLOOR_KEY, metric, read(floor));
+        } catch (error) {
+          errors.push(`native floor ${run.connections} round ${round}: ${(error as Error).message}`);
+        }
+      }
+    }
+    const ceilingRun = { connections: 100, durationSec: quick ? 2 : 3, warmupSec: 1 };
     for (const name of runtimes) {
       log(`bench:ab: round ${round}/${repeat} ceiling ${name}`);
       try {
-        const ceiling = await measureCeiling({ runtime: name, connections: 100, durationSec: quick ? 2 : 3, warmupSec: 1 });
+        const ceiling = await measureCeiling({ runtime: name, ...ceilingRun });
         ceilings.set(name, [...(ceilings.get(name) ?? []), ceiling.framesPerSec]);
+        addWriter(name, ceiling.clientCpuShare, ceiling.framesPerSec);
       } catch (error) {
         errors.push(`ceiling ${name} round ${round}: ${(error as Error).message}`);
+      }
+    }
+    if (nativeBuild.unavailable === undefined) {
+      log(`bench:ab: round ${round}/${repeat} native flood writer (into the ${floorSinkRuntime} sink)`);
+      try {
+        const flood = await measureNativeFlood({ sinkRuntime: floorSinkRuntime, ...ceilingRun });
+        addWriter('native', flood.clientCpuShare, flood.framesPerSec);
+      } catch (error) {
+        errors.push(`native flood round ${round}: ${(error as Error).message}`);
       }
     }
   }
@@ -192,10 +240,14 @@ try {
     }
   }
 } finally {
+  await nativeSink?.stop();
   await server.stop();
 }
 
-const session: Session = { quick, repeat, holdRounds, runtimes, labels, scale, groups, metrics, samples, ceilings, procs, memory, errors, banner, serverRuntime, pinning, startedMs: started, profiles: {} };
+const session: Session = {
+  quick, repeat, holdRounds, runtimes, labels, scale, groups, metrics, samples, ceilings, writers, nativeUnavailable: nativeBuild.unavailable, procs, memory, errors,
+  banner, serverRuntime, pinning, startedMs: started, load: { before: loadBefore, after: undefined }, profiles: {},
+};
 
 // Profile evidence for gaps: one client (and server) CPU profile of each group that missed a target.
 if (!values['no-profile'] && runtimes.includes('node')) {
@@ -203,7 +255,8 @@ if (!values['no-profile'] && runtimes.includes('node')) {
     const dir = mkdtempSync(join(tmpdir(), 'wse-ab-prof-'));
     try {
       log(`bench:ab: profiling ${group.name} (node/core and its server)`);
-      const profiled = await startServer(join(dir, 'server'));
+      // Against the native sink only the client is profiled: the sink is compiled.
+      const profiled = group.nativeSink ? await startNativeSink(pinning !== undefined ? { cores: pinning.server } : {}) : await startServer(join(dir, 'server'));
       const [command, args] = pinnedCommand(pinning?.clients, process.execPath, ['--cpu-prof', `--cpu-prof-dir=${join(dir, 'client')}`, BUNDLE, '--host', '127.0.0.1', '--port', String(profiled.port), '--transport', 'core', '--output', 'json', ...group.args]);
       spawnSync(command, args, { cwd: root, stdio: 'ignore', timeout: 180_000 });
       await profiled.stop();
@@ -220,7 +273,15 @@ if (!values['no-profile'] && runtimes.includes('node')) {
   }
 }
 
+session.load.after = readLoad();
+log(`bench:ab: load after: ${session.load.after.uptime}`);
 const report = abSection(session);
 process.stdout.write(`${report.text}\n`);
-if (values.json !== undefined) writeFileSync(values.json, JSON.stringify({ versions: Object.fromEntries(labels), samples: samples.toJSON(), ceilings: Object.fromEntries(ceilings), procs, memory: Object.fromEntries(memory), verdicts: report.verdicts, profiles: session.profiles, errors }, null, 2));
+if (values.json !== undefined) {
+  const json = {
+    versions: Object.fromEntries(labels), load: session.load, nativeUnavailable: session.nativeUnavailable, samples: samples.toJSON(), ceilings: Object.fromEntries(ceilings),
+    writers: Object.fromEntries(writers), procs, memory: Object.fromEntries(memory), verdicts: report.verdicts, native: report.native, costs: report.costs, profiles: session.profiles, errors,
+  };
+  writeFileSync(values.json, JSON.stringify(json, null, 2));
+}
 if (!values['no-write']) log(`bench:ab: wrote the A/B section of ${replaceSection('ab', report.lines)}`);

@@ -6,25 +6,23 @@
 //                            [--warmup 1] [--repeat 3] [--sink-runtime same|node|node22|bun]
 //                            [--json] [--no-markdown]
 import { cpus, platform, release } from 'node:os';
-import { parseArgs } from 'node:util';
 import { RUNTIME_NAMES } from '../bench/compare/runtime-table.mjs';
 import type { RuntimeName } from '../bench/options/choices.js';
 import { spread, type Spread } from '../bench/stats/spread.js';
-import { runtimeList, positiveNumber } from './lib/arguments.js';
+import { positiveNumber, runtimeList, scriptOptions } from './lib/arguments.js';
 import { replaceSection } from './lib/benchmarks-md.js';
+import { loadLines, readLoad } from './lib/machine-load.js';
 import { measureCeiling, runtime, stopAllChildren, type Ceiling } from './lib/ceiling.js';
 
-const { values } = parseArgs({
-  options: {
-    runtimes: { type: 'string', default: RUNTIME_NAMES.join(',') },
-    connections: { type: 'string', default: '100' },
-    duration: { type: 'string', default: '5' },
-    warmup: { type: 'string', default: '1' },
-    repeat: { type: 'string', default: '3' },
-    'sink-runtime': { type: 'string', default: 'same' },
-    json: { type: 'boolean', default: false },
-    'no-markdown': { type: 'boolean', default: false },
-  },
+const values = scriptOptions('npm run bench:ceiling -- [--runtimes node,node22,bun] [--connections 100] [--duration 5] [--warmup 1] [--repeat 3] [--sink-runtime same|node|node22|bun] [--json] [--no-markdown]', {
+  runtimes: { type: 'string', default: RUNTIME_NAMES.join(',') },
+  connections: { type: 'string', default: '100' },
+  duration: { type: 'string', default: '5' },
+  warmup: { type: 'string', default: '1' },
+  repeat: { type: 'string', default: '3' },
+  'sink-runtime': { type: 'string', default: 'same' },
+  json: { type: 'boolean', default: false },
+  'no-markdown': { type: 'boolean', default: false },
 });
 
 const runtimes = runtimeList(values.runtimes);
@@ -55,6 +53,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 const progress = (text: string): void => void process.stderr.write(`${text}\n`);
 
+const loadBefore = readLoad();
+progress(`load before: ${loadBefore.uptime}`);
 // Interleaved: repeat r runs every runtime once, so drift over time hits all runtimes alike.
 const runs: (Ceiling & { repeat: number })[] = [];
 try {
@@ -73,6 +73,8 @@ try {
   process.exit(1);
 }
 
+const loadAfter = readLoad();
+progress(`load after: ${loadAfter.uptime}`);
 const spreadOf = (mine: readonly Ceiling[], read: (c: Ceiling) => number): Spread => spread(mine.map(read))!;
 const summary = runtimes.map((client) => {
   const mine = runs.filter((run) => run.runtime === client);
@@ -98,7 +100,7 @@ const cpu = (total: Spread, system: Spread): string => `${pct(total.median)} (${
 const range = (s: Spread, format: (n: number) => string, unit = ''): string => `${format(s.median)}${unit} (${format(s.min)}–${format(s.max)})`;
 
 if (values.json) {
-  console.log(JSON.stringify({ schema: 'wse-bench/ceiling@1', date: new Date().toISOString(), command, machine, connections, durationSec, warmupSec, repeat, frameBytes, burstBytes, summary, runs }, null, 2));
+  console.log(JSON.stringify({ schema: 'wse-bench/ceiling@1', date: new Date().toISOString(), command, machine, load: { before: loadBefore, after: loadAfter }, connections, durationSec, warmupSec, repeat, frameBytes, burstBytes, summary, runs }, null, 2));
 } else {
   const rows = [['runtime', 'sink', 'delivered MB/s', `frames/s (${frameBytes} B), M`, 'client CPU', 'sink CPU']];
   for (const s of summary) {
@@ -110,6 +112,7 @@ if (values.json) {
 }
 
 if (!values['no-markdown']) {
+  const load = loadLines(loadBefore, loadAfter);
   const file = replaceSection('ceiling', [
     '## Raw TCP ceiling',
     '',
@@ -121,7 +124,9 @@ if (!values['no-markdown']) {
     'of one core (median; "sys" = the kernel part of it): a sink near 100 % means the sink side, not the',
     'writer, set the ceiling.',
     '',
+    ...load.warning,
     `- Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.os}`,
+    load.reading,
     `- Runtimes: ${[...new Set(labels.values())].join(', ')}`,
     `- Command: \`${command}\``,
     `- Date: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; ${durationSec} s measured after ${warmupSec} s warm-up; median (min–max) of ${repeat} interleaved runs`,

@@ -6,16 +6,15 @@
 // (bench:ab measures in interleaved rounds). Where no Rust compiler exists it says so and exits 0.
 //   npm run bench:native -- [--runtime node|node22|bun] [--connections 100] [--pings 20]
 import { spawnSync } from 'node:child_process';
-import { parseArgs } from 'node:util';
 import { mintToken } from '../bench/jwt.js';
 import type { TierResult } from '../bench/results.js';
 import { corePinning, pinnedCommand } from '../bench/process/pinning.js';
 import { startEmbeddedServer } from '../bench/server/embedded.js';
-import { positiveNumber, runtimeList } from './lib/arguments.js';
+import { positiveNumber, runtimeList, scriptOptions } from './lib/arguments.js';
 import { BUNDLE, measureCeiling, measureFloor, root, runtime, stopAllChildren } from './lib/ceiling.js';
 import { buildNative, findCargo, measureNativeFloor, measureNativeFlood, startNativeSink } from './lib/native.js';
 
-const { values } = parseArgs({ options: { runtime: { type: 'string', default: 'node' }, connections: { type: 'string', default: '100' }, pings: { type: 'string', default: '20' } } });
+const values = scriptOptions('npm run bench:native -- [--runtime node|node22|bun] [--connections 100] [--pings 20]', { runtime: { type: 'string', default: 'node' }, connections: { type: 'string', default: '100' }, pings: { type: 'string', default: '20' } });
 const connections = positiveNumber('connections', values.connections, { integer: true });
 const pings = positiveNumber('pings', values.pings, { integer: true });
 const [clientRuntime] = runtimeList(values.runtime);

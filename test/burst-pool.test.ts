@@ -9,6 +9,7 @@ import { WebSocketServer } from 'ws';
 import { BURST_POOL_MIN, BurstPool } from '../core/burst-pool.js';
 import { connect } from '../core/client.js';
 import type { WebSocketConnection } from '../core/connection.js';
+import { clientDialers } from './fixtures/dialers.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -58,7 +59,7 @@ describe('BurstPool', () => {
   });
 });
 
-describe('pooled bursts on a live connection', () => {
+for (const dialer of clientDialers()) describe(`pooled bursts on a live connection (${dialer.name})`, () => {
   test('200 different 64 KB bursts queued at once arrive intact and in order', async () => {
     const server = new WebSocketServer({ host: '127.0.0.1', port: 0, maxPayload: 1 << 20 });
     cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
@@ -75,7 +76,7 @@ describe('pooled bursts on a live connection', () => {
       });
     });
     const port = (server.address() as AddressInfo).port;
-    const client: WebSocketConnection = await connect(`ws://127.0.0.1:${port}/`);
+    const client: WebSocketConnection = await connect(`ws://127.0.0.1:${port}/`, { dialer });
     cleanups.push(() => client.terminate());
     const payloadOf = (i: number): string => `${i}:`.padEnd(16_000, String.fromCharCode(97 + (i % 26)));
     // No waiting for drain: every burst after the first few is queued behind pending writes,

@@ -15,9 +15,11 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const bundle = `${root}dist/bench.js`;
 const currentRuntime = typeof (process.versions as Record<string, string | undefined>)['bun'] === 'string' ? 'bun' : 'node';
 
+/** A throughput tier of 1 s: `deliveredPerSec` messages, which cost the client 0.5 s of CPU. */
 function runWithRate(deliveredPerSec: number): RunResult {
   const tier = {
-    test: 'throughput', connections: 100, messages: { deliveredPerSec }, params: {}, connectionCounts: { attempted: 100, established: 100, failed: 0, failedByKind: {} },
+    test: 'throughput', connections: 100, messages: { deliveredPerSec, delivered: deliveredPerSec }, params: {}, connectionCounts: { attempted: 100, established: 100, failed: 0, failedByKind: {} },
+    client: { cpuUserMicros: 400_000, cpuSystemMicros: 100_000 },
   } as unknown as TierResult;
   return { tests: [{ test: 'throughput', tiers: [tier] }] } as unknown as RunResult;
 }
@@ -54,8 +56,9 @@ describe('compare tables', () => {
     const [table] = compareTables(result);
     assert.ok(table !== undefined);
     assert.match(table.title, /Throughput.*100 conns/);
-    assert.deepEqual(table.rows[0], ['core · node', '500K', '400K – 600K', '1.00×', '3']);
-    assert.deepEqual(table.rows[1], ['ws · node', '95K', '90K – 100K', '0.19×', '2']);
+    // client CPU per message: 0.5 s over the delivered messages (1,000 ns at 500K)
+    assert.deepEqual(table.rows[0], ['core · node', '500K', '400K – 600K', '1.00×', '1000 ns', '833 ns – 1250 ns', '1.00×', '3']);
+    assert.deepEqual(table.rows[1], ['ws · node', '95K', '90K – 100K', '0.19×', '5278 ns', '5000 ns – 5556 ns', '5.28×', '2']);
     assert.ok(table.lines.some((l) => l.includes('no global WebSocket')));
     assert.ok(table.lines.some((l) => l.startsWith('FAILED (ws · node, round 3)')));
   });

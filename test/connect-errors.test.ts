@@ -9,6 +9,7 @@ import { eventsOf } from './fixtures/connection-events.js';
 import { createServer, type Server, type Socket } from 'node:net';
 import { listen as listenOnLoopback } from './fixtures/servers.js';
 import { within } from './fixtures/waiting.js';
+import { clientDialers } from './fixtures/dialers.js';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
@@ -76,20 +77,20 @@ function acceptKeyOf(requestHead: string): string {
   return createHash('sha1').update(key + GUID).digest('base64');
 }
 
-describe('connect() failures by cause', () => {
+for (const dialer of clientDialers()) describe(`connect() failures by cause (${dialer.name})`, () => {
   test('nothing listening → refused', async () => {
     const probe = createServer();
     const port = await listen(probe);
     await new Promise<void>((resolve) => probe.close(() => resolve()));
     servers.splice(servers.indexOf(probe), 1);
-    const error = await expectConnectError(connect(`ws://127.0.0.1:${port}/`), 'refused');
+    const error = await expectConnectError(connect(`ws://127.0.0.1:${port}/`, { dialer }), 'refused');
     assert.equal(error.errno, 'ECONNREFUSED');
   });
 
   test('a server that accepts TCP and never answers → timeout, and the socket is closed', async () => {
     const raw = await rawServer(() => {});
     const started = Date.now();
-    await expectConnectError(connect(`ws://127.0.0.1:${raw.port}/`, { timeoutMs: 300 }), 'timeout');
+    await expectConnectError(connect(`ws://127.0.0.1:${raw.port}/`, { dialer, timeoutMs: 300 }), 'timeout');
     const elapsed = Date.now() - started;
     assert.ok(elapsed >= 250, `gave up after ${elapsed} ms, before the 300 ms timeout`);
     await within(raw.firstSocketClosed, 'the client to close its socket'); // the client dropped its socket
@@ -99,7 +100,7 @@ describe('connect() failures by cause', () => {
     const raw = await rawServer((socket) => {
       socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n');
     });
-    const error = await expectConnectError(connect(`ws://127.0.0.1:${raw.port}/wse`), 'handshake');
+    const error = await expectConnectError(connect(`ws://127.0.0.1:${raw.port}/wse`, { dialer }), 'handshake');
     assert.ok(error.message.includes('HTTP/1.1 403 Forbidden'), error.message);
   });
 
@@ -110,7 +111,7 @@ describe('connect() failures by cause', () => {
           `Sec-WebSocket-Accept: ${createHash('sha1').update('wrong').digest('base64')}\r\n\r\n`,
       );
     });
-    const error = await expectConnectError(connect(`ws://127.0.0.1:${raw.port}/`), 'handshake');
+    const error = await expectConnectError(connect(`ws://127.0.0.1:${raw.port}/`, { dialer }), 'handshake');
     assert.match(error.message, /Sec-WebSocket-Accept/);
     await within(raw.firstSocketClosed, 'the client to close its socket');
   });
@@ -119,26 +120,26 @@ describe('connect() failures by cause', () => {
     const raw = await rawServer((socket) => {
       socket.write(`HTTP/1.1 101 Switching Protocols\r\nX-Filler: ${'a'.repeat(64 * 1024)}`);
     });
-    const error = await expectConnectError(connect(`ws://127.0.0.1:${raw.port}/`), 'handshake');
+    const error = await expectConnectError(connect(`ws://127.0.0.1:${raw.port}/`, { dialer }), 'handshake');
     assert.match(error.message, /size limit/);
     await within(raw.firstSocketClosed, 'the client to close its socket');
   });
 
   test('the server closes before answering → closed', async () => {
     const raw = await rawServer((socket) => socket.end());
-    await expectConnectError(connect(`ws://127.0.0.1:${raw.port}/`), 'closed');
+    await expectConnectError(connect(`ws://127.0.0.1:${raw.port}/`, { dialer }), 'closed');
   });
 
   test('other schemes are refused with a clear message, asynchronously; wss:// keeps the OS cause', async () => {
     let promise: Promise<unknown> | undefined;
     assert.doesNotThrow(() => {
-      promise = connect('http://127.0.0.1:1/');
+      promise = connect('http://127.0.0.1:1/', { dialer });
     });
     const error = await expectConnectError(promise!, 'other');
     assert.match(error.message, /ws:\/\/ or wss:\/\//);
     // TLS (test/tls.test.ts) runs over the same TCP connect: a closed port is still 'refused'
-    await expectConnectError(connect('wss://127.0.0.1:1/'), 'refused');
-    await expectConnectError(connect('not a url'), 'other');
+    await expectConnectError(connect('wss://127.0.0.1:1/', { dialer }), 'refused');
+    await expectConnectError(connect('not a url', { dialer }), 'other');
   });
 
   test('the request carries the path, query and extra headers', async () => {
@@ -167,7 +168,7 @@ describe('connect() failures by cause', () => {
       serverSide = connection;
     });
     const port = await listen(server);
-    const client = await connect(`ws://127.0.0.1:${port}/`, { localAddress: '127.0.0.2' });
+    const client = await connect(`ws://127.0.0.1:${port}/`, { dialer, localAddress: '127.0.0.2' });
     const closed = new Promise<void>((resolve) => eventsOf(client).once('close', () => resolve()));
     client.close();
     await within(closed, 'close');

@@ -8,6 +8,7 @@ import { connect } from '../core/client.js';
 import type { WebSocketConnection, WebSocketEventSink } from '../core/connection.js';
 import { createWebSocketServer } from '../core/server.js';
 import { answerUpgrade, FrameSplitter, upgradedRawClient } from './fixtures/raw-peers.js';
+import { clientDialers } from './fixtures/dialers.js';
 
 /** The outbound bound the connections under test get: small, so that a few MB exceed it. */
 const CAP = 64 * 1024;
@@ -147,7 +148,7 @@ describe('server role: a client that does not read what it asked for', () => {
   });
 });
 
-describe('client role: a server that pings without reading the pongs', () => {
+for (const dialer of clientDialers()) describe(`client role: a server that pings without reading the pongs (${dialer.name})`, () => {
   test('gets the latest pong on drain; the client stays within the bound and never stops reading', async () => {
     const total = 100_000;
     let serverSocket: Socket | undefined;
@@ -160,7 +161,7 @@ describe('client role: a server that pings without reading the pongs', () => {
       }),
     );
     const port = await listening(server);
-    const client = await connect(`ws://127.0.0.1:${port}/`, { maxOutboundBytes: CAP });
+    const client = await connect(`ws://127.0.0.1:${port}/`, { dialer, maxOutboundBytes: CAP });
     cleanups.push(() => client.terminate());
     const sink = new CountingSink(client, false);
     client.setSink(sink);

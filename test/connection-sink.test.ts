@@ -9,6 +9,8 @@ import { connect } from '../core/client.js';
 import type { WebSocketConnection, WebSocketEventSink } from '../core/connection.js';
 import { createWebSocketServer } from '../core/server.js';
 import { waitFor } from './fixtures/waiting.js';
+import { clientDialers } from './fixtures/dialers.js';
+import type { ByteStreamDialer } from '../core/byte-stream.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -47,19 +49,19 @@ async function wsServer(): Promise<{ server: WebSocketServer; port: number; peer
 }
 
 /** A core client connected to a fresh ws server, its events going to a RecordingSink. */
-async function clientWithSink(): Promise<{ client: WebSocketConnection; sink: RecordingSink; server: WebSocket }> {
+async function clientWithSink(dialer: ByteStreamDialer): Promise<{ client: WebSocketConnection; sink: RecordingSink; server: WebSocket }> {
   const { port, peer } = await wsServer();
-  const client = await connect(`ws://127.0.0.1:${port}/`);
+  const client = await connect(`ws://127.0.0.1:${port}/`, { dialer });
   cleanups.push(() => client.terminate());
   const sink = new RecordingSink();
   client.setSink(sink);
   return { client, sink, server: await peer };
 }
 
-describe('WebSocketConnection.setSink', () => {
+for (const dialer of clientDialers()) describe(`WebSocketConnection.setSink (${dialer.name})`, () => {
   test('client: messages, pings (answered by the connection) and the close go to the sink', async () => {
     const { port, peer } = await wsServer();
-    const client: WebSocketConnection = await connect(`ws://127.0.0.1:${port}/`);
+    const client: WebSocketConnection = await connect(`ws://127.0.0.1:${port}/`, { dialer });
     cleanups.push(() => client.terminate());
     const sink = new RecordingSink();
     client.setSink(sink);
@@ -81,7 +83,7 @@ describe('WebSocketConnection.setSink', () => {
   });
 
   test('client: a protocol error reaches onError, then onClose with the failure code', async () => {
-    const { sink, server } = await clientWithSink();
+    const { sink, server } = await clientWithSink(dialer);
     // Invalid UTF-8 in a text frame: the client must fail the connection with 1007.
     (server as unknown as { _socket: import('node:net').Socket })._socket.write(Buffer.from([0x81, 0x02, 0xc3, 0x28]));
     await waitFor(() => sink.closes.length === 1, 'close');
@@ -90,7 +92,7 @@ describe('WebSocketConnection.setSink', () => {
   });
 
   test('client: drain reaches the sink once a full socket has flushed', async () => {
-    const { client, sink } = await clientWithSink();
+    const { client, sink } = await clientWithSink(dialer);
     const chunk = 'x'.repeat(256 * 1024);
     let writes = 0;
     while (client.send(chunk) && writes < 1000) writes++;

@@ -13,6 +13,7 @@ import { eventsOf } from './fixtures/connection-events.js';
 import { answerUpgrade, upgradedRawClient } from './fixtures/raw-peers.js';
 import { listen as listenOnLoopback } from './fixtures/servers.js';
 import { within } from './fixtures/waiting.js';
+import { clientDialers } from './fixtures/dialers.js';
 
 const SIZES = [0, 125, 126, 65535, 65536, 1024 * 1024];
 
@@ -104,10 +105,10 @@ function closeEvent(connection: WebSocketConnection): Promise<[number, string]> 
   return new Promise((resolve) => eventsOf(connection).once('close', (code, reason) => resolve([code, reason])));
 }
 
-describe('core client against a ws server', () => {
+for (const dialer of clientDialers()) describe(`core client against a ws server (${dialer.name})`, () => {
   test('text and binary messages of every length class round-trip', async () => {
     const { port } = await wsEchoServer();
-    const client = track(await connect(`ws://127.0.0.1:${port}/echo`));
+    const client = track(await connect(`ws://127.0.0.1:${port}/echo`, { dialer }));
     const expected: Received[] = [];
     for (const size of SIZES) {
       expected.push({ data: Buffer.from(textOfSize(size), 'latin1'), isBinary: false });
@@ -128,7 +129,7 @@ describe('core client against a ws server', () => {
 
   test('a string sent as binary and a Buffer sent as text keep the requested type', async () => {
     const { port } = await wsEchoServer();
-    const client = track(await connect(`ws://127.0.0.1:${port}/`));
+    const client = track(await connect(`ws://127.0.0.1:${port}/`, { dialer }));
     const received = nextMessages(client, 2);
     client.send('as binary', true);
     client.send(Buffer.from('as text'), false);
@@ -151,7 +152,7 @@ describe('core client against a ws server', () => {
         }
       });
     });
-    const client = track(await connect(`ws://127.0.0.1:${port}/`));
+    const client = track(await connect(`ws://127.0.0.1:${port}/`, { dialer }));
     const reply = nextMessages(client, 1);
     client.sendRepeated('{"t":"trade_update"}', 1000);
     client.sendRepeated(Buffer.alloc(300, 1), 37);
@@ -164,7 +165,7 @@ describe('core client against a ws server', () => {
   test('ping is answered with pong both ways', async () => {
     let serverSide: WebSocket | undefined;
     const { port } = await wsEchoServer((ws) => (serverSide = ws));
-    const client = track(await connect(`ws://127.0.0.1:${port}/`));
+    const client = track(await connect(`ws://127.0.0.1:${port}/`, { dialer }));
     const pong = once(eventsOf(client), 'pong');
     client.ping('are you there');
     assert.equal(((await within(pong, 'pong'))[0] as Buffer).toString(), 'are you there');
@@ -180,7 +181,7 @@ describe('core client against a ws server', () => {
   test('client-initiated close handshake carries code and reason', async () => {
     let serverClose: Promise<unknown[]> | undefined;
     const { port } = await wsEchoServer((ws) => (serverClose = once(ws, 'close')));
-    const client = track(await connect(`ws://127.0.0.1:${port}/`));
+    const client = track(await connect(`ws://127.0.0.1:${port}/`, { dialer }));
     const clientClose = closeEvent(client);
     client.close(4000, 'bye now');
     assert.equal(client.readyState, 'closing');
@@ -194,7 +195,7 @@ describe('core client against a ws server', () => {
   test('server-initiated close handshake is echoed', async () => {
     let serverSide: WebSocket | undefined;
     const { port } = await wsEchoServer((ws) => (serverSide = ws));
-    const client = track(await connect(`ws://127.0.0.1:${port}/`));
+    const client = track(await connect(`ws://127.0.0.1:${port}/`, { dialer }));
     const clientClose = closeEvent(client);
     await new Promise((resolve) => setImmediate(resolve));
     const serverClose = once(serverSide!, 'close');
@@ -207,7 +208,7 @@ describe('core client against a ws server', () => {
   test('a close without status code is reported as 1005 and echoed empty', async () => {
     let serverSide: WebSocket | undefined;
     const { port } = await wsEchoServer((ws) => (serverSide = ws));
-    const client = track(await connect(`ws://127.0.0.1:${port}/`));
+    const client = track(await connect(`ws://127.0.0.1:${port}/`, { dialer }));
     const clientClose = closeEvent(client);
     await new Promise((resolve) => setImmediate(resolve));
     const serverClose = once(serverSide!, 'close');
@@ -219,7 +220,7 @@ describe('core client against a ws server', () => {
   test('a dropped TCP connection without close frame is 1006', async () => {
     let serverSide: WebSocket | undefined;
     const { port } = await wsEchoServer((ws) => (serverSide = ws));
-    const client = track(await connect(`ws://127.0.0.1:${port}/`));
+    const client = track(await connect(`ws://127.0.0.1:${port}/`, { dialer }));
     const clientClose = closeEvent(client);
     await new Promise((resolve) => setImmediate(resolve));
     serverSide!.terminate();
@@ -388,7 +389,7 @@ function closeCodeOfFirstFrame(bytes: Buffer): number {
   return payload.readUInt16BE(0);
 }
 
-describe('core client against raw peers', () => {
+for (const dialer of clientDialers()) describe(`core client against raw peers (${dialer.name})`, () => {
   const cases: { name: string; bytes: number[]; code: number; maxMessageSize?: number }[] = [
     { name: 'reserved bit set', bytes: [0xc1, 0x00], code: 1002 },
     { name: 'unknown opcode', bytes: [0x83, 0x00], code: 1002 },
@@ -403,7 +404,7 @@ describe('core client against raw peers', () => {
         serverReceived = collectUntilEnd(socket);
         socket.write(Buffer.from(bytes));
       });
-      const client = track(await connect(`ws://127.0.0.1:${port}/`, maxMessageSize !== undefined ? { maxMessageSize } : {}));
+      const client = track(await connect(`ws://127.0.0.1:${port}/`, { dialer, ...(maxMessageSize !== undefined ? { maxMessageSize } : {}) }));
       const events: string[] = [];
       let error: Error | undefined;
       eventsOf(client).on('error', (e) => {
@@ -433,7 +434,7 @@ describe('core client against raw peers', () => {
         if (chunk[0] === 0x88) socket.write(Buffer.from([0x88, 0x02, 0x03, 0xe8]));
       });
     });
-    const client = track(await connect(`ws://127.0.0.1:${port}/`, { closeTimeoutMs: 300 }));
+    const client = track(await connect(`ws://127.0.0.1:${port}/`, { dialer, closeTimeoutMs: 300 }));
     const closed = closeEvent(client);
     const started = Date.now();
     client.close(1000, '');
@@ -445,7 +446,7 @@ describe('core client against raw peers', () => {
   test('frames sent together with the 101 are delivered', async () => {
     const frames = Buffer.from([0x81, 0x05, ...Buffer.from('hello'), 0x82, 0x02, 0xaa, 0xbb]);
     const port = await rawUpgradeServer(() => {}, frames);
-    const client = track(await connect(`ws://127.0.0.1:${port}/`));
+    const client = track(await connect(`ws://127.0.0.1:${port}/`, { dialer }));
     const [first, second] = await within(nextMessages(client, 2), 'nextMessages(client, 2)');
     assert.deepEqual([first!.isBinary, first!.data.toString()], [false, 'hello']);
     assert.deepEqual([second!.isBinary, [...second!.data]], [true, [0xaa, 0xbb]]);
@@ -457,7 +458,7 @@ describe('core client against raw peers', () => {
       serverSocket = socket;
       socket.pause();
     });
-    const client = track(await connect(`ws://127.0.0.1:${port}/`));
+    const client = track(await connect(`ws://127.0.0.1:${port}/`, { dialer }));
     const chunk = Buffer.alloc(256 * 1024, 7);
     let accepted = true;
     for (let i = 0; i < 2000 && accepted; i++) accepted = client.send(chunk);

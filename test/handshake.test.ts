@@ -125,6 +125,24 @@ describe('HttpHeadReader', () => {
     }
   });
 
+  test('a head cut by the end of a read does not depend on that read buffer being kept', () => {
+    // A stream may read every chunk into the same memory (node:net with onread): the reader must
+    // copy what it keeps, not hold on to the chunk.
+    const bytes = Buffer.from(text, 'latin1');
+    for (let split = 1; split < bytes.length; split++) {
+      const readBuffer = Buffer.alloc(bytes.length);
+      const reader = new HttpHeadReader();
+      bytes.copy(readBuffer, 0, 0, split);
+      assert.equal(reader.push(readBuffer.subarray(0, split)).state, 'incomplete');
+      readBuffer.fill(0x5a); // the next read overwrites the buffer
+      const rest = bytes.length - split;
+      bytes.copy(readBuffer, 0, split);
+      const result = reader.push(readBuffer.subarray(0, rest));
+      assert.equal(result.state, 'complete', `split at ${split}`);
+      if (result.state === 'complete') assert.equal(result.head, text.slice(0, -4), `split at ${split}`);
+    }
+  });
+
   test('one byte at a time', () => {
     const reader = new HttpHeadReader();
     const bytes = Buffer.from(text, 'latin1');

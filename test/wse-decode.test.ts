@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { deflateSync } from 'node:zlib';
 import { describe, test } from 'node:test';
 import { Packr } from 'msgpackr';
-import { decodeWseMessage, type MsgpackCodec } from '../core/wse/decode.js';
+import { decodeWseMessage, isPongText, type MsgpackCodec } from '../core/wse/decode.js';
 import { scanMsgpackDepth } from '../core/wse/msgpack-depth.js';
 
 const packr = new Packr({ useRecords: false });
@@ -151,5 +151,42 @@ describe('decodeWseMessage: C: zlib and E:', () => {
     const result = decodeWseMessage(Buffer.from('M:abc'), false, options);
     assert.equal(result.ok, false);
     assert.equal(result.kind, 'json');
+  });
+});
+
+describe('isPongText: the PONG recognised without parsing', () => {
+  const pong = (text: string): boolean => isPongText(Buffer.from(text));
+
+  test('WSE\'s PONG, the short form, and pong in any case', () => {
+    assert.equal(pong('{"c":"WSE","t":"PONG","p":{"client_timestamp":1,"server_timestamp":2,"latency":1},"v":1}'), true);
+    assert.equal(pong('{"c":"WSE","t":"pong","p":{}}'), true);
+    assert.equal(pong('{"c":"WSE","t":"Pong"}'), true);
+    assert.equal(pong('{"t":"PONG","p":{"timestamp":5}}'), true);
+    assert.equal(pong('{"t":"pong"}'), true);
+  });
+
+  test('every other message, and near misses, are left to decodeWseMessage', () => {
+    for (const text of [
+      '{"c":"WSE","t":"ping","p":{"server_time":"2026-01-01T00:00:00.000Z"}}',
+      '{"c":"WSE","t":"PONGS","p":{}}', // another type that starts with PONG
+      '{"c":"WSE","t":"PONG"', // not closed
+      '{"c":"WSE","t":"PONG",', // not closed either
+      '{"c":"WSE","t":"P\x0eNG","p":{}}', // a control byte where a letter was: | 0x20 must not make it match
+      '{"c":"WSE","t":\x02PONG","p":{}}', // likewise for the quote
+      '{"c":"wse","t":"PONG","p":{}}', // only pong's letters are case-insensitive
+      ' {"t":"PONG"}', // leading space: a valid JSON PONG, but not WSE's form (decoded in full instead)
+      '{"p":{},"t":"PONG"}', // another key order: likewise
+      '',
+      '}',
+    ]) {
+      assert.equal(pong(text), false, text);
+    }
+  });
+
+  test('what it recognises, the full decoder reads as a PONG too', () => {
+    for (const text of ['{"c":"WSE","t":"PONG","p":{"latency":1},"v":1}', '{"t":"pong"}', '{"c":"WSE","t":"Pong","p":{}}']) {
+      const decoded = decodeWseMessage(Buffer.from(text), false, {});
+      assert.ok(decoded.ok && decoded.message?.t.toLowerCase() === 'pong', text);
+    }
   });
 });

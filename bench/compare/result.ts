@@ -54,6 +54,18 @@ interface Metric {
 }
 
 const DELIVERED: Metric = { name: 'msg/s', lowerIsBetter: false, format: formatCompact, read: (t) => t.messages?.deliveredPerSec ?? undefined };
+
+/**
+ * The client's CPU time (user + system, every thread of the process) over the tier's measured
+ * phase per delivered message, in ns: what a message costs the client, whoever set the rate.
+ */
+export function clientCpuNanosPerMessage(tier: TierResult): number | undefined {
+  const delivered = tier.messages?.delivered;
+  if (delivered === undefined || delivered === 0) return undefined;
+  return ((tier.client.cpuUserMicros + tier.client.cpuSystemMicros) * 1000) / delivered;
+}
+
+const CPU_PER_MESSAGE: Metric = { name: 'client CPU/msg', lowerIsBetter: true, format: (ns) => `${ns.toFixed(0)} ns`, read: clientCpuNanosPerMessage };
 const P50: Metric = { name: 'p50', lowerIsBetter: true, format: formatLatency, read: (t) => t.latency?.p50 };
 const P99: Metric = { name: 'p99', lowerIsBetter: true, format: formatLatency, read: (t) => t.latency?.p99 };
 const ACCEPT: Metric = { name: 'accept rate', lowerIsBetter: false, format: formatRate, read: (t) => t.connectRatePerSec ?? undefined };
@@ -62,8 +74,8 @@ const DELIVERIES: Metric = { name: 'deliveries/s', lowerIsBetter: false, format:
 
 /** The headline metric(s) of each test. connection-limit reads maxStableConnections instead. */
 export const HEADLINE_METRICS: Record<TestName, Metric[]> = {
-  throughput: [DELIVERED],
-  'size-matrix': [DELIVERED],
+  throughput: [DELIVERED, CPU_PER_MESSAGE],
+  'size-matrix': [DELIVERED, CPU_PER_MESSAGE],
   'format-comparison': [DELIVERED],
   'ping-latency': [P50, P99],
   'sustained-hold': [P50, P99],

@@ -1,5 +1,5 @@
 // The server→client WSE messages, built exactly as WSE sends them (WSE-PROTOCOL.md).
-import { sharedMaskPool } from '../../core/mask.js';
+import { sharedRandomPool } from '../../core/random-pool.js';
 
 export const WSE_SERVER_VERSION = '2.0.0-wse-bench';
 export const MAX_MESSAGE_SIZE = 1024 * 1024;
@@ -17,11 +17,10 @@ export const CONTROL_HEADROOM_BYTES = 64 * 1024;
 
 /** UUIDv7 (RFC 9562): 48-bit Unix ms timestamp, version 7, variant 10, random rest. */
 export function uuidV7(nowMs: number): string {
-  // Random bytes come from core's pool, each used once (its masking keys are 4 such bytes; a server
-  // masks nothing): one randomBytes(16) call per server_ready and server_hello was a visible share
-  // of the server's time in a connection storm.
+  // Random bytes come from core's pool, each used once: one randomBytes(16) call per server_ready
+  // and server_hello was a visible share of the server's time in a connection storm.
   const bytes = Buffer.allocUnsafe(16);
-  for (let at = 0; at < 16; at += 4) sharedMaskPool.writeKey(bytes, at);
+  sharedRandomPool.fill(bytes, 0, 16);
   bytes.writeUIntBE(nowMs, 0, 6);
   bytes[6] = ((bytes[6] as number) & 0x0f) | 0x70;
   bytes[8] = ((bytes[8] as number) & 0x3f) | 0x80;

@@ -15,10 +15,18 @@ export function clientHello(clientVersion: string): string {
   return `{"t":"client_hello","p":{"client_version":${JSON.stringify(clientVersion)},"protocol_version":1}}`;
 }
 
+// The last ping built: thousands of pings a second share each millisecond's text.
+let lastPingMs = Number.NaN;
+let lastPing = '';
+
 /** WSE reads p.timestamp; client_timestamp is what the original TS client sent, so both go out. */
 export function pingMessage(nowMs: number): string {
   const ms = Math.trunc(nowMs);
-  return `{"t":"ping","p":{"timestamp":${ms},"client_timestamp":${ms}}}`;
+  if (ms !== lastPingMs) {
+    lastPing = `{"t":"ping","p":{"timestamp":${ms},"client_timestamp":${ms}}}`;
+    lastPingMs = ms;
+  }
+  return lastPing;
 }
 
 /**

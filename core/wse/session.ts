@@ -4,7 +4,7 @@
 import { ConnectError } from '../errors.js';
 import type { PayloadBatch } from '../frame-encoder.js';
 import { CloseCode, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_OUTBOUND_BYTES } from '../constants.js';
-import { decodeWseMessage, type DecodeOptions, type MsgpackCodec, type PayloadKind, type WseMessage } from './decode.js';
+import { decodeWseMessage, isPongText, type DecodeOptions, type MsgpackCodec, type PayloadKind, type WseMessage } from './decode.js';
 import { clientHello, heartbeatReply, pingMessage } from './messages.js';
 import type { ClientTlsOptions } from '../tls.js';
 import type { ClientTransport, MessageSocket, MessageSocketEvents } from './transport.js';
@@ -235,6 +235,11 @@ export class WseSession {
   handleMessage(data: Buffer | string, isBinary: boolean): void {
     if (this.state === 'failed' || this.state === 'closed') return;
     if (this.state === 'open' && this.listener.onRawMessage?.(data, isBinary) === true) return;
+    // The PONG to an outstanding ping, recognised without parsing it (the hot path of every ping).
+    if (this.state === 'open' && !isBinary && typeof data !== 'string' && this.pingHead < this.pingTimes.length && isPongText(data)) {
+      this.popPing();
+      return;
+    }
     const result = decodeWseMessage(data, isBinary, this.decodeOptions);
     if (this.state !== 'open') {
       this.handleMessageBeforeReady(result.ok ? result.message : undefined);

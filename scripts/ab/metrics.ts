@@ -1,7 +1,9 @@
 // What `npm run bench:ab` measures: the groups of client runs (each one `compare` call a round),
-// the raw-client floor runs beside them, and the metrics read from every run's RunResult.
+// the raw-client floor runs beside them (JavaScript and native), and the metrics read from every
+// run's RunResult.
 import type { ClientTransportName } from '../../adapters/client/names.js';
 import type { FloorReport } from '../../bench/ceiling/floor-client.js';
+import { clientCpuNanosPerMessage } from '../../bench/compare/result.js';
 import type { RunResult, TierResult } from '../../bench/results.js';
 
 export interface Scale {
@@ -17,9 +19,11 @@ export function scaleOf(quick: boolean): Scale {
 }
 
 export interface Group {
-  name: 'send' | 'c1000' | 'storm-big' | 'hold' | 'fanout-none' | 'fanout-json';
+  name: 'send' | 'send-native' | 'c1000' | 'storm-big' | 'hold' | 'fanout-none' | 'fanout-json';
   /** The run's options, as `compare` passes them to every run. */
   args: string[];
+  /** Against the native sink (bench/native) instead of the embedded JavaScript sink: the client is the limit. */
+  nativeSink?: true;
   /** Only these transports (default every one the runtime has). */
   transports?: ClientTransportName[];
   /** In the first this many rounds only. */
@@ -32,6 +36,11 @@ export function groupsOf(scale: Scale, holdRounds: number): Group[] {
       name: 'send',
       args: ['--test', 'throughput,size-matrix,ping-latency', '--tiers', '100', '--duration', scale.durationSec, '--sizes', '65536', '--cell-duration', scale.cellDurationSec, '--pings', '20'],
     },
+    {
+      name: 'send-native',
+      args: ['--test', 'throughput,size-matrix', '--tiers', '100', '--duration', scale.durationSec, '--sizes', '65536', '--cell-duration', scale.cellDurationSec],
+      nativeSink: true,
+    },
     { name: 'c1000', args: ['--test', 'ping-latency,connection-storm', '--tiers', '1000', '--pings', '10'] },
     { name: 'storm-big', args: ['--test', 'connection-storm', '--tiers', String(scale.stormBig)] },
     // The longest group (15K connections a run): core and ws only, in every round unless
@@ -42,7 +51,7 @@ export function groupsOf(scale: Scale, holdRounds: number): Group[] {
       transports: ['core', 'ws'],
       rounds: holdRounds,
     },
-    // receive throughput: the server publishes to 1,000 subscribers as fast as they read
+    // receive throughput (issue 15): the server publishes to 1,000 subscribers as fast as they read
     ...(['none', 'json'] as const).map((parse) => ({
       name: `fanout-${parse}` as const,
       args: ['--test', 'fanout', '--tiers', '1000', '--duration', scale.durationSec, '--parse', parse],
@@ -51,16 +60,25 @@ export function groupsOf(scale: Scale, holdRounds: number): Group[] {
 }
 
 export type MetricName =
-  | 'throughput' | 'size64k' | 'pingP50_100' | 'pingP99_100' | 'pingP50_1000' | 'pingP99_1000' | 'storm1000' | 'stormBig'
+  | 'throughput' | 'size64k' | 'cpuPerMsg' | 'cpuPerMsg64k' | 'pingP50_100' | 'pingP99_100' | 'pingP50_1000' | 'pingP99_1000' | 'storm1000' | 'stormBig'
   | 'rssPerConn' | 'rssPerConnFrom100' | 'throughputClientCpu' | 'throughputServerCpu' | 'fanoutNone' | 'fanoutJson';
 
-export type Unit = 'msg/s' | 'MB/s' | 'ms' | 'conn/s' | 'KB' | 'cores' | 'frames/s';
+export type Unit = 'msg/s' | 'MB/s' | 'ms' | 'conn/s' | 'KB' | 'cores' | 'frames/s' | 'ns';
 
 export interface Metric {
-  group: Group['name'];
+  /** The groups whose runs it is read from (a run against the native sink is kept under its own key: nativeSinkKey). */
+  groups: readonly Group['name'][];
   unit: Unit;
   read(result: RunResult): number | undefined;
 }
+
+/** The samples key of a runtime/transport's runs against the native sink ('node/core@native-sink'). */
+export function nativeSinkKey(key: string): string {
+  return `${key}@native-sink`;
+}
+
+/** The samples key of the native floor (one for every runtime: it is compiled). */
+export const NATIVE_FLOOR_KEY = 'native/floor';
 
 const KB = 1024;
 
@@ -82,32 +100,45 @@ function rssPerConnection(result: RunResult, from: number, holdTier: number): nu
   return (big.client.rssBytes - small.client.rssBytes) / (big.connectionCounts.established - small.connectionCounts.established) / KB;
 }
 
+function sizeTier(result: RunResult, bytes: number): TierResult | undefined {
+  return result.tests.find((t) => t.test === 'size-matrix')?.tiers.find((t) => t.connections === 100 && t.messages?.payloadBytes === bytes);
+}
+
+const SENDING = ['send', 'send-native'] as const;
+
+/** Deliveries/s of a fan-out tier; none when nothing was received (not a rate of 0). */
+const fanoutDeliveries = (t: TierResult | undefined): number | undefined => (t?.fanout !== undefined && t.fanout.received > 0 ? t.fanout.deliveriesPerSec : undefined);
+
+const cpuPerMessage = (t: TierResult | undefined): number | undefined => (t === undefined ? undefined : clientCpuNanosPerMessage(t));
+
 export function metricsOf(scale: Scale): Record<MetricName, Metric> {
   return {
-    throughput: { group: 'send', unit: 'msg/s', read: (r) => tier(r, 'throughput', 100)?.messages?.deliveredPerSec ?? undefined },
-    size64k: { group: 'send', unit: 'MB/s', read: (r) => r.tests.find((t) => t.test === 'size-matrix')?.tiers.find((t) => t.connections === 100 && t.messages?.payloadBytes === 65536)?.messages?.deliveredMBPerSec ?? undefined },
-    pingP50_100: { group: 'send', unit: 'ms', read: (r) => ms(tier(r, 'ping-latency', 100)?.latency?.p50) },
-    pingP99_100: { group: 'send', unit: 'ms', read: (r) => ms(tier(r, 'ping-latency', 100)?.latency?.p99) },
-    pingP50_1000: { group: 'c1000', unit: 'ms', read: (r) => ms(tier(r, 'ping-latency', 1000)?.latency?.p50) },
-    pingP99_1000: { group: 'c1000', unit: 'ms', read: (r) => ms(tier(r, 'ping-latency', 1000)?.latency?.p99) },
-    storm1000: { group: 'c1000', unit: 'conn/s', read: (r) => tier(r, 'connection-storm', 1000)?.connectRatePerSec ?? undefined },
-    stormBig: { group: 'storm-big', unit: 'conn/s', read: (r) => tier(r, 'connection-storm', scale.stormBig)?.connectRatePerSec ?? undefined },
-    rssPerConn: { group: 'hold', unit: 'KB', read: (r) => rssPerConnection(r, scale.holdTier / 2, scale.holdTier) },
-    rssPerConnFrom100: { group: 'hold', unit: 'KB', read: (r) => rssPerConnection(r, 100, scale.holdTier) },
-    throughputClientCpu: { group: 'send', unit: 'cores', read: (r) => tier(r, 'throughput', 100)?.client.cpuCores },
-    throughputServerCpu: { group: 'send', unit: 'cores', read: (r) => tier(r, 'throughput', 100)?.server?.cpuCores },
-    fanoutNone: { group: 'fanout-none', unit: 'msg/s', read: (r) => tier(r, 'fanout', 1000)?.fanout?.deliveriesPerSec },
-    fanoutJson: { group: 'fanout-json', unit: 'msg/s', read: (r) => tier(r, 'fanout', 1000)?.fanout?.deliveriesPerSec },
+    throughput: { groups: SENDING, unit: 'msg/s', read: (r) => tier(r, 'throughput', 100)?.messages?.deliveredPerSec ?? undefined },
+    size64k: { groups: SENDING, unit: 'MB/s', read: (r) => sizeTier(r, 65536)?.messages?.deliveredMBPerSec ?? undefined },
+    cpuPerMsg: { groups: SENDING, unit: 'ns', read: (r) => cpuPerMessage(tier(r, 'throughput', 100)) },
+    cpuPerMsg64k: { groups: SENDING, unit: 'ns', read: (r) => cpuPerMessage(sizeTier(r, 65536)) },
+    pingP50_100: { groups: ['send'], unit: 'ms', read: (r) => ms(tier(r, 'ping-latency', 100)?.latency?.p50) },
+    pingP99_100: { groups: ['send'], unit: 'ms', read: (r) => ms(tier(r, 'ping-latency', 100)?.latency?.p99) },
+    pingP50_1000: { groups: ['c1000'], unit: 'ms', read: (r) => ms(tier(r, 'ping-latency', 1000)?.latency?.p50) },
+    pingP99_1000: { groups: ['c1000'], unit: 'ms', read: (r) => ms(tier(r, 'ping-latency', 1000)?.latency?.p99) },
+    storm1000: { groups: ['c1000'], unit: 'conn/s', read: (r) => tier(r, 'connection-storm', 1000)?.connectRatePerSec ?? undefined },
+    stormBig: { groups: ['storm-big'], unit: 'conn/s', read: (r) => tier(r, 'connection-storm', scale.stormBig)?.connectRatePerSec ?? undefined },
+    rssPerConn: { groups: ['hold'], unit: 'KB', read: (r) => rssPerConnection(r, scale.holdTier / 2, scale.holdTier) },
+    rssPerConnFrom100: { groups: ['hold'], unit: 'KB', read: (r) => rssPerConnection(r, 100, scale.holdTier) },
+    throughputClientCpu: { groups: SENDING, unit: 'cores', read: (r) => tier(r, 'throughput', 100)?.client.cpuCores },
+    throughputServerCpu: { groups: SENDING, unit: 'cores', read: (r) => tier(r, 'throughput', 100)?.server?.cpuCores },
+    fanoutNone: { groups: ['fanout-none'], unit: 'msg/s', read: (r) => fanoutDeliveries(tier(r, 'fanout', 1000)) },
+    fanoutJson: { groups: ['fanout-json'], unit: 'msg/s', read: (r) => fanoutDeliveries(tier(r, 'fanout', 1000)) },
   };
 }
 
 /** The throughput tier of a --procs run: its delivered rate and the CPU of clients + server. */
 export function procsSample(result: RunResult): { rate: number; cores: number } | undefined {
   const t = tier(result, 'throughput', 100);
-  const rate = t?.messages?.deliveredPerSec;
-  if (t === undefined || rate === undefined || rate === null) return undefined;
+  if (t?.messages === undefined) return undefined;
   const clientCpu = (t.workers ?? [t.client]).reduce((sum, w) => sum + w.cpuCores, 0);
-  return { rate, cores: clientCpu + (t.server?.cpuCores ?? 0) };
+  if (t.messages.deliveredPerSec === null) return undefined;
+  return { rate: t.messages.deliveredPerSec, cores: clientCpu + (t.server?.cpuCores ?? 0) };
 }
 
 export interface FloorRun {

@@ -1,57 +1,18 @@
-// The A/B section of BENCHMARKS.md from a bench:ab session: medians per runtime and transport, the
-// issue's targets with their verdicts (and the raw-client floor's best possible ratio), --procs,
-// the memory of one held connection and, for targets missed, where the time went.
+// The A/B section of BENCHMARKS.md from a bench:ab session: the machine's load, medians per runtime
+// and transport (latency and connections; throughput against both sinks with the client's CPU per
+// message), issue 14's targets against the native yardstick, issue 6's against ws and the
+// runtime's WebSocket, --procs, the memory of one held connection and, for targets missed, where
+// the time went.
 import { cpus, platform, release } from 'node:os';
 import { CLIENT_TRANSPORT_NAMES } from '../../adapters/client/names.js';
 import type { RuntimeName } from '../../bench/options/choices.js';
-import type { CorePinning } from '../../bench/process/pinning.js';
 import { spread, type Spread } from '../../bench/stats/spread.js';
 import { section } from '../lib/benchmarks-md.js';
-import type { ProfileSummary } from '../lib/cpu-profile.js';
-import type { Group, Metric, MetricName, Scale, Unit } from './metrics.js';
-import type { Samples } from './samples.js';
+import { loadLines } from '../lib/machine-load.js';
+import { nativeSinkKey, NATIVE_FLOOR_KEY, type Group, type MetricName, type Unit } from './metrics.js';
+import { issue14Verdicts, issue15Verdicts, issue6Verdicts, RUST_CLIENT, type CostVerdict, type NativeVerdict, type Session, type Verdict } from './targets.js';
 
-export interface Session {
-  quick: boolean;
-  repeat: number;
-  holdRounds: number;
-  runtimes: RuntimeName[];
-  /** 'Node 20.20.2', 'Bun 1.4.5'. */
-  labels: Map<RuntimeName, string>;
-  scale: Scale;
-  groups: Group[];
-  metrics: Record<MetricName, Metric>;
-  samples: Samples;
-  /** Raw TCP ceiling, frames/s, per round. */
-  ceilings: Map<RuntimeName, number[]>;
-  procs: Record<'1' | '2' | 'cpu1' | 'cpu2', number[]>;
-  memory: Map<string, Record<'rssKB' | 'heapUsedKB' | 'heapTotalKB' | 'externalKB', number[]>>;
-  errors: string[];
-  /** The server's URL and settings, as `serve` prints them. */
-  banner: string;
-  serverRuntime: string;
-  pinning: CorePinning | undefined;
-  startedMs: number;
-  profiles: Partial<Record<Group['name'], { client: ProfileSummary | undefined; server: ProfileSummary | undefined }>>;
-}
-
-export interface Verdict {
-  target: string;
-  runtime: RuntimeName;
-  metric: MetricName;
-  core: Spread;
-  /** The transport compared with, or the ceiling. */
-  base?: Spread;
-  baselineTransport?: string;
-  ceiling?: Spread;
-  ratio?: number;
-  goal: string;
-  goalRatio?: number;
-  met: boolean;
-  profileGroup: Group['name'] | undefined;
-  floor?: Spread;
-  floorRatio?: number;
-}
+export type { Session } from './targets.js';
 
 function formatNumber(x: number, unit: Unit): string {
   if (unit === 'msg/s' || unit === 'conn/s' || unit === 'frames/s') return x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : x >= 1e4 ? `${(x / 1e3).toFixed(0)}K` : x.toFixed(0);
@@ -65,57 +26,23 @@ function formatSpread(s: Spread | undefined, unit: Unit): string {
   return s ? `${formatNumber(s.median, unit)} (${formatNumber(s.min, unit)}–${formatNumber(s.max, unit)})` : 'n/a';
 }
 
-/** The runtime/transport combinations that ran, in runtime then transport order. */
-function combinations(session: Session): { runtime: RuntimeName; transport: string; key: string }[] {
-  return session.runtimes.flatMap((runtime) =>
-    CLIENT_TRANSPORT_NAMES.map((transport) => ({ runtime, transport, key: `${runtime}/${transport}` })).filter((c) => session.samples.has(c.key)),
-  );
-}
+const times = (ratio: number | undefined): string => (ratio === undefined ? '—' : `${ratio.toFixed(2)}×`);
+const verdict = (met: boolean | undefined): string => (met === undefined ? '—' : met ? 'met' : '**not met**');
 
-function verdictsOf(session: Session): Verdict[] {
-  const { samples, scale } = session;
-  const verdicts: Verdict[] = [];
-  const ratioTarget = (target: string, runtime: RuntimeName, metric: MetricName, baselineTransport: string, goal: number, direction: 'higher' | 'lower', profileGroup: Group['name']): void => {
-    const core = samples.spread(`${runtime}/core`, metric);
-    const base = samples.spread(`${runtime}/${baselineTransport}`, metric);
-    if (!core || !base) return;
-    const ratio = direction === 'higher' ? core.median / base.median : base.median / core.median;
-    // The best ratio any client could show against this baseline: the raw-client floor's.
-    const floor = samples.spread(`${runtime}/floor`, metric);
-    const verdict: Verdict = { target, runtime, metric, core, base, baselineTransport, ratio, goal: `≥ ${goal}×`, goalRatio: goal, met: ratio >= goal, profileGroup };
-    if (floor !== undefined) Object.assign(verdict, { floor, floorRatio: direction === 'higher' ? floor.median / base.median : base.median / floor.median });
-    verdicts.push(verdict);
-  };
-  for (const runtime of session.runtimes) {
-    const baselines = CLIENT_TRANSPORT_NAMES.filter((t) => t !== 'core' && samples.has(`${runtime}/${t}`));
-    for (const b of baselines) ratioTarget('Throughput 100 conns, 175 B, delivered', runtime, 'throughput', b, 10, 'higher', 'send');
-    const core = samples.spread(`${runtime}/core`, 'throughput');
-    const ceiling = spread(session.ceilings.get(runtime) ?? []);
-    if (core && ceiling) {
-      const share = core.median / ceiling.median;
-      verdicts.push({ target: 'Throughput vs raw TCP ceiling', runtime, metric: 'throughput', core, ceiling, ratio: share, goal: '≥ 50 % of ceiling', met: share >= 0.5, profileGroup: 'send' });
-    }
-    const size = samples.spread(`${runtime}/core`, 'size64k');
-    if (size) verdicts.push({ target: 'Size matrix 64 KB, 100 conns', runtime, metric: 'size64k', core: size, goal: '≥ 1000 MB/s', met: size.median >= 1000, profileGroup: 'send' });
-    for (const b of baselines) {
-      for (const [metric, label] of [['pingP50_100', 'Ping p50, 100 conns'], ['pingP99_100', 'Ping p99, 100 conns'], ['pingP50_1000', 'Ping p50, 1,000 conns'], ['pingP99_1000', 'Ping p99, 1,000 conns']] as const) {
-        ratioTarget(label, runtime, metric, b, 5, 'lower', metric.endsWith('1000') ? 'c1000' : 'send');
-      }
-      ratioTarget('Connection storm 1,000', runtime, 'storm1000', b, 2, 'higher', 'c1000');
-      ratioTarget(`Connection storm ${scale.stormBig.toLocaleString('en-US')}`, runtime, 'stormBig', b, 2, 'higher', 'storm-big');
-    }
-    for (const [metric, parse, goal] of [['fanoutNone', 'none', 2e6], ['fanoutJson', 'json', 1e6]] as const) {
-      const fanout = samples.spread(`${runtime}/core`, metric);
-      if (fanout) verdicts.push({ target: `Fan-out 1,000 subscribers, --parse ${parse}, deliveries/s`, runtime, metric, core: fanout, goal: `≥ ${goal / 1e6}M/s`, met: fanout.median >= goal, profileGroup: `fanout-${parse}` });
-    }
-    const rss = samples.spread(`${runtime}/core`, 'rssPerConn');
-    if (rss) verdicts.push({ target: `RSS per idle connection at ${scale.holdTier.toLocaleString('en-US')}`, runtime, metric: 'rssPerConn', core: rss, goal: '≤ 5 KB', met: rss.median <= 5, profileGroup: undefined });
-  }
-  return verdicts;
+/** The runtime/transport combinations that ran against `sink`, in runtime then transport order. */
+function combinations(session: Session, sink: 'js' | 'native'): { runtime: RuntimeName; transport: string; key: string }[] {
+  return session.runtimes.flatMap((runtime) =>
+    CLIENT_TRANSPORT_NAMES.map((transport) => {
+      const key = `${runtime}/${transport}`;
+      return { runtime, transport, key: sink === 'js' ? key : nativeSinkKey(key) };
+    }).filter((c) => session.samples.has(c.key)),
+  );
 }
 
 export interface AbSection {
   verdicts: Verdict[];
+  native: NativeVerdict[];
+  costs: CostVerdict[];
   /** Groups with a Node target missed: their CPU profiles are evidence for the section. */
   gapGroups: Set<Group['name']>;
   /** The section between its markers. */
@@ -123,89 +50,139 @@ export interface AbSection {
   text: string;
 }
 
-export function abSection(session: Session): AbSection {
-  const { samples, scale, metrics, labels } = session;
-  const verdicts = verdictsOf(session);
-  const combos = combinations(session);
-  const label = (r: RuntimeName): string => labels.get(r) ?? r;
-  const lines: string[] = [];
+function header(session: Session, lines: string[]): void {
+  const label = (r: RuntimeName): string => session.labels.get(r) ?? r;
   const date = new Date().toISOString().slice(0, 16).replace('T', ' ');
   const cmd = `npm run bench:ab --${session.quick ? ' --quick' : ''} --runtimes ${session.runtimes.join(',')} --repeat ${session.repeat}${session.holdRounds !== session.repeat ? ` --hold-rounds ${session.holdRounds}` : ''}`;
   const pinned = session.pinning ? `, pinned to core ${session.pinning.server} with \`taskset\`; clients pinned to core ${session.pinning.clients}` : '';
-  lines.push('## Core vs ws vs web (issue 6 targets)', '');
+  const load = loadLines(session.load.before, session.load.after);
+  lines.push('## Core against ws, the runtime\'s WebSocket and the native yardstick (issues 6 and 14)', '', ...load.warning);
   lines.push(`- Machine: ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${cpus().length} cores, ${platform()} ${release()}`);
+  lines.push(load.reading);
   lines.push(`- Runtimes: ${session.runtimes.map(label).join(', ')}`);
   lines.push(`- Server: \`${session.banner}\` (embedded, run under ${session.serverRuntime}${pinned})`);
+  lines.push(
+    session.nativeUnavailable === undefined
+      ? '- Native yardstick (bench/native, built by `npm run bench:native`): its floor against the same server, its sink as the server of the throughput runs marked "native sink" (pinned like the embedded server), and its flood writer, in the same rounds.'
+      : `- Native yardstick: left out (${session.nativeUnavailable}).`,
+  );
   lines.push(`- Command: \`${cmd}\` (${session.quick ? 'quick profile' : 'full'}; took ${((Date.now() - session.startedMs) / 60000).toFixed(1)} min; ${date} UTC)`);
   lines.push('- Each round, per group: `dist/bench.js compare --host 127.0.0.1 --port <server> --runtimes <r> --pin --repeat 1 --output json` (every runtime × transport, interleaved: `<runtime> dist/bench.js --host … --transport <t> --output json`) plus one of:');
   for (const g of session.groups) {
-    const only = [g.transports ? `${g.transports.join(' and ')} only` : '', g.rounds !== undefined && g.rounds < session.repeat ? `${g.rounds} round(s): no median of 3` : ''].filter(Boolean).join(', ');
+    const only = [g.nativeSink ? 'against the native sink' : '', g.transports ? `${g.transports.join(' and ')} only` : '', g.rounds !== undefined && g.rounds < session.repeat ? `${g.rounds} round(s): no median of 3` : ''].filter(Boolean).join(', ');
     lines.push(`  - \`${g.args.join(' ')}\`${only ? ` (${only})` : ''}`);
   }
-  lines.push(`- Runs interleaved (every combination once per round, ${session.repeat} round(s)); median (min–max). Ceiling: \`measureCeiling\` of scripts/lib/ceiling.ts, 100 connections, and the raw-client floor: \`measureFloor\`, in the same rounds.`);
-  lines.push('- The machine was shared with other work while this ran: absolute numbers vary between runs; ratios of interleaved runs are the point.');
+  lines.push(`- Runs interleaved (every combination once per round, ${session.repeat} round(s)); median (min–max). Ceiling: \`measureCeiling\` of scripts/lib/ceiling.ts, 100 connections, and the raw-client floors (\`measureFloor\`, \`measureNativeFloor\`), in the same rounds.`);
   lines.push('');
-  lines.push('### Medians per runtime and transport', '');
-  const shown: readonly MetricName[] = ['throughput', 'size64k', 'pingP50_100', 'pingP99_100', 'pingP50_1000', 'pingP99_1000', 'storm1000', 'stormBig', 'rssPerConn', 'fanoutNone', 'fanoutJson'];
-  const header: Partial<Record<MetricName, string>> = {
-    throughput: 'Throughput msg/s',
-    size64k: '64 KB MB/s',
-    pingP50_100: 'Ping p50 @100 ms',
-    pingP99_100: 'Ping p99 @100 ms',
-    pingP50_1000: 'Ping p50 @1K ms',
-    pingP99_1000: 'Ping p99 @1K ms',
-    storm1000: 'Storm @1K conn/s',
-    stormBig: `Storm @${scale.stormBig / 1000}K conn/s`,
-    rssPerConn: `RSS/conn @${scale.holdTier / 1000}K KB`,
-    fanoutNone: 'Fan-out @1K none deliveries/s',
-    fanoutJson: 'Fan-out @1K json deliveries/s',
+}
+
+function latencyTable(session: Session, lines: string[]): void {
+  const { samples, scale, metrics } = session;
+  const label = (r: RuntimeName): string => session.labels.get(r) ?? r;
+  lines.push('### Latency, connection setup and memory: medians per runtime and transport', '');
+  const shown: readonly MetricName[] = ['pingP50_100', 'pingP99_100', 'pingP50_1000', 'pingP99_1000', 'storm1000', 'stormBig', 'rssPerConn'];
+  const names: Partial<Record<MetricName, string>> = {
+    pingP50_100: 'Ping p50 @100 ms', pingP99_100: 'Ping p99 @100 ms', pingP50_1000: 'Ping p50 @1K ms', pingP99_1000: 'Ping p99 @1K ms',
+    storm1000: 'Storm @1K conn/s', stormBig: `Storm @${scale.stormBig / 1000}K conn/s`, rssPerConn: `RSS/conn @${scale.holdTier / 1000}K KB`,
   };
-  lines.push(`| Runtime / transport | ${shown.map((m) => header[m]).join(' | ')} |`);
-  lines.push(`|---|${shown.map(() => '---:').join('|')}|`);
-  for (const c of combos) lines.push(`| ${label(c.runtime)} / ${c.transport} | ${shown.map((m) => formatSpread(samples.spread(c.key, m), metrics[m].unit)).join(' | ')} |`);
-  for (const runtime of session.runtimes) {
-    const key = `${runtime}/floor`;
-    if (!samples.has(key)) continue;
-    lines.push(`| ${label(runtime)} / *raw-client floor* | ${shown.map((m) => (samples.spread(key, m) ? formatSpread(samples.spread(key, m), metrics[m].unit) : '—')).join(' | ')} |`);
-  }
+  const row = (name: string, key: string): string => `| ${name} | ${shown.map((m) => (samples.spread(key, m) ? formatSpread(samples.spread(key, m), metrics[m].unit) : '—')).join(' | ')} |`;
+  lines.push(`| Runtime / transport | ${shown.map((m) => names[m]).join(' | ')} |`, `|---|${shown.map(() => '---:').join('|')}|`);
+  for (const c of combinations(session, 'js')) lines.push(row(`${label(c.runtime)} / ${c.transport}`, c.key));
+  for (const runtime of session.runtimes) if (samples.has(`${runtime}/floor`)) lines.push(row(`${label(runtime)} / *JS floor*`, `${runtime}/floor`));
+  if (samples.has(NATIVE_FLOOR_KEY)) lines.push(row('*native floor* (Rust)', NATIVE_FLOOR_KEY));
   lines.push('');
   lines.push(
-    '*Raw-client floor*: bench/ceiling/floor-client.ts under the same runtime, pinned like the clients, against the same server in the same rounds: ' +
-      'plain `net` sockets writing a pre-built upgrade request, client_hello and ping frames, reading only frame lengths and the word PONG ' +
-      '(same connection counts, batches of 500, same pings per connection; after the same warm-up as the benchmark (--warmup), 1,000 connections opened, pinged and closed, and one untimed round of the pings). It is the server plus the ' +
-      'socket syscalls that every client pays: no client can beat it by much, so a baseline ÷ floor ratio under a goal means the goal is out of reach on this machine and server.',
+    '*JS floor*: bench/ceiling/floor-client.ts under the same runtime, pinned like the clients, against the same server in the same rounds: plain `net` sockets writing a pre-built upgrade request, client_hello and ping frames, reading only frame lengths and the word PONG (same connection counts, batches of 500, same pings per connection; after the same warm-up as the benchmark, 1,000 connections opened, pinged and closed, and one untimed round of the pings). ' +
+      '*Native floor*: the same in compiled code (bench/native, one epoll loop). Both are the server plus the socket syscalls that every client pays.',
   );
   lines.push('');
-  lines.push(`RSS/conn: client RSS growth per added connection from the ${(scale.holdTier / 2).toLocaleString('en-US')}-connection hold to the ${scale.holdTier.toLocaleString('en-US')}-connection one (the marginal cost of a held connection). ` +
-    'From the 100-connection hold instead, which also spreads one-time heap growth over the connections: ' +
-    combos.filter((c) => samples.spread(c.key, 'rssPerConnFrom100')).map((c) => `${c.key} ${formatSpread(samples.spread(c.key, 'rssPerConnFrom100'), 'KB')} KB`).join('; ') + '.');
+  lines.push(`RSS/conn: client RSS growth per added connection from the ${(scale.holdTier / 2).toLocaleString('en-US')}-connection hold to the ${scale.holdTier.toLocaleString('en-US')}-connection one (the marginal cost of a held connection). From the 100-connection hold instead, which also spreads one-time heap growth over the connections: ` +
+    combinations(session, 'js').filter((c) => samples.spread(c.key, 'rssPerConnFrom100')).map((c) => `${c.key} ${formatSpread(samples.spread(c.key, 'rssPerConnFrom100'), 'KB')} KB`).join('; ') + '.');
   lines.push('');
-  lines.push('Throughput CPU (median, cores): ' + combos.map((c) => `${c.key} client ${formatSpread(samples.spread(c.key, 'throughputClientCpu'), 'cores')} / server ${formatSpread(samples.spread(c.key, 'throughputServerCpu'), 'cores')}`).join('; ') + '.');
+}
+
+function throughputTable(session: Session, lines: string[]): void {
+  const { samples } = session;
+  const label = (r: RuntimeName): string => session.labels.get(r) ?? r;
+  lines.push('### Throughput (100 connections): medians per runtime, transport and sink', '');
+  lines.push('| Runtime / transport | Sink | Delivered msg/s (175 B) | Client CPU per message | 64 KB MB/s | Client CPU per 64 KB message | Client CPU | Sink CPU |', '|---|---|---:|---:|---:|---:|---:|---:|');
+  for (const sink of ['native', 'js'] as const) {
+    for (const c of combinations(session, sink)) {
+      const cells = [
+        formatSpread(samples.spread(c.key, 'throughput'), 'msg/s'), `${formatSpread(samples.spread(c.key, 'cpuPerMsg'), 'ns')} ns`,
+        formatSpread(samples.spread(c.key, 'size64k'), 'MB/s'), `${formatSpread(samples.spread(c.key, 'cpuPerMsg64k'), 'ns')} ns`,
+        `${formatSpread(samples.spread(c.key, 'throughputClientCpu'), 'cores')} cores`, `${formatSpread(samples.spread(c.key, 'throughputServerCpu'), 'cores')} cores`,
+      ];
+      lines.push(`| ${label(c.runtime)} / ${c.transport} | ${sink === 'native' ? 'native' : `JS (${session.serverRuntime} core sink)`} | ${cells.join(' | ')} |`);
+    }
+  }
   lines.push('');
-  lines.push('### Targets', '');
-  lines.push('| Target | Runtime | core | baseline | Ratio / share | Goal | Met | Raw-client floor | Floor\'s ratio (best any client can show) |');
-  lines.push('|---|---|---:|---:|---:|---|---|---:|---:|');
+  const writers = [...session.runtimes, 'native' as const].map((w) => [w, spread(session.writers.get(w) ?? [])] as const).filter(([, s]) => s !== undefined);
+  if (writers.length > 0) {
+    lines.push(`Raw writers' CPU per 183-byte frame in the same rounds (pre-built masked frames written over 100 plain sockets, as fast as they are taken; bench/ceiling): ${writers.map(([w, s]) => `${w === 'native' ? 'native flood' : `${label(w)} JS writer`} ${formatSpread(s, 'ns')} ns`).join('; ')}. ` +
+      'Client CPU per message: the client process\'s CPU time over the measured phase ÷ messages delivered (behind the PONG barrier). Against the native sink the client is the limit; against the JS sink, the sink.');
+    lines.push('');
+  }
+}
+
+function issue14Tables(session: Session, native: NativeVerdict[], costs: CostVerdict[], lines: string[]): void {
+  const label = (r: RuntimeName): string => session.labels.get(r) ?? r;
+  lines.push('### Issue 14 targets: core against the native yardstick', '');
+  if (session.nativeUnavailable !== undefined) lines.push(`The native column is left out: ${session.nativeUnavailable}.`, '');
+  lines.push(`The Rust client's figures are WSE's own Rust benchmark client (tokio-tungstenite) as issue 14 measured it on a quiet machine (p50/p99 ${RUST_CLIENT.pingP50_100}/${RUST_CLIENT.pingP99_100} ms at 100 connections, ${RUST_CLIENT.pingP50_1000}/${RUST_CLIENT.pingP99_1000} ms at 1,000; storm ${RUST_CLIENT.storm1000.toLocaleString('en-US')} / ${RUST_CLIENT.storm5000.toLocaleString('en-US')} conn/s): absolute figures from another run, comparable only when this one ran on a quiet machine.`, '');
+  lines.push('| Target | Runtime | core | native floor | core ÷ native | Goal | Met | Rust client | At or better than Rust | core ÷ ws | core ÷ JS floor |', '|---|---|---:|---:|---:|---|---|---:|---|---:|---:|');
+  for (const v of native) {
+    const unit = session.metrics[v.metric].unit;
+    lines.push(`| ${v.target} | ${label(v.runtime)} | ${formatSpread(v.core, unit)} ${unit} | ${formatSpread(v.native, unit)} | ${times(v.ratio)} | ${v.goal} | ${verdict(v.met)} | ${v.rust === undefined ? '—' : formatNumber(v.rust, unit)} | ${verdict(v.rustMet)} | ${times(v.wsRatio)} | ${times(v.floorRatio)} |`);
+  }
+  lines.push('');
+  lines.push('| Target | Runtime | core | JS writer per frame | native writer per frame | Ratio | Goal | Met |', '|---|---|---:|---:|---:|---:|---|---|');
+  for (const v of costs) {
+    lines.push(`| ${v.target} | ${label(v.runtime)} | ${formatSpread(v.core, v.unit)} ${v.unit} | ${v.jsWriter ? `${formatSpread(v.jsWriter, 'ns')} ns` : '—'} | ${v.nativeWriter ? `${formatSpread(v.nativeWriter, 'ns')} ns` : '—'} | ${times(v.ratio)} | ${v.goal} | ${verdict(v.met)} |`);
+  }
+  lines.push('');
+}
+
+function issue6Table(session: Session, verdicts: Verdict[], lines: string[]): void {
+  const { metrics } = session;
+  const label = (r: RuntimeName): string => session.labels.get(r) ?? r;
+  lines.push('### Issue 6 targets: core against ws and the runtime\'s WebSocket', '');
+  lines.push('| Target | Runtime | core | baseline | Ratio / share | Goal | Met | JS floor | Floor\'s ratio (best any client can show) |', '|---|---|---:|---:|---:|---|---|---:|---:|');
   for (const v of verdicts) {
     const unit = metrics[v.metric].unit;
     const baseline = v.base ? `${v.baselineTransport} ${formatSpread(v.base, unit)}` : v.ceiling ? `ceiling ${formatSpread(v.ceiling, 'frames/s')} frames/s` : '—';
     const ratio = v.ratio === undefined ? '—' : v.base ? `${v.ratio.toFixed(2)}×` : `${(v.ratio * 100).toFixed(0)} %`;
-    const floor = v.floor ? formatSpread(v.floor, unit) : '—';
     const floorRatio = v.floorRatio === undefined ? '—' : `${v.floorRatio.toFixed(2)}×${v.floorRatio < (v.goalRatio ?? 0) ? ' (goal out of reach)' : ''}`;
-    lines.push(`| ${v.target} | ${label(v.runtime)} | ${formatSpread(v.core, unit)} ${unit} | ${baseline} | ${ratio} | ${v.goal} | ${v.met ? 'met' : '**not met**'} | ${floor} | ${floorRatio} |`);
+    lines.push(`| ${v.target} | ${label(v.runtime)} | ${formatSpread(v.core, unit)} ${unit} | ${baseline} | ${ratio} | ${v.goal} | ${verdict(v.met)} | ${v.floor ? formatSpread(v.floor, unit) : '—'} | ${floorRatio} |`);
   }
   const one = spread(session.procs[1]);
   const two = spread(session.procs[2]);
   if (one && two) {
     const ratio = two.median / one.median;
-    lines.push(`| --procs 2 vs 1 (core, throughput 100) | ${label('node')} | ${formatSpread(two, 'msg/s')} msg/s | 1 proc ${formatSpread(one, 'msg/s')} | ${ratio.toFixed(2)}× | ≥ 1.8× | ${ratio >= 1.8 ? 'met' : '**not met**'} | — | — |`);
+    lines.push(`| --procs 2 vs 1 (core, throughput 100) | ${label('node')} | ${formatSpread(two, 'msg/s')} msg/s | 1 proc ${formatSpread(one, 'msg/s')} | ${ratio.toFixed(2)}× | ≥ 1.8× | ${verdict(ratio >= 1.8)} | — | — |`);
+    lines.push('', `--procs: client processes + server used ${formatSpread(spread(session.procs.cpu1), 'cores')} cores with one client process and ${formatSpread(spread(session.procs.cpu2), 'cores')} with two, of ${cpus().length} cores on the machine: ` +
+      'a second client process can only add what the server leaves free, so ≥ 1.8× needs more cores than this machine has whenever the server needs most of one.');
   } else if (session.runtimes.includes('node')) {
     lines.push(`| --procs 2 vs 1 | ${label('node')} | — | — | — | ≥ 1.8× | not measured: the runs failed (see errors) | — | — |`);
   }
   lines.push('');
-  if (one && two) {
-    lines.push(`--procs: client processes + server used ${formatSpread(spread(session.procs.cpu1), 'cores')} cores with one client process and ${formatSpread(spread(session.procs.cpu2), 'cores')} with two, of ${cpus().length} cores on the machine: ` +
-      'a second client process can only add what the server leaves free, so ≥ 1.8× needs more cores than this machine has whenever the server needs most of one.', '');
-  }
+}
+
+function fanoutTable(session: Session, verdicts: Verdict[], lines: string[]): void {
+  const { samples } = session;
+  const label = (r: RuntimeName): string => session.labels.get(r) ?? r;
+  const rows = combinations(session, 'js').filter((c) => samples.has(c.key) && (samples.spread(c.key, 'fanoutNone') || samples.spread(c.key, 'fanoutJson')));
+  if (rows.length === 0) return;
+  lines.push('### Fan-out (issue 15): deliveries/s received from the embedded server\'s publisher, 1,000 subscribers', '');
+  lines.push('| Runtime / transport | --parse none | --parse json |', '|---|---:|---:|');
+  for (const c of rows) lines.push(`| ${label(c.runtime)} / ${c.transport} | ${formatSpread(samples.spread(c.key, 'fanoutNone'), 'msg/s')} | ${formatSpread(samples.spread(c.key, 'fanoutJson'), 'msg/s')} |`);
+  lines.push('');
+  for (const v of verdicts) lines.push(`- ${v.target}, ${label(v.runtime)}: core ${formatSpread(v.core, 'msg/s')} deliveries/s, goal ${v.goal}: ${verdict(v.met)}`);
+  lines.push('');
+}
+
+function evidence(session: Session, lines: string[]): void {
+  const label = (r: RuntimeName): string => session.labels.get(r) ?? r;
   if (session.memory.size > 0) {
     const connections = session.quick ? 2000 : 5000;
     lines.push(`### Memory of one held connection (${label('node')}, ${connections.toLocaleString('en-US')} connections, garbage collected before and after)`, '');
@@ -213,8 +190,7 @@ export function abSection(session: Session): AbSection {
     lines.push('| Connection | RSS KB | V8 heap used KB | V8 heap total KB | external KB |', '|---|---:|---:|---:|---:|');
     for (const mode of ['raw', 'core', 'ws']) {
       const m = session.memory.get(mode);
-      if (!m) continue;
-      lines.push(`| ${mode} | ${(['rssKB', 'heapUsedKB', 'heapTotalKB', 'externalKB'] as const).map((k) => formatSpread(spread(m[k]), 'KB')).join(' | ')} |`);
+      if (m) lines.push(`| ${mode} | ${(['rssKB', 'heapUsedKB', 'heapTotalKB', 'externalKB'] as const).map((k) => formatSpread(spread(m[k]), 'KB')).join(' | ')} |`);
     }
     lines.push('');
   }
@@ -222,11 +198,11 @@ export function abSection(session: Session): AbSection {
   if (profiled.length > 0) {
     lines.push('### Where the time goes (CPU profiles of a Node 20 core run, top self time)', '');
     for (const [group, p] of profiled) {
-      const args = session.groups.find((g) => g.name === group)!.args.join(' ');
+      const g = session.groups.find((candidate) => candidate.name === group)!;
       for (const role of ['client', 'server'] as const) {
         const summary = p[role];
         if (!summary) continue;
-        lines.push(`- \`${args}\`, ${role} (${(summary.busyShare * 100).toFixed(0)} % of the profile busy): ` + summary.top.map((f) => `${f.name} [${f.module}] ${(f.share * 100).toFixed(1)} %`).join(', '));
+        lines.push(`- \`${g.args.join(' ')}\`${g.nativeSink ? ' (native sink)' : ''}, ${role} (${(summary.busyShare * 100).toFixed(0)} % of the profile busy): ` + summary.top.map((f) => `${f.name} [${f.module}] ${(f.share * 100).toFixed(1)} %`).join(', '));
       }
     }
     lines.push('');
@@ -236,6 +212,24 @@ export function abSection(session: Session): AbSection {
     for (const e of session.errors) lines.push(`- ${e}`);
     lines.push('');
   }
-  const gapGroups = new Set(verdicts.filter((v) => !v.met && v.runtime === 'node' && v.profileGroup !== undefined).map((v) => v.profileGroup!));
-  return { verdicts, gapGroups, lines, text: section('ab', lines) };
+}
+
+export function abSection(session: Session): AbSection {
+  const verdicts = issue6Verdicts(session);
+  const { native, costs } = issue14Verdicts(session);
+  const fanout = issue15Verdicts(session);
+  const lines: string[] = [];
+  header(session, lines);
+  latencyTable(session, lines);
+  throughputTable(session, lines);
+  issue14Tables(session, native, costs, lines);
+  issue6Table(session, verdicts, lines);
+  fanoutTable(session, fanout, lines);
+  evidence(session, lines);
+  const gapGroups = new Set<Group['name']>([
+    ...[...verdicts, ...fanout].filter((v) => !v.met && v.runtime === 'node' && v.profileGroup !== undefined).map((v) => v.profileGroup!),
+    ...native.filter((v) => v.met === false && v.runtime === 'node').map((v) => v.profileGroup),
+    ...(costs.some((v) => !v.met && v.runtime === 'node' && v.unit !== 'KB') ? (['send-native'] as const) : []),
+  ]);
+  return { verdicts: [...verdicts, ...fanout], native, costs, gapGroups, lines, text: section('ab', lines) };
 }
