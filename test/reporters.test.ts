@@ -58,6 +58,36 @@ describe('stderr progress', () => {
     assert.deepEqual(quiet.written, ['warning: w\n']);
   });
 
+  test('the rate is the current phase\'s: a tier connecting after a sending phase shows conn/s, not the last msg/s', async () => {
+    const { events, live, reporter } = progress('plain');
+    events.phase('throughput', '100 conns: sending', 100);
+    live.messages += 500_000;
+    await pause(300);
+    assert.match(reporter.statusLine()!, / · [\d.]+[KM]? msg\/s · /);
+    events.phase('throughput', '1,000 conns: connecting', 1000);
+    live.connects += 400;
+    await pause(300);
+    const line = reporter.statusLine()!;
+    reporter.close();
+    assert.match(line, /connecting · [\d,.]+K? conn\/s · 0 errors/);
+    assert.doesNotMatch(line, /msg\/s/);
+  });
+
+  test('the time left is never less than what the current timed phase still has to run', () => {
+    // the plan gives a 2 s tier a little over 2 s; a phase that says it has 90 s to go wins
+    const written: string[] = [];
+    const plan = new RunPlan(runOptions(['--test', 'throughput', '--tiers', '100', '--duration', '2', '--warmup', '0']));
+    const reporter = new StderrProgress('plain', false, plan, new LiveCounters(), { write: (text) => void written.push(text), columns: 200 });
+    const events = new RunEvents();
+    events.subscribe(reporter);
+    events.phase('throughput', '100 conns: sending', 100);
+    events.tick(0, 90, 's');
+    assert.match(reporter.statusLine()!, /~1m30s left$/);
+    events.tick(89, 90, 's');
+    assert.match(reporter.statusLine()!, /~[23]s left$/, 'then the plan\'s own estimate');
+    reporter.close();
+  });
+
   test('a timed phase past its length says it waits for its last PONGs', () => {
     const { events, reporter } = progress('plain');
     events.phase('throughput', '100 conns: sending', 100);
