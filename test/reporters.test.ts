@@ -36,6 +36,21 @@ describe('stderr progress', () => {
     assert.equal(written.at(-1), '\r\x1b[K', 'closing clears the line');
   });
 
+  test('the line is cut to the terminal\'s width; a terminal that reports 0 columns is taken as 120 wide (it used to lose the last character)', () => {
+    for (const [columns, expected] of [[30, 29], [0, undefined]] as const) {
+      const written: string[] = [];
+      const plan = new RunPlan(runOptions(['--test', 'throughput', '--tiers', '100']));
+      const reporter = new StderrProgress('line', false, plan, new LiveCounters(), { write: (text) => void written.push(text), columns });
+      const events = new RunEvents();
+      events.subscribe(reporter);
+      events.phase('throughput', '100 conns: sending', 100);
+      reporter.close();
+      const line = written[0]!.replace('\r\x1b[K', '');
+      if (expected === undefined) assert.match(line, / left$/);
+      else assert.equal(line.length, expected);
+    }
+  });
+
   test('a warning ends the live line first and is shown once', () => {
     const { events, written, reporter } = progress('line');
     events.phase('ping-latency', '100 conns: 50 pings each', 100);

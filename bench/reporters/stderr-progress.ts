@@ -128,7 +128,9 @@ export class StderrProgress implements RunReporter {
     const line = this.statusLine();
     if (line === undefined) return;
     if (this.mode === 'line') {
-      const width = this.out.columns ?? 120;
+      // a pseudo-terminal without a size (script, docker -t) reports 0 columns: no width to fit then
+      const columns = this.out.columns ?? 0;
+      const width = columns > 0 ? columns : 120;
       this.out.write(`\r\x1b[K${line.slice(0, width - 1)}`);
       this.lineOpen = true;
     } else {
