@@ -223,5 +223,9 @@ describe('while it runs, without a TTY', () => {
 });
 
 test('schema/run-result.schema.json is the schema the code validates against (node dist/bench.js --print-schema > schema/run-result.schema.json)', () => {
-  assert.equal(readFileSync(join(root, 'schema/run-result.schema.json'), 'utf8'), renderJsonSchema());
+  const published = readFileSync(join(root, 'schema/run-result.schema.json'), 'utf8');
+  assert.equal(published, renderJsonSchema());
+  const printed = spawnSync(process.execPath, [bundle, '--print-schema'], { cwd: root, encoding: 'utf8' });
+  assert.equal(printed.status, 0, printed.stderr);
+  assert.equal(printed.stdout, published, '--print-schema prints the published file');
 });

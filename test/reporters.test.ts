@@ -36,6 +36,21 @@ describe('stderr progress', () => {
     assert.equal(written.at(-1), '\r\x1b[K', 'closing clears the line');
   });
 
+  test('the line is cut to the terminal\'s width; a terminal that reports 0 columns is taken as 120 wide (it used to lose the last character)', () => {
+    for (const [columns, expected] of [[30, 29], [0, undefined]] as const) {
+      const written: string[] = [];
+      const plan = new RunPlan(runOptions(['--test', 'throughput', '--tiers', '100']));
+      const reporter = new StderrProgress('line', false, plan, new LiveCounters(), { write: (text) => void written.push(text), columns });
+      const events = new RunEvents();
+      events.subscribe(reporter);
+      events.phase('throughput', '100 conns: sending', 100);
+      reporter.close();
+      const line = written[0]!.replace('\r\x1b[K', '');
+      if (expected === undefined) assert.match(line, / left$/);
+      else assert.equal(line.length, expected);
+    }
+  });
+
   test('a warning ends the live line first and is shown once', () => {
     const { events, written, reporter } = progress('line');
     events.phase('ping-latency', '100 conns: 50 pings each', 100);
@@ -56,6 +71,36 @@ describe('stderr progress', () => {
     quiet.events.warn('w');
     quiet.reporter.close();
     assert.deepEqual(quiet.written, ['warning: w\n']);
+  });
+
+  test('the rate is the current phase\'s: a tier connecting after a sending phase shows conn/s, not the last msg/s', async () => {
+    const { events, live, reporter } = progress('plain');
+    events.phase('throughput', '100 conns: sending', 100);
+    live.messages += 500_000;
+    await pause(300);
+    assert.match(reporter.statusLine()!, / · [\d.]+[KM]? msg\/s · /);
+    events.phase('throughput', '1,000 conns: connecting', 1000);
+    live.connects += 400;
+    await pause(300);
+    const line = reporter.statusLine()!;
+    reporter.close();
+    assert.match(line, /connecting · [\d,.]+K? conn\/s · 0 errors/);
+    assert.doesNotMatch(line, /msg\/s/);
+  });
+
+  test('the time left is never less than what the current timed phase still has to run', () => {
+    // the plan gives a 2 s tier a little over 2 s; a phase that says it has 90 s to go wins
+    const written: string[] = [];
+    const plan = new RunPlan(runOptions(['--test', 'throughput', '--tiers', '100', '--duration', '2', '--warmup', '0']));
+    const reporter = new StderrProgress('plain', false, plan, new LiveCounters(), { write: (text) => void written.push(text), columns: 200 });
+    const events = new RunEvents();
+    events.subscribe(reporter);
+    events.phase('throughput', '100 conns: sending', 100);
+    events.tick(0, 90, 's');
+    assert.match(reporter.statusLine()!, /~1m30s left$/);
+    events.tick(89, 90, 's');
+    assert.match(reporter.statusLine()!, /~[23]s left$/, 'then the plan\'s own estimate');
+    reporter.close();
   });
 
   test('a timed phase past its length says it waits for its last PONGs', () => {

@@ -4,6 +4,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RUN_COMMAND } from '../bench/options/commands.js';
+import { helpText } from '../bench/options/help.js';
 import { parseLayered, type SettingsEnvironment } from '../bench/options/layers.js';
 import { renderSettings } from '../bench/options/print-config.js';
 import { parseRunArgs, type ParsedCommand } from '../bench/options/resolve-run.js';
@@ -145,6 +146,13 @@ describe('CLI conventions', () => {
     assert.equal(o.cellDurationSec, 1.5, 'a bare number is the option\'s own unit');
     assert.equal(parsed(['--test', 'throughput', '--rate', '100', '--slo-ms', '0.5s']).options.openLoop?.sloMs, 500);
     assert.match(refusal(['--duration', '5 parsecs']), /--duration expects a duration \(e\.g\. 30s, 2m, 500ms or 5\)/);
+  });
+
+  test('--help documents every exit code: what a --slo-ms FAIL, ERROR/PARTIAL rows and failed connections do', () => {
+    const help = helpText(RUN_COMMAND);
+    for (const code of [0, 1, 2, 98, 99, 130]) assert.match(help, new RegExp(`^  ${code} +\\S`, 'm'), `exit ${code}`);
+    assert.match(help, /98 +results incomplete: a PARTIAL tier, an ERROR row .*, or failed\n +connections outside connection-limit/);
+    assert.match(help, /99 +a --threshold failed \(or a --slo-ms step without --ramp\)/);
   });
 
   test('-h, and did-you-mean for options and values', () => {

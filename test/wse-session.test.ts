@@ -27,6 +27,8 @@ interface ServerSide {
 class TestWseServer {
   mode: Mode = 'wse';
   readonly sides: ServerSide[] = [];
+  /** The headers of the last upgrade request, as the server read them. */
+  lastRequestHeaders: IncomingMessage['headers'] = {};
   private server: WebSocketServer | undefined;
 
   async start(): Promise<number> {
@@ -50,6 +52,7 @@ class TestWseServer {
 
   private async accept(ws: WebSocket, request: IncomingMessage): Promise<void> {
     ws.on('error', () => {});
+    this.lastRequestHeaders = request.headers;
     if (this.mode === 'close-after-upgrade') {
       ws.terminate();
       return;
@@ -159,7 +162,13 @@ for (const transport of availableClientTransports()) {
 
     const open = async (
       listener: WseSessionListener,
-      overrides: { token?: string; authVia?: 'cookie' | 'bearer'; timeoutMs?: number; keepServerHello?: boolean } = {},
+      overrides: {
+        token?: string;
+        authVia?: 'cookie' | 'bearer' | 'none';
+        headers?: Record<string, string>;
+        timeoutMs?: number;
+        keepServerHello?: boolean;
+      } = {},
     ): Promise<WseSession> => {
       const session = await WseSession.connect(
         {
@@ -167,6 +176,7 @@ for (const transport of availableClientTransports()) {
           url: wseUrl('127.0.0.1', port),
           token: overrides.token ?? token,
           authVia: overrides.authVia ?? 'cookie',
+          ...(overrides.headers === undefined ? {} : { headers: overrides.headers }),
           timeoutMs: overrides.timeoutMs ?? 3000,
           clientVersion: 'wse-bench-ts/test',
           keepServerHello: overrides.keepServerHello ?? false,
@@ -311,6 +321,25 @@ for (const transport of availableClientTransports()) {
         assert.match(error.message, /--audience/);
       });
     }
+
+    test('--header values reach the server; a Cookie of their own is sent after the token\'s', async () => {
+      server.mode = 'wse';
+      const session = await open(new RecordingListener(), { headers: { 'X-Probe': 'one', Cookie: 'theme=dark' } });
+      assert.equal(server.lastRequestHeaders['x-probe'], 'one');
+      assert.equal(server.lastRequestHeaders.cookie, `access_token=${token}; theme=dark`);
+      session.close();
+    });
+
+    test("authVia 'none' sends no token: the caller's own Authorization header is the only one", async () => {
+      server.mode = 'wse';
+      const session = await open(new RecordingListener(), { authVia: 'none', token: 'not-sent', headers: { Authorization: `Bearer ${token}` } });
+      assert.equal(server.lastRequestHeaders.authorization, `Bearer ${token}`);
+      assert.equal(server.lastRequestHeaders.cookie, undefined);
+      session.close();
+      const error = await expectConnectError(open(new RecordingListener(), { authVia: 'none' }));
+      assert.equal(error.kind, 'auth');
+      assert.match(error.message, /AUTH_REQUIRED/);
+    });
 
     test("a wrong audience fails with kind 'auth'", async () => {
       server.mode = 'wse';

@@ -30,6 +30,12 @@ export class RateWindow {
     this.samples.push(this.now());
   }
 
+  /** Forgets the samples so far: the rates that follow are of what moves from now on (a new phase's own). */
+  restart(): void {
+    this.samples.length = 0;
+    this.samples.push(this.now());
+  }
+
   /** Rates between now and the oldest sample within the window (sample at least once a second for current rates). */
   sample(): LiveRates {
     const now = this.now();

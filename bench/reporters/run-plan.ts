@@ -91,12 +91,15 @@ export class RunPlan {
     this.currentSince = Date.now();
   }
 
-  /** Estimated seconds until the run ends. */
-  secondsLeft(): number {
+  /**
+   * Estimated seconds until the run ends; `currentAtLeast`: what the current tier is known to still
+   * need (its timed phase's remaining seconds), as connecting on a loaded machine outlasts the estimate.
+   */
+  secondsLeft(currentAtLeast = 0): number {
     let left = 0;
     for (let i = this.current + 1; i < this.tiers.length; i++) left += this.tiers[i]!.seconds;
     const now = this.tiers[this.current];
-    if (now !== undefined) left += Math.max(0, now.seconds - (Date.now() - this.currentSince) / 1000);
+    if (now !== undefined) left += Math.max(currentAtLeast, now.seconds - (Date.now() - this.currentSince) / 1000);
     return left;
   }
 }

@@ -29,6 +29,8 @@ export class StderrProgress implements RunReporter {
   private lineOpen = false;
   private readonly rates: RateWindow;
   private rate = '';
+  /** What the current timed phase still has to run, s (0 for other phases): the time left is never less. */
+  private timedSecondsLeft = 0;
   private lastPlainMs = Date.now();
   private readonly timer: ReturnType<typeof setInterval> | undefined;
 
@@ -56,6 +58,11 @@ export class StderrProgress implements RunReporter {
   phase(event: PhaseEvent): void {
     this.current = event;
     this.detail = '';
+    this.timedSecondsLeft = 0;
+    // the rate shown is this phase's: without a restart, the last second of a sending phase would
+    // show as msg/s while the next tier connects
+    this.rates.restart();
+    this.rate = '';
     this.plan.enter(event.test, event.tier);
     if (this.mode === 'line') this.draw();
     else if (this.mode === 'plain' && this.phaseLines) this.out.write(`${this.prefix(event.test)} ${event.test}: ${event.text}\n`);
@@ -65,6 +72,7 @@ export class StderrProgress implements RunReporter {
     // a timed phase past its length is waiting for its last PONGs
     const over = unit === 's' && done > total ? ` +${count(done - total)} s for the last PONGs` : '';
     this.detail = ` ${count(Math.min(done, total))}/${count(total)} ${unit}${over}`;
+    if (unit === 's') this.timedSecondsLeft = Math.max(0, total - done);
   }
 
   warn(text: string): void {
@@ -97,7 +105,7 @@ export class StderrProgress implements RunReporter {
     const errors = this.live.errors;
     const parts = [`${this.prefix(event.test)} ${event.test}: ${event.text}${this.detail}`];
     if (this.rate !== '') parts.push(this.rate);
-    parts.push(`${formatInteger(errors)} error${errors === 1 ? '' : 's'}`, `~${formatEta(this.plan.secondsLeft())} left`);
+    parts.push(`${formatInteger(errors)} error${errors === 1 ? '' : 's'}`, `~${formatEta(this.plan.secondsLeft(this.timedSecondsLeft))} left`);
     return parts.join(' · ');
   }
 
@@ -120,7 +128,9 @@ export class StderrProgress implements RunReporter {
     const line = this.statusLine();
     if (line === undefined) return;
     if (this.mode === 'line') {
-      const width = this.out.columns ?? 120;
+      // a pseudo-terminal without a size (script, docker -t) reports 0 columns: no width to fit then
+      const columns = this.out.columns ?? 0;
+      const width = columns > 0 ? columns : 120;
       this.out.write(`\r\x1b[K${line.slice(0, width - 1)}`);
       this.lineOpen = true;
     } else {
