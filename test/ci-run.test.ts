@@ -196,7 +196,7 @@ describe('a secret from the environment is never printed, nor on any command lin
     }
     for (const file of files) assert.ok(!readFileSync(file, 'utf8').includes(SECRET), file);
     assert.equal(readRun(`${outputs}.json`).options.secret, REDACTED);
-    assert.match(texts[3]!.stdout, /^--secret +\(redacted\) +environment WSE_BENCH_SECRET$/m);
+    assert.match(texts[3]!.stdout, /^--secret +\[redacted\] +environment WSE_BENCH_SECRET$/m);
   });
 });
 

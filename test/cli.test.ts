@@ -174,7 +174,7 @@ describe('dist/bench.js', () => {
     assert.equal(r.status, 0);
     for (const spec of RUN_COMMAND.options) assert.ok(r.stdout.includes(flagOf(spec)), flagOf(spec));
     // issue 12: the codes of a lost server and of SIGTERM, and how a user-given secret is shown
-    assert.match(r.stdout, /\b4 the server died or stopped accepting connections mid-run\b/);
+    assert.match(r.stdout, /\b4 +the server died or stopped accepting connections mid-run\b/);
     assert.match(r.stdout, /\b143 terminated \(SIGTERM\)/);
     assert.match(r.stdout, /--secret[^\n]*shown as \[redacted\]/);
   });

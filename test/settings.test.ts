@@ -150,7 +150,7 @@ describe('CLI conventions', () => {
 
   test('--help documents every exit code: what a --slo-ms FAIL, ERROR/PARTIAL rows and failed connections do', () => {
     const help = helpText(RUN_COMMAND);
-    for (const code of [0, 1, 2, 98, 99, 130]) assert.match(help, new RegExp(`^  ${code} +\\S`, 'm'), `exit ${code}`);
+    for (const code of [0, 1, 2, 4, 98, 99, 130]) assert.match(help, new RegExp(`^  ${code} +\\S`, 'm'), `exit ${code}`);
     assert.match(help, /98 +results incomplete: a PARTIAL tier, an ERROR row .*, or failed\n +connections outside connection-limit/);
     assert.match(help, /99 +a --threshold failed \(or a --slo-ms step without --ramp\)/);
   });

@@ -89,10 +89,11 @@ export class TierRecorder {
 
   /**
    * The server's counters and /metrics to check this client's counts against: none in a --shard
-   * run, whose server also counts the other shards' traffic (merge checks their sum).
+   * run against a --host, whose server also counts the other shards' traffic (merge checks their
+   * sum); a shard's own embedded server counts only its traffic.
    */
   countsToCheck(): ServerCounts {
-    if (this.ctx.options.shard !== undefined) return { counters: undefined, metrics: undefined };
+    if (this.ctx.options.shard !== undefined && this.ctx.options.host !== undefined) return { counters: undefined, metrics: undefined };
     return { counters: this.serverCounters(), metrics: this.serverMetrics() };
   }
 

@@ -49,7 +49,7 @@ export async function readMergeInputs(paths: readonly string[], stdin: NodeJS.Re
       throw new UsageError(`merge: ${name} holds no wse-bench JSON result${hint}`);
     }
     found.documents.forEach((document, k) => {
-      const source = found.documents.length === 1 ? name : `${name} #${k + 1} (line ${document.line})`;
+      const source = found.documents.length === 1 ? name : `${name} #${k + 1}`;
       inputs.push(checkedInput(document.value, source, document.text));
     });
     if (found.skippedLines > 0) skipped.push(`${name}: ${found.skippedLines} lines of other output skipped`);

@@ -34,7 +34,7 @@ export const PATH = option({ name: 'path', group: 'target', kind: text, arg: '<p
 export const PUBLIC_SECRET = 'bench-secret-key-for-testing-only';
 export const SECRET = option({
   name: 'secret', group: 'target', kind: text, default: PUBLIC_SECRET,
-  help: 'HS256 secret the JWT is signed with; give it as WSE_BENCH_SECRET instead: a command line is visible to every user in ps. A secret other than this public default is never written to any report or output',
+  help: 'HS256 secret the JWT is signed with; give it as WSE_BENCH_SECRET instead: a command line is visible to every user in ps. A secret other than this public default is shown as [redacted] in every report, progress line and error',
 });
 export const SECRET_FILE = option({
   name: 'secretFile', group: 'target', kind: text, arg: '<file>', defaultText: 'none',
