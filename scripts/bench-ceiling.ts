@@ -11,7 +11,7 @@ import type { RuntimeName } from '../bench/options/choices.js';
 import { spread, type Spread } from '../bench/stats/spread.js';
 import { positiveNumber, runtimeList, scriptOptions } from './lib/arguments.js';
 import { replaceSection } from './lib/benchmarks-md.js';
-import { loadLines, readLoad } from './lib/machine-load.js';
+import { loadLines, readLoad, SESSION_CORES } from './lib/machine-load.js';
 import { measureCeiling, runtime, stopAllChildren, type Ceiling } from './lib/ceiling.js';
 
 const values = scriptOptions('npm run bench:ceiling -- [--runtimes node,node22,bun] [--connections 100] [--duration 5] [--warmup 1] [--repeat 3] [--sink-runtime same|node|node22|bun] [--json] [--no-markdown]', {
@@ -112,7 +112,7 @@ if (values.json) {
 }
 
 if (!values['no-markdown']) {
-  const load = loadLines(loadBefore, loadAfter);
+  const load = loadLines(loadBefore, loadAfter, SESSION_CORES);
   const file = replaceSection('ceiling', [
     '## Raw TCP ceiling',
     '',

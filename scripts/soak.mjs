@@ -171,7 +171,8 @@ const failures = Object.entries(counts.failedByKind).map(([kind, n]) => `${n} ${
 const checks = [
   [`established ${counts.established} of ${counts.attempted}${failures === '' ? '' : ` (failed: ${failures})`}`, counts.established === settings.connections],
   [`opened them in ${openSeconds.toFixed(1)} s (${Math.round(counts.established / openSeconds)}/s, from 'connecting' to 'holding': every client process done)`, Number.isFinite(openSeconds)],
-  [`survival ${tier.hold.survivalPct.toFixed(2)} % (${tier.hold.disconnects} disconnects)`, tier.hold.survivalPct === 100],
+  // null: no connection was held, nothing measured (results schema 2)
+  [`survival ${tier.hold.survivalPct === null ? 'not measured' : `${tier.hold.survivalPct.toFixed(2)} %`} (${tier.hold.disconnects} disconnects)`, tier.hold.survivalPct === 100],
   [`unexpected closes ${unexpected} ${JSON.stringify(tier.unexpectedCloses)}`, unexpected === 0],
   [`PONGs ${tier.hold.pongsReceived} of ${tier.hold.pingsSent} pings`, tier.hold.pongsReceived === tier.hold.pingsSent],
   [`${sideLine('client')}; ${(drift * 100).toFixed(1)} % from ${settings.warmup} s to the end`, Math.abs(drift) <= FLATNESS],
@@ -179,6 +180,10 @@ const checks = [
   [`run ${tier.partial === undefined ? 'complete' : `partial: ${tier.partial}`}, exit ${code}`, tier.partial === undefined && code === 0],
 ];
 for (const [text, ok] of checks) console.log(`${ok ? 'ok  ' : 'FAIL'} ${text}`);
-console.log(`ping p50 ${(tier.latency.p50 / 1000).toFixed(2)} ms, p99 ${(tier.latency.p99 / 1000).toFixed(2)} ms; p50 by interval (ms): ${tier.hold.p50ByInterval.map((/** @type {number} */ v) => (v / 1000).toFixed(1)).join(' ')}`);
+// what the run warned about (a worker that died, a limit it met): the cause behind a FAIL above
+const warnings = [...new Set(stderr.split(/[\r\n]+/).filter((line) => line.startsWith('warning:') || line.startsWith('wse-bench:')))];
+for (const line of warnings.slice(0, 10)) console.log(`run said: ${line}`);
+const msText = (/** @type {number | null} */ v) => (v === null ? '—' : (v / 1000).toFixed(2));
+console.log(tier.latency === null || tier.latency === undefined ? 'ping: no PONG came back' : `ping p50 ${msText(tier.latency.p50)} ms, p99 ${msText(tier.latency.p99)} ms; p50 by interval (ms): ${tier.hold.p50ByInterval.map(msText).join(' ')}`);
 console.log(`environment: ulimit -n ${result.environment.fdLimit ?? '?'}, ${result.environment.cpus} cores, ${(result.environment.totalMemoryBytes / 1024 ** 3).toFixed(1)} GiB`);
 process.exit(checks.every(([, ok]) => ok) ? 0 : 1);

@@ -4,6 +4,7 @@ import WebSocket from 'ws';
 import type { ListeningServer, ServerTransport } from '../adapters/server/transport.js';
 import { WseServerApp, type WseAppOptions } from '../bench/server/wse-app.js';
 import { mintToken } from '../bench/jwt.js';
+import { TokenVerifier, type AuthOutcome, type AuthSettings } from '../bench/server/auth.js';
 import { msgpackCodec } from '../bench/msgpack-codec.js';
 import { TRADING_MESSAGE } from '../core/wse/messages.js';
 
@@ -39,6 +40,21 @@ export async function startTestServer(transport: ServerTransport, overrides: Par
       await listening.close();
     },
   };
+}
+
+/** A token check held for `delayMs` first: a connection's time before its token is verified, made long enough to act in. */
+export class SlowTokenVerifier extends TokenVerifier {
+  constructor(
+    settings: AuthSettings,
+    private readonly delayMs: number,
+  ) {
+    super(settings);
+  }
+
+  override async verify(token: string | undefined): Promise<AuthOutcome> {
+    await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+    return super.verify(token);
+  }
 }
 
 export interface TokenClaims {

@@ -10,7 +10,7 @@ import { waitFor } from './fixtures/waiting.js';
 import type { ServerSocket } from '../adapters/server/transport.js';
 import { msgpackCodec } from '../bench/msgpack-codec.js';
 import { WseServerApp } from '../bench/server/wse-app.js';
-import { AUTH, RecordingClient, mint, ping, startTestServer, type TestServer } from './server-harness.js';
+import { AUTH, RecordingClient, SlowTokenVerifier, mint, ping, startTestServer, type TestServer } from './server-harness.js';
 
 /**
  * uWebSockets.js (this build) does not follow RFC 6455 §7.1.7 here: it drops the TCP connection
@@ -94,7 +94,17 @@ for (const transport of availableServerTransports()) {
 
     test('frames sent with the upgrade request, before the token is verified: a flood is closed with 1008 (issue 12)', async () => {
       // A token never seen by this server: its check is asynchronous, and frames written in the same
-      // segment as the upgrade request arrive while it runs. 2,000 empty text frames (12 KB).
+      // segment as the upgrade request arrive while it runs. 2,000 empty text frames (12 KB). The
+      // check is held for a second, so that on a loaded machine too the frames come before it ends.
+      const slow = await startTestServer(transport, { verifier: new SlowTokenVerifier(AUTH, 1000) });
+      try {
+        await floodBeforeTheToken(slow);
+      } finally {
+        await slow.stop();
+      }
+    });
+
+    async function floodBeforeTheToken(server: TestServer): Promise<void> {
       const fresh = await mint({ subject: `flooder-${process.pid}-${Date.now()}` });
       const flood = Buffer.concat(Array.from({ length: 2000 }, () => frame({ opcode: 0x1 })));
       const textBefore = server.app.counters.messages.text;
@@ -117,7 +127,7 @@ for (const transport of availableServerTransports()) {
       client.ws.send(ping(5));
       await client.until(() => client.countType('pong') === 1);
       await client.close();
-    });
+    }
 
     test('2,000 connections opening at once while another connection still gets its PONG', async () => {
       const watcher = await RecordingClient.connect(server.url, RecordingClient.cookie(token));

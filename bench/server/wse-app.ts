@@ -26,6 +26,8 @@ export interface WseAppOptions {
   statsForHttp?: () => ServerStats;
   /** WSE's max_outbound_queue_bytes: a fan-out message that would take a connection's queue past it is dropped. Default wire.DEFAULT_OUTBOUND_QUEUE_BYTES. */
   outboundQueueBytes?: number;
+  /** Checks the tokens; default one over `auth` (a test slows it to hold a connection before its token is verified). */
+  verifier?: TokenVerifier;
 }
 
 /** One connection's state, owned by the app. */
@@ -92,7 +94,7 @@ export class WseServerApp implements ServerApp<WseConnection> {
   private lastPlainMessage: Buffer | undefined;
 
   constructor(private readonly options: WseAppOptions) {
-    this.verifier = new TokenVerifier(options.auth);
+    this.verifier = options.verifier ?? new TokenVerifier(options.auth);
     this.decodeOptions = { msgpack: options.msgpack };
     this.idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
     // one timer each for all connections, never one per connection

@@ -8,7 +8,7 @@ import { CLIENT_TRANSPORT_NAMES } from '../../adapters/client/names.js';
 import type { RuntimeName } from '../../bench/options/choices.js';
 import { spread, type Spread } from '../../bench/stats/spread.js';
 import { section } from '../lib/benchmarks-md.js';
-import { loadLines } from '../lib/machine-load.js';
+import { loadLines, SESSION_CORES } from '../lib/machine-load.js';
 import { nativeSinkKey, NATIVE_FLOOR_KEY, type Group, type MetricName, type Unit } from './metrics.js';
 import { issue14Verdicts, issue15Verdicts, issue6Verdicts, RUST_CLIENT, type CostVerdict, type NativeVerdict, type Session, type Verdict } from './targets.js';
 
@@ -55,7 +55,7 @@ function header(session: Session, lines: string[]): void {
   const date = new Date().toISOString().slice(0, 16).replace('T', ' ');
   const cmd = `npm run bench:ab --${session.quick ? ' --quick' : ''} --runtimes ${session.runtimes.join(',')} --repeat ${session.repeat}${session.holdRounds !== session.repeat ? ` --hold-rounds ${session.holdRounds}` : ''}`;
   const pinned = session.pinning ? `, pinned to core ${session.pinning.server} with \`taskset\`; clients pinned to core ${session.pinning.clients}` : '';
-  const load = loadLines(session.load.before, session.load.after);
+  const load = loadLines(session.load.before, session.load.after, SESSION_CORES);
   lines.push('## Core against ws, the runtime\'s WebSocket and the native yardstick (issues 6 and 14)', '', ...load.warning);
   lines.push(`- Machine: ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${cpus().length} cores, ${platform()} ${release()}`);
   lines.push(load.reading);
