@@ -3,10 +3,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { after, before, describe, test } from 'node:test';
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS } from '../core/server.js';
 import { startEmbeddedServer, type EmbeddedServer, type EmbeddedServerOptions } from '../bench/server/embedded.js';
+import { embeddedHandshakeTimeoutMs } from '../bench/target/target.js';
 import { sendAndBarrier } from './server-harness.js';
 import { join } from 'node:path';
 import { isAlive, survivors } from './fixtures/processes.js';
@@ -113,5 +115,29 @@ child.on('message', (m) => { if (m && m.type === 'ready') process.stdout.write(S
     parent.kill('SIGKILL');
     await parentGone;
     assert.deepEqual(await survivors([childPid]), [], 'the server must exit when its parent dies');
+  });
+});
+
+describe('the embedded server waits for an upgrade as long as the client does', () => {
+  test('its upgrade deadline is the client\'s connect timeout when that is longer than its own 10 s', () => {
+    assert.equal(embeddedHandshakeTimeoutMs(60_000), 60_000);
+    assert.equal(embeddedHandshakeTimeoutMs(2_000), DEFAULT_HANDSHAKE_TIMEOUT_MS);
+  });
+
+  test('the deadline reaches the server process: a socket that sends no upgrade is dropped when it passes', async () => {
+    const server = await startEmbeddedServer({ ...base, transport: 'core', handshakeTimeout: 300 });
+    try {
+      const socket = connect({ host: '127.0.0.1', port: server.port });
+      const closedAfterMs = await new Promise<number>((resolve, reject) => {
+        const started = Date.now();
+        socket.once('error', reject);
+        socket.once('close', () => resolve(Date.now() - started));
+        // with the server's own 10 s deadline it would still be open here
+        setTimeout(() => reject(new Error('still open after 5 s: the deadline did not reach the server')), 5_000).unref();
+      });
+      assert.ok(closedAfterMs < 5_000, `closed after ${closedAfterMs} ms`);
+    } finally {
+      await server.stop();
+    }
   });
 });

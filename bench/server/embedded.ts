@@ -11,7 +11,7 @@ import type { ServerStats } from './stats.js';
 /** The serve flags the benchmark sets (the same meaning as `serve`'s), plus how to launch it. */
 export interface EmbeddedServerOptions
   extends Pick<ServeOptions, 'host' | 'secret' | 'issuer' | 'audience' | 'mode' | 'transport' | 'workers' | 'maxConnections' | 'rateLimit'>,
-    Partial<Pick<ServeOptions, 'outboundQueue' | 'metricsPort'>> {
+    Partial<Pick<ServeOptions, 'outboundQueue' | 'metricsPort' | 'handshakeTimeout'>> {
   /** 0 = any free port. */
   port: number;
   /** Serve wss:// with these PEM files. */
@@ -66,7 +66,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
       host: options.host, port: options.port, issuer: options.issuer, audience: options.audience,
       mode: options.mode, transport: options.transport, workers: options.workers, maxConnections: options.maxConnections,
       rateLimit: options.rateLimit, cert: options.tls?.certFile, key: options.tls?.keyFile,
-      outboundQueue: options.outboundQueue, metricsPort: options.metricsPort,
+      outboundQueue: options.outboundQueue, metricsPort: options.metricsPort, handshakeTimeout: options.handshakeTimeout,
     }),
     ...(options.extraArgs ?? []),
     '--ipc',

@@ -3,6 +3,7 @@
 // run gets its URL, a token, the client's TLS settings, the source addresses to bind, a reader of
 // the server's counters (over IPC from the embedded server, GET /stats from another), its
 // Prometheus /metrics when it answers, and the fan-out publisher's control when it has one.
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS } from '../../core/server.js';
 import type { ServerTlsFiles } from '../../adapters/server/transport.js';
 import { wseUrl } from '../../core/wse/messages.js';
 import type { ClientTransport } from '../../core/wse/transport.js';
@@ -111,6 +112,10 @@ async function embeddedTarget(basics: TargetBasics, tls: ServerTlsFiles | undefi
       workers: options.serverWorkers,
       maxConnections: options.maxConnections,
       rateLimit: options.rateLimit,
+      // The server must wait for an upgrade as long as the client waits for it: with its own 10 s, a
+      // connect burst it reads late (100,000 connections on 2 cores) was dropped as 'closed' while
+      // the client still had --connect-timeout left (BENCHMARKS.md, 100,000 connections).
+      handshakeTimeout: embeddedHandshakeTimeoutMs(options.connectTimeoutMs),
       // its metrics port is also the publisher's control: --metrics-port 0 only stops the reading
       ...(options.metricsPort !== undefined && options.metricsPort !== 0 ? { metricsPort: options.metricsPort } : {}),
       ...(tls !== undefined ? { tls } : {}),
@@ -166,4 +171,9 @@ async function externalTarget(basics: TargetBasics, host: string, readServerStat
 function targetUrl(host: string, port: number, options: BenchOptions): string {
   const url = wseUrl(host, port, options.path);
   return options.tls === true ? `wss:${url.slice('ws:'.length)}` : url;
+}
+
+/** The embedded server's upgrade deadline: its default, or the client's connect timeout if longer. */
+export function embeddedHandshakeTimeoutMs(connectTimeoutMs: number): number {
+  return Math.max(DEFAULT_HANDSHAKE_TIMEOUT_MS, connectTimeoutMs);
 }
